@@ -1,0 +1,289 @@
+package nftmon
+
+import (
+	"encoding/binary"
+
+	"golang.org/x/sys/unix"
+)
+
+// Netlink framing constants, from linux/netlink.h.
+const (
+	// HeaderLen is the size of struct nlmsghdr.
+	HeaderLen = unix.NLMSG_HDRLEN // #define NLMSG_HDRLEN ((int) NLMSG_ALIGN(sizeof(struct nlmsghdr)))
+	// NFGenLen is the size of struct nfgenmsg, which starts every nftables payload.
+	NFGenLen = 4 // sizeof(struct nfgenmsg)
+	// AttrHeaderLen is the size of struct nlattr.
+	AttrHeaderLen = unix.NLA_HDRLEN // #define NLA_HDRLEN ((int) NLA_ALIGN(sizeof(struct nlattr)))
+
+	attrTypeMask = ^uint16(unix.NLA_F_NESTED | unix.NLA_F_NET_BYTEORDER) // NLA_TYPE_MASK
+)
+
+// align rounds n up to the netlink alignment of 4 bytes.
+//
+//	#define NLMSG_ALIGN(len) ( ((len)+NLMSG_ALIGNTO-1) & ~(NLMSG_ALIGNTO-1) )
+func align(n int) int { return (n + 3) &^ 3 }
+
+// Header is a netlink message header (struct nlmsghdr), in host byte order.
+type Header struct {
+	Len    uint32 // nlmsg_len: header plus payload, without trailing padding
+	Type   uint16 // nlmsg_type: for nftables, NFNL_SUBSYS_NFTABLES<<8 | NFT_MSG_*
+	Flags  uint16 // nlmsg_flags: NLM_F_*
+	Seq    uint32 // nlmsg_seq: the request's sequence number (0 for set-element notifications)
+	PortID uint32 // nlmsg_pid: the port id of the socket that made the change
+}
+
+// Subsystem returns the nfnetlink subsystem id (NFNL_SUBSYS_ID(type)), 10 for
+// nftables. It is meaningless for the netlink control types (NLMSG_DONE, ...).
+func (h Header) Subsystem() uint8 { return uint8(h.Type >> 8) }
+
+// MsgType returns the nftables message type (NFNL_MSG_TYPE(type)). It is
+// meaningful only when Subsystem is unix.NFNL_SUBSYS_NFTABLES.
+func (h Header) MsgType() MsgType { return MsgType(h.Type & 0xff) }
+
+// IsNFTables reports whether the message belongs to the nftables subsystem.
+func (h Header) IsNFTables() bool { return h.Subsystem() == unix.NFNL_SUBSYS_NFTABLES }
+
+// Message is one netlink message: its header and a view of its payload. The
+// payload aliases the buffer the message was parsed from.
+type Message struct {
+	Header  Header
+	Payload []byte // the bytes after the header, nlmsg_len-16 of them
+}
+
+// NFGen splits an nfnetlink payload into its nfgenmsg header and the
+// attributes after it.
+func (m *Message) NFGen() (NFGenMsg, []byte, error) {
+	return ParseNFGen(m.Payload)
+}
+
+// ParseMessage parses the netlink message at the start of b and returns it and
+// the bytes after it (its padding skipped). A final message without padding is
+// accepted. The message's payload aliases b.
+func ParseMessage(b []byte) (Message, []byte, error) {
+	if len(b) < HeaderLen {
+		return Message{}, nil, errMsgShort
+	}
+	l := binary.NativeEndian.Uint32(b)
+	if l < HeaderLen {
+		return Message{}, nil, errMsgLenShort
+	}
+	if uint64(l) > uint64(len(b)) {
+		return Message{}, nil, errMsgLenOverrun
+	}
+	m := Message{
+		Header: Header{
+			Len:    l,
+			Type:   binary.NativeEndian.Uint16(b[4:]),
+			Flags:  binary.NativeEndian.Uint16(b[6:]),
+			Seq:    binary.NativeEndian.Uint32(b[8:]),
+			PortID: binary.NativeEndian.Uint32(b[12:]),
+		},
+		Payload: b[HeaderLen:l:l],
+	}
+	return m, b[min(align(int(l)), len(b)):], nil
+}
+
+// MessageScanner walks the netlink messages of a datagram or dump buffer
+// without copying or allocating:
+//
+//	s := nftmon.NewMessageScanner(buf[:n])
+//	for s.Next() {
+//		m := s.Message()
+//		...
+//	}
+//	if err := s.Err(); err != nil { ... }
+//
+// Walking stops at the first malformed message; Err says why.
+type MessageScanner struct {
+	b   []byte
+	m   Message
+	err error
+}
+
+// NewMessageScanner returns a scanner over the messages in b.
+func NewMessageScanner(b []byte) MessageScanner { return MessageScanner{b: b} }
+
+// Reset makes s scan b from the start, forgetting any error.
+func (s *MessageScanner) Reset(b []byte) { *s = MessageScanner{b: b} }
+
+// Next advances to the next message and reports whether there is one.
+func (s *MessageScanner) Next() bool {
+	if s.err != nil || len(s.b) == 0 {
+		return false
+	}
+	s.m, s.b, s.err = ParseMessage(s.b)
+	if s.err != nil {
+		s.b = nil
+		return false
+	}
+	return true
+}
+
+// Message returns the current message. It is valid until the buffer is reused.
+func (s *MessageScanner) Message() *Message { return &s.m }
+
+// Err returns the error that stopped the walk, or nil at a clean end.
+func (s *MessageScanner) Err() error { return s.err }
+
+// Attr is one netlink attribute: its type, with NLA_F_NESTED and
+// NLA_F_NET_BYTEORDER masked off, and a view of its payload.
+type Attr struct {
+	Type uint16
+	Data []byte
+}
+
+// ParseAttr parses the attribute at the start of b and returns it and the
+// bytes after it (its padding skipped). A final attribute without padding is
+// accepted. The attribute's payload aliases b.
+func ParseAttr(b []byte) (Attr, []byte, error) {
+	if len(b) < AttrHeaderLen {
+		return Attr{}, nil, errAttrShort
+	}
+	l := int(binary.NativeEndian.Uint16(b))
+	if l < AttrHeaderLen {
+		return Attr{}, nil, errAttrLenShort
+	}
+	if l > len(b) {
+		return Attr{}, nil, errAttrLenOverrun
+	}
+	a := Attr{
+		Type: binary.NativeEndian.Uint16(b[2:]) & attrTypeMask,
+		Data: b[AttrHeaderLen:l:l],
+	}
+	return a, b[min(align(l), len(b)):], nil
+}
+
+// AttrScanner walks a sequence of netlink attributes without copying or
+// allocating. Its typed getters check the payload's exact size; a getter that
+// finds the wrong size returns the zero value and records the error, and the
+// first error sticks: scanning stops and Err returns it.
+//
+//	s := nftmon.NewAttrScanner(attrs)
+//	for s.Next() {
+//		switch s.Type() {
+//		case unix.NFTA_TABLE_NAME:
+//			name = s.Bytes()
+//		case unix.NFTA_TABLE_HANDLE:
+//			handle = s.Uint64()
+//		}
+//	}
+//	if err := s.Err(); err != nil { ... }
+type AttrScanner struct {
+	b   []byte
+	a   Attr
+	err error
+}
+
+// NewAttrScanner returns a scanner over the attributes in b.
+func NewAttrScanner(b []byte) AttrScanner { return AttrScanner{b: b} }
+
+// Reset makes s scan b from the start, forgetting any error.
+func (s *AttrScanner) Reset(b []byte) { *s = AttrScanner{b: b} }
+
+// Next advances to the next attribute and reports whether there is one.
+func (s *AttrScanner) Next() bool {
+	if s.err != nil || len(s.b) == 0 {
+		return false
+	}
+	s.a, s.b, s.err = ParseAttr(s.b)
+	if s.err != nil {
+		s.b = nil
+		return false
+	}
+	return true
+}
+
+// Err returns the first error met, or nil.
+func (s *AttrScanner) Err() error { return s.err }
+
+// Fail records err as the scanner's error, unless one is recorded already,
+// and stops the scan. A nil err is ignored.
+func (s *AttrScanner) Fail(err error) {
+	if s.err == nil && err != nil {
+		s.err = err
+		s.b = nil
+	}
+}
+
+// Type returns the current attribute's type, flags masked off.
+func (s *AttrScanner) Type() uint16 { return s.a.Type }
+
+// Attr returns the current attribute.
+func (s *AttrScanner) Attr() Attr { return s.a }
+
+// Bytes returns the current attribute's payload. It aliases the input.
+func (s *AttrScanner) Bytes() []byte { return s.a.Data }
+
+// Uint8 returns the payload as a u8.
+func (s *AttrScanner) Uint8() uint8 {
+	if len(s.a.Data) != 1 {
+		s.Fail(errAttrU8Size)
+		return 0
+	}
+	return s.a.Data[0]
+}
+
+// Uint16 returns the payload as a big-endian u16, as nf_tables sends it.
+func (s *AttrScanner) Uint16() uint16 {
+	if len(s.a.Data) != 2 {
+		s.Fail(errAttrU16Size)
+		return 0
+	}
+	return binary.BigEndian.Uint16(s.a.Data)
+}
+
+// Uint32 returns the payload as a big-endian u32, as nf_tables sends it.
+func (s *AttrScanner) Uint32() uint32 {
+	if len(s.a.Data) != 4 {
+		s.Fail(errAttrU32Size)
+		return 0
+	}
+	return binary.BigEndian.Uint32(s.a.Data)
+}
+
+// Int32 returns the payload as a big-endian signed 32-bit integer (verdict
+// codes, chain priorities).
+func (s *AttrScanner) Int32() int32 { return int32(s.Uint32()) }
+
+// Uint64 returns the payload as a big-endian u64, as nf_tables sends it.
+func (s *AttrScanner) Uint64() uint64 {
+	if len(s.a.Data) != 8 {
+		s.Fail(errAttrU64Size)
+		return 0
+	}
+	return binary.BigEndian.Uint64(s.a.Data)
+}
+
+// StringBytes returns the payload of a NUL-terminated string attribute without
+// its NUL (and without anything after it), as a view of the input. An empty
+// payload or a missing NUL is an error. Convert with string(b) to keep it.
+func (s *AttrScanner) StringBytes() []byte {
+	b := s.a.Data
+	if len(b) == 0 {
+		s.Fail(errAttrStrEmpty)
+		return nil
+	}
+	if b[len(b)-1] != 0 {
+		s.Fail(errAttrStrNoNUL)
+		return nil
+	}
+	for i, c := range b {
+		if c == 0 {
+			return b[:i:i]
+		}
+	}
+	return b // unreachable: the last byte is NUL
+}
+
+// Nested returns a scanner over the current attribute's payload. Fold its
+// error back with s.Fail(n.Err()) when done, or use Scan.
+func (s *AttrScanner) Nested() AttrScanner { return AttrScanner{b: s.a.Data} }
+
+// Scan calls fn with a scanner over the current attribute's payload, then
+// records the nested scanner's error, or fn's, as s's error.
+func (s *AttrScanner) Scan(fn func(n *AttrScanner) error) {
+	n := AttrScanner{b: s.a.Data}
+	err := fn(&n)
+	s.Fail(n.err)
+	s.Fail(err)
+}

@@ -1,0 +1,99 @@
+package nftmon
+
+import (
+	"errors"
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
+
+// ErrMalformed matches (with errors.Is) every error that reports malformed
+// netlink input: a header or attribute whose length lies, a payload of the
+// wrong size for its type, a string without its NUL, and so on.
+var ErrMalformed = errors.New("nftmon: malformed netlink data")
+
+// ParseError says what was wrong with malformed netlink input. The parsers
+// return one of a fixed set of *ParseError values, so that rejecting bad input
+// allocates nothing; errors.Is(err, ErrMalformed) matches every one of them.
+type ParseError struct {
+	What string // what was wrong, in words
+}
+
+// Error implements error.
+func (e *ParseError) Error() string { return "nftmon: malformed netlink data: " + e.What }
+
+// Is reports whether target is ErrMalformed.
+func (e *ParseError) Is(target error) bool { return target == ErrMalformed }
+
+// The reasons a parser rejects its input. They are values, not formatted
+// strings, so that the error path allocates nothing either.
+var (
+	errMsgShort       = &ParseError{"message shorter than the 16-byte netlink header"}
+	errMsgLenShort    = &ParseError{"nlmsg_len smaller than the 16-byte netlink header"}
+	errMsgLenOverrun  = &ParseError{"nlmsg_len runs past the end of the datagram"}
+	errNFGenShort     = &ParseError{"nftables message shorter than its 4-byte nfgenmsg header"}
+	errAttrShort      = &ParseError{"attribute shorter than the 4-byte attribute header"}
+	errAttrLenShort   = &ParseError{"attribute length smaller than the 4-byte attribute header"}
+	errAttrLenOverrun = &ParseError{"attribute length runs past the end of its container"}
+	errAttrU8Size     = &ParseError{"u8 attribute payload is not 1 byte"}
+	errAttrU16Size    = &ParseError{"u16 attribute payload is not 2 bytes"}
+	errAttrU32Size    = &ParseError{"u32 attribute payload is not 4 bytes"}
+	errAttrU64Size    = &ParseError{"u64 attribute payload is not 8 bytes"}
+	errAttrStrEmpty   = &ParseError{"string attribute is empty"}
+	errAttrStrNoNUL   = &ParseError{"string attribute is not NUL-terminated"}
+	errErrorShort     = &ParseError{"NLMSG_ERROR payload shorter than struct nlmsgerr"}
+)
+
+// ErrOverflow is returned by Conn.Receive when the kernel dropped
+// notifications because the socket's receive buffer was full (ENOBUFS).
+// Nothing says what was lost: the only repair is a fresh snapshot. It also
+// matches unix.ENOBUFS with errors.Is.
+var ErrOverflow error = overflowError{}
+
+type overflowError struct{}
+
+func (overflowError) Error() string {
+	return "nftmon: the kernel dropped notifications: receive buffer overflow (ENOBUFS)"
+}
+func (overflowError) Is(target error) bool { return target == unix.ENOBUFS }
+
+// ErrTruncated matches a *TruncatedError with errors.Is.
+var ErrTruncated = errors.New("nftmon: datagram truncated")
+
+// TruncatedError reports a datagram larger than the buffer it was read into.
+// The part that did not fit is lost, like an overflow.
+type TruncatedError struct {
+	Size   int // the datagram's real size in bytes
+	BufLen int // the space that was available for it
+}
+
+// Error implements error.
+func (e *TruncatedError) Error() string {
+	return fmt.Sprintf("nftmon: datagram of %d bytes truncated to the %d-byte buffer", e.Size, e.BufLen)
+}
+
+// Is reports whether target is ErrTruncated.
+func (e *TruncatedError) Is(target error) bool { return target == ErrTruncated }
+
+// ErrClosed is returned by operations on a closed Conn or Monitor, including
+// a Receive or Run that was blocked when Close was called.
+var ErrClosed = errors.New("nftmon: use of closed connection")
+
+// OpError is an NLMSG_ERROR answer from the kernel to a request.
+type OpError struct {
+	Op      string     // the request, e.g. "GETGEN"
+	Errno   unix.Errno // the error the kernel returned
+	Message string     // the extended-ack text, where the kernel sent one
+}
+
+// Error implements error.
+func (e *OpError) Error() string {
+	s := "nftmon: " + e.Op + ": " + e.Errno.Error()
+	if e.Message != "" {
+		s += ": " + e.Message
+	}
+	return s
+}
+
+// Unwrap returns the errno, so errors.Is(err, unix.ENOENT) works.
+func (e *OpError) Unwrap() error { return e.Errno }

@@ -1,0 +1,483 @@
+package nftmon
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"sync/atomic"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// DefaultReadBuffer is the receive buffer a Conn asks for when ConnConfig
+// leaves ReadBuffer at 0: 4 MiB.
+const DefaultReadBuffer = 4 << 20
+
+// MinBufferLen is the smallest receive buffer that holds any single message
+// the kernel sends: 64 KiB plus a page, what nft itself uses
+// (NFT_NLMSG_MAXSIZE). Datagrams larger than the buffer given to Receive are
+// truncated and reported as *TruncatedError.
+const MinBufferLen = 64<<10 + 4096
+
+// ConnConfig says how to open a Conn. The zero value opens a socket in the
+// current network namespace with a 4 MiB receive buffer.
+type ConnConfig struct {
+	// NetNS is the path of a network namespace to open the socket in, such
+	// as /run/netns/NAME or /proc/PID/ns/net. Empty means the namespace of
+	// the calling thread, or NetNSFD.
+	NetNS string
+	// NetNSFD is an open network namespace file descriptor to open the
+	// socket in; used when NetNS is empty and NetNSFD > 0.
+	NetNSFD int
+	// ReadBuffer is the receive buffer size to ask for (SO_RCVBUFFORCE,
+	// falling back to SO_RCVBUF, which net.core.rmem_max caps). 0 means
+	// DefaultReadBuffer; a negative value leaves the kernel's default.
+	ReadBuffer int
+	// ListenAllNSID sets NETLINK_LISTEN_ALL_NSID: the socket then also
+	// receives the notifications of every other network namespace that has
+	// an nsid in the socket's namespace, and Datagram.NSID says which.
+	ListenAllNSID bool
+}
+
+// Conn is a raw AF_NETLINK, NETLINK_NETFILTER socket. It receives
+// multicast notifications into caller-owned buffers without allocating, and
+// sends requests (GETGEN, dumps) and reads their replies.
+//
+// Receive and Request must not be called concurrently with each other; Close,
+// SetReadDeadline, the group and counter methods may be called from any
+// goroutine.
+type Conn struct {
+	f       *os.File
+	rc      syscall.RawConn
+	closed  atomic.Bool
+	portID  uint32
+	bufSize int
+	foreign atomic.Uint64
+	seq     uint32
+
+	// receive state, reused by every call, so that Receive allocates nothing
+	recvFn  func(fd uintptr) bool // c.recvmsg, bound once
+	msg     unix.Msghdr
+	iov     unix.Iovec
+	sa      unix.RawSockaddrNetlink
+	oob     [64]byte
+	rn      int
+	rflags  int
+	rerrno  unix.Errno
+	replies []byte // buffer for request replies, made on first use
+}
+
+// Datagram describes one datagram read by Receive.
+type Datagram struct {
+	N       int   // bytes written to the buffer
+	NSID    int32 // the nsid of the sender's namespace, when HasNSID
+	HasNSID bool  // false for the socket's own namespace
+}
+
+// Open opens a netfilter netlink socket as cfg says and binds it. It joins no
+// multicast group: call JoinGroup(unix.NFNLGRP_NFTABLES) to receive nftables
+// notifications, which needs CAP_NET_ADMIN in the user namespace that owns
+// the socket's network namespace.
+func Open(cfg ConnConfig) (*Conn, error) {
+	fd, err := socketIn(cfg.NetNS, cfg.NetNSFD)
+	if err != nil {
+		return nil, err
+	}
+	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
+		unix.Close(fd)
+		return nil, os.NewSyscallError("bind", err)
+	}
+	sa, err := unix.Getsockname(fd)
+	if err != nil {
+		unix.Close(fd)
+		return nil, os.NewSyscallError("getsockname", err)
+	}
+	c := &Conn{f: os.NewFile(uintptr(fd), "netlink-netfilter")}
+	if nl, ok := sa.(*unix.SockaddrNetlink); ok {
+		c.portID = nl.Pid
+	}
+	if c.rc, err = c.f.SyscallConn(); err != nil {
+		c.f.Close()
+		return nil, err
+	}
+	c.recvFn = c.recvmsg
+	// Extended acks give the kernel's reason for a refused request; capped
+	// acks leave the request itself out of the error. Both are best effort.
+	_ = c.setInt(unix.SOL_NETLINK, unix.NETLINK_EXT_ACK, 1)
+	_ = c.setInt(unix.SOL_NETLINK, unix.NETLINK_CAP_ACK, 1)
+	if cfg.ReadBuffer >= 0 {
+		n := cfg.ReadBuffer
+		if n == 0 {
+			n = DefaultReadBuffer
+		}
+		if _, err := c.SetReadBuffer(n); err != nil {
+			c.f.Close()
+			return nil, err
+		}
+	}
+	if cfg.ListenAllNSID {
+		if err := c.setInt(unix.SOL_NETLINK, unix.NETLINK_LISTEN_ALL_NSID, 1); err != nil {
+			c.f.Close()
+			return nil, fmt.Errorf("nftmon: listen to all namespaces: %w", err)
+		}
+	}
+	return c, nil
+}
+
+// socketIn opens the socket, inside the namespace at path or fd when one is
+// given. Switching namespaces happens on a thread of its own that is thrown
+// away if it cannot be switched back.
+func socketIn(path string, nsfd int) (int, error) {
+	open := func() (int, error) {
+		fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, unix.NETLINK_NETFILTER)
+		if err != nil {
+			return -1, os.NewSyscallError("socket", err)
+		}
+		return fd, nil
+	}
+	if path == "" && nsfd <= 0 {
+		return open()
+	}
+	if path != "" {
+		f, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return -1, fmt.Errorf("nftmon: open network namespace: %w", &os.PathError{Op: "open", Path: path, Err: err})
+		}
+		defer unix.Close(f)
+		nsfd = f
+	}
+	type result struct {
+		fd  int
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		runtime.LockOSThread()
+		orig, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			runtime.UnlockOSThread()
+			done <- result{-1, fmt.Errorf("nftmon: open own network namespace: %w", err)}
+			return
+		}
+		defer unix.Close(orig)
+		if err := unix.Setns(nsfd, unix.CLONE_NEWNET); err != nil {
+			runtime.UnlockOSThread()
+			done <- result{-1, fmt.Errorf("nftmon: enter network namespace: %w", os.NewSyscallError("setns", err))}
+			return
+		}
+		fd, err := open()
+		if rerr := unix.Setns(orig, unix.CLONE_NEWNET); rerr != nil {
+			// The thread stays locked and dies with this goroutine.
+			if fd >= 0 {
+				unix.Close(fd)
+			}
+			done <- result{-1, fmt.Errorf("nftmon: leave network namespace: %w", os.NewSyscallError("setns", rerr))}
+			return
+		}
+		runtime.UnlockOSThread()
+		done <- result{fd, err}
+	}()
+	r := <-done
+	return r.fd, r.err
+}
+
+func (c *Conn) setInt(level, opt, v int) error {
+	var err error
+	cerr := c.rc.Control(func(fd uintptr) { err = unix.SetsockoptInt(int(fd), level, opt, v) })
+	if cerr != nil {
+		return c.wrapClosed(cerr)
+	}
+	return os.NewSyscallError("setsockopt", err)
+}
+
+func (c *Conn) getInt(level, opt int) (int, error) {
+	var v int
+	var err error
+	cerr := c.rc.Control(func(fd uintptr) { v, err = unix.GetsockoptInt(int(fd), level, opt) })
+	if cerr != nil {
+		return 0, c.wrapClosed(cerr)
+	}
+	return v, os.NewSyscallError("getsockopt", err)
+}
+
+// PortID returns the socket's netlink port id (its bound nl_pid).
+func (c *Conn) PortID() uint32 { return c.portID }
+
+// JoinGroup joins a netlink multicast group, such as unix.NFNLGRP_NFTABLES
+// (7) for nftables notifications or unix.NFNLGRP_NFTRACE (9) for traces.
+func (c *Conn) JoinGroup(group uint32) error {
+	if err := c.setInt(unix.SOL_NETLINK, unix.NETLINK_ADD_MEMBERSHIP, int(group)); err != nil {
+		return fmt.Errorf("nftmon: join group %d: %w", group, err)
+	}
+	return nil
+}
+
+// LeaveGroup leaves a netlink multicast group.
+func (c *Conn) LeaveGroup(group uint32) error {
+	if err := c.setInt(unix.SOL_NETLINK, unix.NETLINK_DROP_MEMBERSHIP, int(group)); err != nil {
+		return fmt.Errorf("nftmon: leave group %d: %w", group, err)
+	}
+	return nil
+}
+
+// SetReadBuffer asks for a receive buffer of n bytes, with SO_RCVBUFFORCE
+// (which needs CAP_NET_ADMIN) and, failing that, SO_RCVBUF (capped by
+// net.core.rmem_max). It returns the size granted, as the kernel reports it
+// (the kernel doubles the request for its bookkeeping).
+func (c *Conn) SetReadBuffer(n int) (int, error) {
+	if err := c.setInt(unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, n); err != nil {
+		if err := c.setInt(unix.SOL_SOCKET, unix.SO_RCVBUF, n); err != nil {
+			return 0, fmt.Errorf("nftmon: set receive buffer: %w", err)
+		}
+	}
+	got, err := c.getInt(unix.SOL_SOCKET, unix.SO_RCVBUF)
+	if err != nil {
+		return 0, fmt.Errorf("nftmon: read receive buffer size: %w", err)
+	}
+	c.bufSize = got
+	return got, nil
+}
+
+// ReadBuffer returns the receive buffer size granted by the last
+// SetReadBuffer, or 0 if the kernel's default was left.
+func (c *Conn) ReadBuffer() int { return c.bufSize }
+
+// ForeignDropped returns how many datagrams Receive dropped because they did
+// not come from the kernel (source nl_pid other than 0).
+func (c *Conn) ForeignDropped() uint64 { return c.foreign.Load() }
+
+// SetReadDeadline sets the deadline for Receive and for reading replies; a
+// Receive blocked past it returns an error matching os.ErrDeadlineExceeded.
+// A zero t means no deadline.
+func (c *Conn) SetReadDeadline(t time.Time) error { return c.f.SetReadDeadline(t) }
+
+// Close closes the socket. A Receive blocked in another goroutine returns
+// ErrClosed. Close may be called more than once; calls after the first
+// return nil.
+func (c *Conn) Close() error {
+	if c.closed.Swap(true) {
+		return nil
+	}
+	return c.f.Close()
+}
+
+func (c *Conn) wrapClosed(err error) error {
+	if c.closed.Load() || errors.Is(err, os.ErrClosed) {
+		return ErrClosed
+	}
+	return err
+}
+
+// Receive reads the next datagram from the kernel into buf, which should be
+// at least MinBufferLen long, and blocks until one arrives (or the deadline
+// passes, or Close is called). Datagrams from any sender but the kernel are
+// dropped and counted (ForeignDropped). It allocates nothing.
+//
+// It returns ErrOverflow when the kernel dropped notifications because the
+// receive buffer was full, and a *TruncatedError (matching ErrTruncated) when
+// the datagram was larger than buf; in that case buf holds its first
+// len(buf) bytes and Datagram.N is len(buf). Reading may go on after both.
+func (c *Conn) Receive(buf []byte) (Datagram, error) {
+	if len(buf) == 0 {
+		return Datagram{}, errors.New("nftmon: Receive needs a non-empty buffer")
+	}
+	for {
+		c.iov.Base = &buf[0]
+		c.iov.SetLen(len(buf))
+		c.msg = unix.Msghdr{
+			Name:    (*byte)(unsafe.Pointer(&c.sa)),
+			Namelen: unix.SizeofSockaddrNetlink,
+			Iov:     &c.iov,
+			Control: &c.oob[0],
+		}
+		c.msg.SetIovlen(1)
+		c.msg.SetControllen(len(c.oob))
+		if err := c.rc.Read(c.recvFn); err != nil {
+			return Datagram{}, c.wrapClosed(err)
+		}
+		switch c.rerrno {
+		case 0:
+		case unix.ENOBUFS:
+			return Datagram{}, ErrOverflow
+		default:
+			return Datagram{}, os.NewSyscallError("recvmsg", c.rerrno)
+		}
+		if c.sa.Pid != 0 {
+			c.foreign.Add(1)
+			continue
+		}
+		d := Datagram{N: c.rn}
+		d.NSID, d.HasNSID = parseNSID(c.oob[:c.msg.Controllen])
+		if c.rn > len(buf) || c.msg.Flags&unix.MSG_TRUNC != 0 {
+			d.N = len(buf)
+			return d, &TruncatedError{Size: c.rn, BufLen: len(buf)}
+		}
+		return d, nil
+	}
+}
+
+// recvmsg is the one system call of Receive; it runs under the runtime
+// poller and reports false to wait for readiness.
+func (c *Conn) recvmsg(fd uintptr) bool {
+	n, _, e := unix.Syscall(unix.SYS_RECVMSG, fd, uintptr(unsafe.Pointer(&c.msg)), unix.MSG_TRUNC)
+	switch e {
+	case unix.EAGAIN, unix.EINTR:
+		return false
+	}
+	c.rn, c.rerrno = int(n), e
+	return true
+}
+
+// parseNSID finds the SOL_NETLINK/NETLINK_LISTEN_ALL_NSID control message
+// in oob without allocating.
+func parseNSID(oob []byte) (int32, bool) {
+	const hdr = unix.SizeofCmsghdr
+	for len(oob) >= hdr {
+		l := int(binary.NativeEndian.Uint64(oob)) // cmsg_len is a size_t
+		if l < hdr || l > len(oob) {
+			return 0, false
+		}
+		level := int32(binary.NativeEndian.Uint32(oob[8:]))
+		typ := int32(binary.NativeEndian.Uint32(oob[12:]))
+		if level == unix.SOL_NETLINK && typ == unix.NETLINK_LISTEN_ALL_NSID && l >= hdr+4 {
+			return int32(binary.NativeEndian.Uint32(oob[hdr:])), true
+		}
+		oob = oob[min(cmsgAlign(l), len(oob)):]
+	}
+	return 0, false
+}
+
+func cmsgAlign(n int) int { return (n + 7) &^ 7 }
+
+// Request sends the request message req (built with AppendRequest; its
+// sequence number and port id are set here) and calls fn for each message of
+// the reply, until NLMSG_DONE ends a dump, a reply without NLM_F_MULTI ends a
+// single answer, or the kernel acknowledges. An NLMSG_ERROR becomes an
+// *OpError named op. The messages passed to fn are valid only until fn
+// returns. A non-nil error from fn ends the request and is returned.
+func (c *Conn) Request(op string, req []byte, fn func(*Message) error) error {
+	if len(req) < HeaderLen {
+		return errMsgShort
+	}
+	c.seq++
+	if c.seq == 0 {
+		c.seq = 1
+	}
+	seq := c.seq
+	binary.NativeEndian.PutUint32(req[8:], seq)
+	binary.NativeEndian.PutUint32(req[12:], c.portID)
+	var serr error
+	err := c.rc.Write(func(fd uintptr) bool {
+		serr = unix.Sendto(int(fd), req, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK})
+		return serr != unix.EAGAIN
+	})
+	if err != nil {
+		return c.wrapClosed(err)
+	}
+	if serr != nil {
+		return fmt.Errorf("nftmon: %s: %w", op, os.NewSyscallError("sendto", serr))
+	}
+	if c.replies == nil {
+		c.replies = make([]byte, MinBufferLen)
+	}
+	for {
+		d, err := c.Receive(c.replies)
+		if err != nil {
+			return fmt.Errorf("nftmon: %s: %w", op, err)
+		}
+		s := NewMessageScanner(c.replies[:d.N])
+		for s.Next() {
+			m := s.Message()
+			if m.Header.Seq != seq {
+				continue // a reply to an earlier, abandoned request
+			}
+			switch m.Header.Type {
+			case unix.NLMSG_NOOP, unix.NLMSG_OVERRUN:
+				continue
+			case unix.NLMSG_ERROR:
+				return replyError(op, m)
+			case unix.NLMSG_DONE:
+				if len(m.Payload) >= 4 {
+					if e := int32(binary.NativeEndian.Uint32(m.Payload)); e < 0 {
+						return &OpError{Op: op, Errno: unix.Errno(-e)}
+					}
+				}
+				return nil
+			}
+			if err := fn(m); err != nil {
+				return err
+			}
+			if m.Header.Flags&unix.NLM_F_MULTI == 0 && binary.NativeEndian.Uint16(req[6:])&unix.NLM_F_ACK == 0 {
+				return nil
+			}
+		}
+		if err := s.Err(); err != nil {
+			return fmt.Errorf("nftmon: %s reply: %w", op, err)
+		}
+	}
+}
+
+// replyError turns an NLMSG_ERROR into nil (an ack) or an *OpError with the
+// extended-ack message, if the kernel sent one.
+func replyError(op string, m *Message) error {
+	const nlmsgerrLen = 4 + HeaderLen // int error; struct nlmsghdr msg
+	if len(m.Payload) < nlmsgerrLen {
+		return fmt.Errorf("nftmon: %s reply: %w", op, errErrorShort)
+	}
+	e := int32(binary.NativeEndian.Uint32(m.Payload))
+	if e == 0 {
+		return nil
+	}
+	oe := &OpError{Op: op, Errno: unix.Errno(-e)}
+	if m.Header.Flags&unix.NLM_F_ACK_TLVS != 0 {
+		tlvs := m.Payload[nlmsgerrLen:]
+		if m.Header.Flags&unix.NLM_F_CAPPED == 0 {
+			// The whole request follows the error; the TLVs follow it.
+			if l := int(binary.NativeEndian.Uint32(m.Payload[4:])); l >= HeaderLen && 4+align(l) <= len(m.Payload) {
+				tlvs = m.Payload[4+align(l):]
+			} else {
+				tlvs = nil
+			}
+		}
+		s := NewAttrScanner(tlvs)
+		for s.Next() {
+			if s.Type() == unix.NLMSGERR_ATTR_MSG {
+				oe.Message = string(s.StringBytes())
+			}
+		}
+	}
+	return oe
+}
+
+// GetGen asks the kernel for the current generation with NFT_MSG_GETGEN. The
+// reply's process fields name the process that asked (this one), not the
+// last committer: only a NEWGEN notification names the committer. The
+// returned Gen's ProcName is valid until the next request on c.
+func (c *Conn) GetGen() (Gen, error) {
+	var req [HeaderLen + NFGenLen]byte
+	var g Gen
+	got := false
+	err := c.Request("GETGEN", AppendGetGen(req[:0], 0), func(m *Message) error {
+		if !m.Header.IsNFTables() || m.Header.MsgType() != MsgNewGen {
+			return fmt.Errorf("nftmon: GETGEN answered with message type %#x", m.Header.Type)
+		}
+		_, attrs, err := m.NFGen()
+		if err != nil {
+			return fmt.Errorf("nftmon: GETGEN reply: %w", err)
+		}
+		if err := g.Decode(attrs); err != nil {
+			return fmt.Errorf("nftmon: GETGEN reply: %w", err)
+		}
+		got = true
+		return nil
+	})
+	if err == nil && !got {
+		err = errors.New("nftmon: GETGEN: no reply")
+	}
+	return g, err
+}
