@@ -1,0 +1,84 @@
+package msgs
+
+import (
+	"github.com/nftmon/nftmon"
+	"golang.org/x/sys/unix"
+)
+
+// Expr is one expression of a rule (or of a set, set element or dynset): its
+// name (NFTA_EXPR_NAME, without the NUL) and the raw attributes of its data
+// (NFTA_EXPR_DATA). Both are views of the message.
+type Expr struct {
+	Name []byte
+	Data []byte
+}
+
+// ExprScanner walks a list of expressions (NFTA_RULE_EXPRESSIONS,
+// NFTA_SET_EXPRESSIONS, ...: a list of NFTA_LIST_ELEM nests, each holding
+// NFTA_EXPR_NAME and NFTA_EXPR_DATA) without allocating.
+//
+//	s := rule.Exprs()
+//	for s.Next() {
+//		e := s.Expr()
+//		...
+//	}
+//	if err := s.Err(); err != nil { ... }
+type ExprScanner struct {
+	list nftmon.AttrScanner
+	e    Expr
+	err  error
+}
+
+// NewExprScanner returns a scanner over the expression list in b (the
+// payload of an NFTA_*_EXPRESSIONS attribute).
+func NewExprScanner(b []byte) ExprScanner {
+	return ExprScanner{list: nftmon.NewAttrScanner(b)}
+}
+
+// Next advances to the next expression and reports whether there is one.
+func (s *ExprScanner) Next() bool {
+	if s.err != nil {
+		return false
+	}
+	for s.list.Next() {
+		if s.list.Type() != unix.NFTA_LIST_ELEM {
+			continue
+		}
+		s.e = Expr{}
+		if err := s.e.Decode(s.list.Bytes()); err != nil {
+			s.err = err
+			return false
+		}
+		return true
+	}
+	s.err = s.list.Err()
+	return false
+}
+
+// Expr returns the current expression.
+func (s *ExprScanner) Expr() Expr { return s.e }
+
+// Err returns the error that stopped the walk, or nil.
+func (s *ExprScanner) Err() error { return s.err }
+
+// Decode decodes one expression nest (the payload of an NFTA_LIST_ELEM or of
+// an NFTA_*_EXPR attribute), replacing all of e.
+func (e *Expr) Decode(b []byte) error {
+	*e = Expr{}
+	a := nftmon.NewAttrScanner(b)
+	for a.Next() {
+		switch a.Type() {
+		case unix.NFTA_EXPR_NAME:
+			e.Name = a.StringBytes()
+		case unix.NFTA_EXPR_DATA:
+			e.Data = a.Bytes()
+		}
+	}
+	if err := a.Err(); err != nil {
+		return err
+	}
+	if e.Name == nil {
+		return errExprNoName
+	}
+	return nil
+}
