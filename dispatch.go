@@ -1,0 +1,313 @@
+package nftmon
+
+import "sync/atomic"
+
+// DefaultMaxTransactionBytes is the most a Monitor holds of one transaction
+// when Config.MaxTransactionBytes is 0: 64 MiB, about 600,000 set elements.
+const DefaultMaxTransactionBytes = 64 << 20
+
+// dispatcher groups notifications by transaction and hands them to the
+// callback. It owns the arena the socket reads into: messages that wait for
+// their NEWGEN stay where recvmsg wrote them, and are listed in held.
+type dispatcher struct {
+	fn     func(*Event) error
+	stream bool
+	maxTx  int
+
+	arena []byte
+	used  int    // arena[:used] holds datagrams with held messages
+	held  []span // held messages, in arrival order (and so in arena order)
+	nss   []nsState
+
+	minGen atomic.Uint32 // the floor; 0 means none (the kernel never uses gen 0)
+	ev     Event
+	c      counters
+	stats  statsCell
+}
+
+// span is one held message: arena[off:off+n], from namespace nss[ns].
+type span struct {
+	off, n int
+	ns     int
+}
+
+// nsState is the transaction state of one network namespace.
+type nsState struct {
+	nsid     int32
+	hasNSID  bool
+	gen      uint32 // the last committed generation, when knownGen
+	knownGen bool
+	held     int  // bytes held for the transaction in flight
+	over     bool // the transaction in flight outgrew maxTx and is being streamed
+	lost     bool // a loss happened: discard up to and including the next NEWGEN
+}
+
+func newDispatcher(cfg *Config, fn func(*Event) error) *dispatcher {
+	d := &dispatcher{fn: fn, stream: cfg.Stream, maxTx: cfg.MaxTransactionBytes}
+	if d.maxTx == 0 {
+		d.maxTx = DefaultMaxTransactionBytes
+	}
+	d.arena = make([]byte, 2*MinBufferLen)
+	d.nss = []nsState{{}} // nss[0] is the monitor's own namespace
+	d.minGen.Store(cfg.SinceGen)
+	return d
+}
+
+// reserve returns the free part of the arena to read the next datagram
+// into, at least MinBufferLen long. The arena is reset when nothing is held,
+// compacted when held messages leave too little room, and grown only when
+// they fill it.
+func (d *dispatcher) reserve() []byte {
+	if len(d.held) == 0 {
+		d.used = 0
+	}
+	if len(d.arena)-d.used >= MinBufferLen {
+		return d.arena[d.used:]
+	}
+	// Move the held messages to the front, in order (so copies never
+	// overlap destructively).
+	w := 0
+	for i := range d.held {
+		sp := &d.held[i]
+		copy(d.arena[w:], d.arena[sp.off:sp.off+sp.n])
+		sp.off = w
+		w += align(sp.n)
+	}
+	d.used = w
+	if len(d.arena)-d.used < MinBufferLen {
+		grown := make([]byte, 2*len(d.arena))
+		copy(grown, d.arena[:d.used])
+		d.arena = grown
+	}
+	return d.arena[d.used:]
+}
+
+// nsIndex returns the index of the namespace's state, adding it if new.
+func (d *dispatcher) nsIndex(nsid int32, hasNSID bool) int {
+	if !hasNSID {
+		return 0
+	}
+	for i := 1; i < len(d.nss); i++ {
+		if d.nss[i].nsid == nsid {
+			return i
+		}
+	}
+	d.nss = append(d.nss, nsState{nsid: nsid, hasNSID: true})
+	return len(d.nss) - 1
+}
+
+// datagram processes one datagram that was read into the arena at
+// d.arena[d.used:d.used+n].
+func (d *dispatcher) datagram(n int, nsid int32, hasNSID bool) error {
+	d.c.Datagrams++
+	d.c.Bytes += uint64(n)
+	defer d.stats.publish(&d.c)
+	nsi := d.nsIndex(nsid, hasNSID)
+	base := d.used
+	data := d.arena[base : base+n]
+	heldAny := false
+	for off := 0; off < len(data); {
+		m, rest, err := ParseMessage(data[off:])
+		if err != nil {
+			d.c.Malformed++
+			break
+		}
+		start := off
+		off = len(data) - len(rest)
+		d.c.Messages++
+		if !m.Header.IsNFTables() {
+			continue // NLMSG_NOOP, NLMSG_OVERRUN, another subsystem
+		}
+		nf, attrs, err := ParseNFGen(m.Payload)
+		if err != nil {
+			d.c.Malformed++
+			continue
+		}
+		ns := &d.nss[nsi]
+		if m.Header.MsgType() == MsgNewGen {
+			if err := d.commit(nsi, &m, nf, attrs); err != nil {
+				return err
+			}
+			continue
+		}
+		switch {
+		case ns.lost:
+			d.c.Discarded++
+		case d.stream || ns.over:
+			if err := d.deliver(EventChange, &m, nf, attrs, nsi, true, nil); err != nil {
+				return err
+			}
+		case ns.knownGen && nf.ResID == uint16(ns.gen):
+			// A notification of a generation that has committed already:
+			// not part of a transaction (DESIGN fact 10).
+			if err := d.deliver(EventOutside, &m, nf, attrs, nsi, false, nil); err != nil {
+				return err
+			}
+		default:
+			d.held = append(d.held, span{off: base + start, n: int(m.Header.Len), ns: nsi})
+			ns.held += int(m.Header.Len)
+			heldAny = true
+			if ns.held > d.maxTx {
+				if err := d.flush(nsi); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if heldAny {
+		d.used = base + align(n)
+	}
+	return nil
+}
+
+// flush streams the held messages of namespace nsi, whose transaction grew
+// past the cap; the rest of the transaction is streamed as it comes.
+func (d *dispatcher) flush(nsi int) error {
+	d.nss[nsi].over = true
+	d.nss[nsi].held = 0
+	return d.release(nsi, func(m *Message, nf NFGenMsg, attrs []byte) error {
+		return d.deliver(EventChange, m, nf, attrs, nsi, true, nil)
+	})
+}
+
+// release calls fn for each held message of namespace nsi, in order, and
+// forgets them.
+func (d *dispatcher) release(nsi int, fn func(*Message, NFGenMsg, []byte) error) error {
+	j := 0
+	var err error
+	for i, sp := range d.held {
+		if sp.ns != nsi || err != nil {
+			d.held[j] = d.held[i]
+			j++
+			continue
+		}
+		m, _, perr := ParseMessage(d.arena[sp.off : sp.off+sp.n])
+		if perr != nil {
+			continue // parsed once already; cannot happen
+		}
+		nf, attrs, _ := ParseNFGen(m.Payload)
+		err = fn(&m, nf, attrs)
+	}
+	d.held = d.held[:j]
+	return err
+}
+
+// commit handles a NEWGEN: the held messages of its namespace are delivered,
+// stamped with its generation and process, then the commit itself.
+func (d *dispatcher) commit(nsi int, m *Message, nf NFGenMsg, attrs []byte) error {
+	var g Gen
+	if err := g.Decode(attrs); err != nil {
+		d.c.Malformed++
+		return nil
+	}
+	d.c.Transactions++
+	ns := &d.nss[nsi]
+	lost := ns.lost
+	ns.gen, ns.knownGen = g.ID, true
+	ns.lost, ns.over, ns.held = false, false, 0
+	if lost {
+		// The transaction in flight when notifications were lost: what
+		// is held of it (nothing, normally) is incomplete.
+		return d.release(nsi, func(*Message, NFGenMsg, []byte) error { d.c.Discarded++; return nil })
+	}
+	if floor := d.minGen.Load(); floor != 0 && !GenAfter(g.ID, floor) {
+		return d.release(nsi, func(*Message, NFGenMsg, []byte) error { d.c.BelowFloor++; return nil })
+	}
+	err := d.release(nsi, func(hm *Message, hnf NFGenMsg, hattrs []byte) error {
+		if hnf.ResID != uint16(g.ID) {
+			// Not of this transaction, so not its process's either.
+			return d.deliver(EventOutside, hm, hnf, hattrs, nsi, false, nil)
+		}
+		return d.deliver(EventChange, hm, hnf, hattrs, nsi, false, &g)
+	})
+	if err != nil {
+		return err
+	}
+	d.ev = Event{
+		Kind:     EventCommit,
+		Type:     MsgNewGen,
+		Family:   nf.Family,
+		Gen:      g.ID,
+		ProcPID:  g.ProcPID,
+		ProcName: g.ProcName,
+		NSID:     ns.nsid,
+		HasNSID:  ns.hasNSID,
+		Header:   m.Header,
+		ResID:    nf.ResID,
+		Attrs:    attrs,
+	}
+	return d.call()
+}
+
+// deliver fills the event for a change or outside notification and calls
+// the callback, unless its generation is at or below the floor. A change
+// delivered at its commit is stamped with the commit's g.
+func (d *dispatcher) deliver(kind EventKind, m *Message, nf NFGenMsg, attrs []byte, nsi int, streamed bool, g *Gen) error {
+	ns := &d.nss[nsi]
+	gen := uint32(nf.ResID)
+	known := ns.knownGen
+	switch {
+	case g != nil:
+		gen, known = g.ID, true
+	case known:
+		gen = WidenGen(nf.ResID, ns.gen)
+	}
+	if floor := d.minGen.Load(); floor != 0 && known && !GenAfter(gen, floor) {
+		d.c.BelowFloor++
+		return nil
+	}
+	if streamed {
+		d.c.Streamed++
+	}
+	d.ev = Event{
+		Kind:     kind,
+		Type:     m.Header.MsgType(),
+		Family:   nf.Family,
+		Gen:      gen,
+		NSID:     ns.nsid,
+		HasNSID:  ns.hasNSID,
+		Streamed: streamed,
+		Header:   m.Header,
+		ResID:    nf.ResID,
+		Attrs:    attrs,
+	}
+	if g != nil {
+		d.ev.ProcPID, d.ev.ProcName = g.ProcPID, g.ProcName
+	}
+	return d.call()
+}
+
+func (d *dispatcher) call() error {
+	d.c.Events++
+	return d.fn(&d.ev)
+}
+
+// loss discards every transaction in flight and reports the loss.
+func (d *dispatcher) loss(err error) error {
+	d.c.Losses++
+	if _, ok := err.(*TruncatedError); ok {
+		d.c.Truncated++
+	}
+	defer d.stats.publish(&d.c)
+	d.c.Discarded += uint64(len(d.held))
+	d.held = d.held[:0]
+	for i := range d.nss {
+		d.nss[i].held, d.nss[i].over, d.nss[i].lost = 0, false, true
+	}
+	d.ev = Event{Kind: EventLoss, Err: err}
+	return d.call()
+}
+
+// feed copies a datagram into the arena and processes it, as if it had
+// been read from the socket.
+func (d *dispatcher) feed(b []byte, nsid int32, hasNSID bool) error {
+	buf := d.reserve()
+	if len(buf) < len(b) {
+		grown := make([]byte, d.used+len(b)+MinBufferLen)
+		copy(grown, d.arena[:d.used])
+		d.arena = grown
+		buf = d.arena[d.used:]
+	}
+	n := copy(buf, b)
+	return d.datagram(n, nsid, hasNSID)
+}
