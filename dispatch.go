@@ -39,7 +39,35 @@ type nsState struct {
 	knownGen bool
 	held     int  // bytes held for the transaction in flight
 	over     bool // the transaction in flight outgrew maxTx and is being streamed
-	lost     bool // a loss happened: discard up to and including the next NEWGEN
+
+	// The transaction in flight: the res_id of the messages read since the
+	// last commit, when inflight.
+	inflight    bool
+	inflightRes uint16
+
+	// After a loss, the transactions that may have lost notifications are
+	// discarded: the one in flight at the loss (taint) and the one whose
+	// message is read first after it (taintNext), which may have lost its
+	// beginning. See dispatcher.loss.
+	taint     uint16
+	tainted   bool
+	taintNext bool
+}
+
+// discards reports whether a message of generation res is part of a
+// transaction that lost notifications.
+func (ns *nsState) discards(res uint16) bool {
+	if ns.taintNext {
+		ns.taintNext = false
+		if !ns.tainted {
+			ns.taint, ns.tainted = res, true
+		} else if ns.taint != res {
+			// A second transaction after the one in flight: it too may
+			// have lost its beginning; the first is over.
+			ns.taint = res
+		}
+	}
+	return ns.tainted && ns.taint == res
 }
 
 func newDispatcher(cfg *Config, fn func(*Event) error) *dispatcher {
@@ -130,8 +158,9 @@ func (d *dispatcher) datagram(n int, nsid int32, hasNSID bool) error {
 			}
 			continue
 		}
+		ns.inflight, ns.inflightRes = true, nf.ResID
 		switch {
-		case ns.lost:
+		case (ns.tainted || ns.taintNext) && ns.discards(nf.ResID):
 			d.c.Discarded++
 		case d.stream || ns.over:
 			if err := d.deliver(EventChange, &m, nf, attrs, nsi, true, nil); err != nil {
@@ -165,14 +194,14 @@ func (d *dispatcher) datagram(n int, nsid int32, hasNSID bool) error {
 func (d *dispatcher) flush(nsi int) error {
 	d.nss[nsi].over = true
 	d.nss[nsi].held = 0
-	return d.release(nsi, func(m *Message, nf NFGenMsg, attrs []byte) error {
-		return d.deliver(EventChange, m, nf, attrs, nsi, true, nil)
+	return d.release(nsi, func(m Message, nf NFGenMsg, attrs []byte) error {
+		return d.deliver(EventChange, &m, nf, attrs, nsi, true, nil)
 	})
 }
 
 // release calls fn for each held message of namespace nsi, in order, and
 // forgets them.
-func (d *dispatcher) release(nsi int, fn func(*Message, NFGenMsg, []byte) error) error {
+func (d *dispatcher) release(nsi int, fn func(Message, NFGenMsg, []byte) error) error {
 	j := 0
 	var err error
 	for i, sp := range d.held {
@@ -186,7 +215,7 @@ func (d *dispatcher) release(nsi int, fn func(*Message, NFGenMsg, []byte) error)
 			continue // parsed once already; cannot happen
 		}
 		nf, attrs, _ := ParseNFGen(m.Payload)
-		err = fn(&m, nf, attrs)
+		err = fn(m, nf, attrs)
 	}
 	d.held = d.held[:j]
 	return err
@@ -202,23 +231,27 @@ func (d *dispatcher) commit(nsi int, m *Message, nf NFGenMsg, attrs []byte) erro
 	}
 	d.c.Transactions++
 	ns := &d.nss[nsi]
-	lost := ns.lost
+	// A commit right after a loss, or of a transaction that lost
+	// notifications, is discarded with what is held of it (nothing,
+	// normally: its messages were discarded as they came).
+	lost := ns.taintNext || ns.tainted && ns.taint == uint16(g.ID)
 	ns.gen, ns.knownGen = g.ID, true
-	ns.lost, ns.over, ns.held = false, false, 0
+	ns.over, ns.held, ns.inflight = false, 0, false
+	ns.tainted, ns.taintNext = false, false
 	if lost {
-		// The transaction in flight when notifications were lost: what
-		// is held of it (nothing, normally) is incomplete.
-		return d.release(nsi, func(*Message, NFGenMsg, []byte) error { d.c.Discarded++; return nil })
+		d.c.Discarded++
+		return d.release(nsi, func(Message, NFGenMsg, []byte) error { d.c.Discarded++; return nil })
 	}
 	if floor := d.minGen.Load(); floor != 0 && !GenAfter(g.ID, floor) {
-		return d.release(nsi, func(*Message, NFGenMsg, []byte) error { d.c.BelowFloor++; return nil })
+		d.c.BelowFloor++ // the commit itself
+		return d.release(nsi, func(Message, NFGenMsg, []byte) error { d.c.BelowFloor++; return nil })
 	}
-	err := d.release(nsi, func(hm *Message, hnf NFGenMsg, hattrs []byte) error {
+	err := d.release(nsi, func(hm Message, hnf NFGenMsg, hattrs []byte) error {
 		if hnf.ResID != uint16(g.ID) {
 			// Not of this transaction, so not its process's either.
-			return d.deliver(EventOutside, hm, hnf, hattrs, nsi, false, nil)
+			return d.deliver(EventOutside, &hm, hnf, hattrs, nsi, false, nil)
 		}
-		return d.deliver(EventChange, hm, hnf, hattrs, nsi, false, &g)
+		return d.deliver(EventChange, &hm, hnf, hattrs, nsi, false, &g)
 	})
 	if err != nil {
 		return err
@@ -282,7 +315,16 @@ func (d *dispatcher) call() error {
 	return d.fn(&d.ev)
 }
 
-// loss discards every transaction in flight and reports the loss.
+// loss reports a loss and discards what may be incomplete.
+//
+// When the kernel cannot queue a notification it drops it and makes the
+// next recvmsg fail with ENOBUFS; the datagrams queued before the drop are
+// read after the error. So the transaction in flight at the error (of which
+// messages may be held) may miss its end, and the one whose first message
+// is read after the error may miss its beginning (or be the same one). Both
+// are discarded, up to and including their NEWGEN, in every namespace; the
+// transactions after them are delivered as usual. What else was lost, no
+// one can say: the loss event tells the caller to resync.
 func (d *dispatcher) loss(err error) error {
 	d.c.Losses++
 	if _, ok := err.(*TruncatedError); ok {
@@ -292,7 +334,11 @@ func (d *dispatcher) loss(err error) error {
 	d.c.Discarded += uint64(len(d.held))
 	d.held = d.held[:0]
 	for i := range d.nss {
-		d.nss[i].held, d.nss[i].over, d.nss[i].lost = 0, false, true
+		ns := &d.nss[i]
+		if ns.inflight {
+			ns.taint, ns.tainted = ns.inflightRes, true
+		}
+		ns.held, ns.over, ns.inflight, ns.taintNext = 0, false, false, true
 	}
 	d.ev = Event{Kind: EventLoss, Err: err}
 	return d.call()

@@ -669,3 +669,224 @@ func TestMonitorCallbackErrorStopsRun(t *testing.T) {
 		t.Fatal("Run did not return the callback's error")
 	}
 }
+
+func TestMonitorLoss(t *testing.T) {
+	ns := nstest.New(t)
+	var (
+		mu    sync.Mutex
+		evs   []*nftmon.Event
+		slow  = make(chan struct{})
+		first = true
+	)
+	m, err := nftmon.NewMonitor(nftmon.Config{NetNS: ns.Path, ReadBuffer: 8192}, func(e *nftmon.Event) error {
+		mu.Lock()
+		evs = append(evs, e.Clone())
+		mu.Unlock()
+		select {
+		case <-slow:
+			if first {
+				// Fall behind while the burst arrives.
+				first = false
+				time.Sleep(500 * time.Millisecond)
+			}
+		default:
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	ns.Nft(t, "add", "table", "ip", "warmup")
+	warm := currentGen(t, ns)
+	waitFor(t, &mu, &evs, warm)
+	close(slow)
+	// The burst: a transaction of 3,000 elements (many datagrams) while
+	// the callback sleeps, so that the 8 KiB buffer overflows.
+	var b strings.Builder
+	b.WriteString("add table ip t\nadd set ip t s { type ipv4_addr; }\nadd element ip t s {")
+	for i := range 3000 {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, " 10.0.%d.%d", i>>8, i&255)
+	}
+	b.WriteString(" }\n")
+	ns.Script(t, "add table ip first")
+	ns.Script(t, b.String())
+	burst := currentGen(t, ns)
+	time.Sleep(600 * time.Millisecond)
+	// Transactions after the loss, delivered whole.
+	ns.Script(t, "add table ip after1\nadd chain ip after1 c")
+	ns.Script(t, "add table ip after2")
+	last := currentGen(t, ns)
+	waitFor(t, &mu, &evs, last)
+
+	mu.Lock()
+	got := slices.Clone(evs)
+	mu.Unlock()
+	losses := 0
+	for _, e := range got {
+		if e.Kind == nftmon.EventLoss {
+			losses++
+			if !errors.Is(e.Err, nftmon.ErrOverflow) || !errors.Is(e.Err, unix.ENOBUFS) {
+				t.Errorf("loss event error %v, want ErrOverflow", e.Err)
+			}
+		}
+		if e.Kind == nftmon.EventChange && e.Gen == burst {
+			t.Errorf("a change of the overflowing transaction %d was delivered", burst)
+		}
+	}
+	if losses != 1 {
+		t.Errorf("%d loss events, want 1", losses)
+	}
+	checkStamps(t, got, last)
+	// The two transactions after the loss are whole.
+	var after []string
+	for _, e := range got {
+		if e.Gen == last || e.Gen == last-1 {
+			after = append(after, fmt.Sprintf("%s %s", e.Kind, e.Type))
+		}
+	}
+	want := []string{"change NEWTABLE", "change NEWCHAIN", "commit NEWGEN", "change NEWTABLE", "commit NEWGEN"}
+	if !slices.Equal(after, want) {
+		t.Errorf("after the loss got %v, want %v", after, want)
+	}
+	if st := m.Stats(); st.Losses != 1 || st.Discarded == 0 {
+		t.Errorf("stats %+v: want one loss, some discarded", st)
+	}
+}
+
+func waitFor(t *testing.T, mu *sync.Mutex, evs *[]*nftmon.Event, gen uint32) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		mu.Lock()
+		for _, e := range *evs {
+			if e.Kind == nftmon.EventCommit && e.Gen == gen {
+				mu.Unlock()
+				return
+			}
+		}
+		mu.Unlock()
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("no commit of generation %d", gen)
+}
+
+// TestMonitorQuotaDepletion makes the kernel send a notification outside
+// any transaction: a quota object that runs out sends NEWOBJ from the
+// packet path (nft_obj_notify), with no NEWGEN after it.
+func TestMonitorQuotaDepletion(t *testing.T) {
+	ns := nstest.New(t)
+	if out, err := ns.Command("ip", "link", "set", "lo", "up").CombinedOutput(); err != nil {
+		t.Fatalf("ip link set lo up: %v: %s", err, out)
+	}
+	r := startMonitor(t, nftmon.Config{NetNS: ns.Path})
+	ns.Script(t, "add table ip t\nadd quota ip t q { until 100 bytes }\nadd chain ip t out { type filter hook output priority 0; }\nadd rule ip t out quota name q")
+	gen := currentGen(t, ns)
+	r.waitCommit(t, gen)
+	// Traffic on lo, through the output hook, uses the quota up.
+	udp := "for i in 1 2 3; do head -c 200 /dev/zero > /dev/udp/127.0.0.1/9; done"
+	if out, err := ns.Command("bash", "-c", udp).CombinedOutput(); err != nil {
+		t.Fatalf("sending UDP on lo: %v: %s", err, out)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, e := range r.events() {
+			if e.Kind == nftmon.EventOutside {
+				if e.Type != nftmon.MsgNewObj || e.Gen != gen || e.ProcPID != 0 {
+					t.Errorf("outside event %s gen %d pid %d, want NEWOBJ of gen %d without process", e.Type, e.Gen, e.ProcPID, gen)
+				}
+				return
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("no outside event after the quota ran out; events: %d, stats %+v", len(r.events()), r.m.Stats())
+}
+
+// TestMonitorAllNetNS watches two namespaces with one socket: the second
+// gets an nsid in the first when a veth pair joins them.
+func TestMonitorAllNetNS(t *testing.T) {
+	a, b := nstest.New(t), nstest.New(t)
+	holder := b.Command("sleep", "60")
+	if err := holder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { holder.Process.Kill(); holder.Wait() }()
+	time.Sleep(100 * time.Millisecond) // let nsenter exec sleep inside b
+	if out, err := a.Command("ip", "link", "add", "va", "type", "veth", "peer", "name", "vb", "netns", strconv.Itoa(holder.Process.Pid)).CombinedOutput(); err != nil {
+		nstest.Skip(t, "cannot link two namespaces with a veth pair: %v: %s", err, out)
+	}
+	out, err := a.Command("ip", "netns", "list-id").CombinedOutput()
+	m := regexp.MustCompile(`nsid (\d+)`).FindSubmatch(out)
+	if err != nil || m == nil {
+		t.Fatalf("ip netns list-id: %v: %s", err, out)
+	}
+	nsid, _ := strconv.Atoi(string(m[1]))
+
+	r := startMonitor(t, nftmon.Config{NetNS: a.Path, AllNetNS: true})
+	var wg sync.WaitGroup
+	for i, ns := range []*nstest.NS{a, b} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range 10 {
+				script := fmt.Sprintf("add table ip n%d_%d\nadd chain ip n%d_%d c\nadd set ip n%d_%d s { type ipv4_addr; }\nadd element ip n%d_%d s { 1.2.3.4, 5.6.7.8 }", i, j, i, j, i, j, i, j)
+				if _, err := ns.TryNft(script, "-f", "-"); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	genA, genB := currentGen(t, a), currentGen(t, b)
+	r.waitCommit(t, genA)
+	deadline := time.Now().Add(10 * time.Second)
+	for !hasCommit(r.events(), genB, int32(nsid)) && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	evs := r.events()
+	for _, side := range []struct {
+		name    string
+		hasNSID bool
+		prefix  string
+	}{{"own", false, "n0_"}, {"other", true, "n1_"}} {
+		var own []*nftmon.Event
+		for _, e := range evs {
+			if e.HasNSID == side.hasNSID {
+				if side.hasNSID && e.NSID != int32(nsid) {
+					t.Fatalf("event with nsid %d, want %d", e.NSID, nsid)
+				}
+				own = append(own, e)
+			}
+		}
+		commits := 0
+		for _, e := range own {
+			if e.Kind == nftmon.EventCommit {
+				commits++
+			} else if c := ident(t, e); !strings.HasPrefix(c.table, side.prefix) {
+				t.Errorf("%s namespace: event for table %q", side.name, c.table)
+			}
+		}
+		if commits != 10 || len(own) != 10*6 {
+			t.Errorf("%s namespace: %d events, %d commits; want 60, 10", side.name, len(own), commits)
+		}
+		checkStamps(t, own, 0)
+	}
+}
+
+func hasCommit(evs []*nftmon.Event, gen uint32, nsid int32) bool {
+	for _, e := range evs {
+		if e.Kind == nftmon.EventCommit && e.Gen == gen && e.HasNSID && e.NSID == nsid {
+			return true
+		}
+	}
+	return false
+}
