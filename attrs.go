@@ -281,6 +281,11 @@ func (s *AttrScanner) Nested() AttrScanner { return AttrScanner{b: s.a.Data} }
 
 // Scan calls fn with a scanner over the current attribute's payload, then
 // records the nested scanner's error, or fn's, as s's error.
+//
+// Unless the compiler inlines fn into the call (a small function literal
+// written at the call site, not inside another callback), the nested
+// scanner escapes to the heap: one small allocation per call. Code that
+// must not allocate walks nests with Nested and Fail instead.
 func (s *AttrScanner) Scan(fn func(n *AttrScanner) error) {
 	n := AttrScanner{b: s.a.Data}
 	err := fn(&n)

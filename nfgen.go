@@ -206,7 +206,7 @@ func ParseNFGen(payload []byte) (NFGenMsg, []byte, error) {
 // process fields name the process that asked, not the last committer.
 type Gen struct {
 	ID       uint32 // NFTA_GEN_ID: the full 32-bit generation
-	ProcPID  uint32 // NFTA_GEN_PROC_PID
+	ProcPID  uint32 // NFTA_GEN_PROC_PID: task_pid_nr(current), the id of the thread (not always the process) in the initial pid namespace
 	ProcName []byte // NFTA_GEN_PROC_NAME, a view of the input
 }
 

@@ -67,7 +67,6 @@ type Conn struct {
 	sa      unix.RawSockaddrNetlink
 	oob     [64]byte
 	rn      int
-	rflags  int
 	rerrno  unix.Errno
 	replies []byte // buffer for request replies, made on first use
 }
@@ -334,25 +333,33 @@ func (c *Conn) recvmsg(fd uintptr) bool {
 }
 
 // parseNSID finds the SOL_NETLINK/NETLINK_LISTEN_ALL_NSID control message
-// in oob without allocating.
+// in oob without allocating. struct cmsghdr starts with a size_t cmsg_len,
+// so its layout depends on the word size.
 func parseNSID(oob []byte) (int32, bool) {
-	const hdr = unix.SizeofCmsghdr
+	const hdr = unix.SizeofCmsghdr // 16 on 64-bit, 12 on 32-bit
+	const lenSize = hdr - 8        // size_t cmsg_len; int cmsg_level; int cmsg_type
 	for len(oob) >= hdr {
-		l := int(binary.NativeEndian.Uint64(oob)) // cmsg_len is a size_t
+		l := int(binary.NativeEndian.Uint32(oob))
+		if lenSize == 8 {
+			l = int(binary.NativeEndian.Uint64(oob))
+		}
 		if l < hdr || l > len(oob) {
 			return 0, false
 		}
-		level := int32(binary.NativeEndian.Uint32(oob[8:]))
-		typ := int32(binary.NativeEndian.Uint32(oob[12:]))
-		if level == unix.SOL_NETLINK && typ == unix.NETLINK_LISTEN_ALL_NSID && l >= hdr+4 {
-			return int32(binary.NativeEndian.Uint32(oob[hdr:])), true
+		level := int32(binary.NativeEndian.Uint32(oob[lenSize:]))
+		typ := int32(binary.NativeEndian.Uint32(oob[lenSize+4:]))
+		if level == unix.SOL_NETLINK && typ == unix.NETLINK_LISTEN_ALL_NSID && l >= unix.CmsgLen(4) {
+			return int32(binary.NativeEndian.Uint32(oob[unix.CmsgLen(0):])), true
 		}
 		oob = oob[min(cmsgAlign(l), len(oob)):]
 	}
 	return 0, false
 }
 
-func cmsgAlign(n int) int { return (n + 7) &^ 7 }
+// cmsgAlign rounds n up to the alignment of control messages.
+//
+//	#define CMSG_ALIGN(len) ( ((len)+sizeof(long)-1) & ~(sizeof(long)-1) )
+func cmsgAlign(n int) int { return (n + unix.SizeofPtr - 1) &^ (unix.SizeofPtr - 1) }
 
 // Request sends the request message req (built with AppendRequest; its
 // sequence number and port id are set here) and calls fn for each message of
@@ -393,8 +400,11 @@ func (c *Conn) Request(op string, req []byte, fn func(*Message) error) error {
 		s := NewMessageScanner(c.replies[:d.N])
 		for s.Next() {
 			m := s.Message()
-			if m.Header.Seq != seq {
-				continue // a reply to an earlier, abandoned request
+			if m.Header.Seq != seq || m.Header.PortID != c.portID {
+				// A reply to an earlier, abandoned request, or a
+				// notification: those echo the committer's port id and
+				// seq, which can equal ours.
+				continue
 			}
 			switch m.Header.Type {
 			case unix.NLMSG_NOOP, unix.NLMSG_OVERRUN:

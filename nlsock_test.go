@@ -1,0 +1,788 @@
+package nftmon
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nftmon/nftmon/internal/nstest"
+	"golang.org/x/sys/unix"
+)
+
+// openIn opens a Conn in ns, joined to the nftables group when join, and
+// closes it when the test ends.
+func openIn(t testing.TB, ns *nstest.NS, cfg ConnConfig, join bool) *Conn {
+	t.Helper()
+	if cfg.NetNS == "" && cfg.NetNSFD == 0 {
+		cfg.NetNS = ns.Path
+	}
+	c, err := Open(cfg)
+	if err != nil {
+		t.Fatalf("Open(%+v): %v", cfg, err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if join {
+		if err := c.JoinGroup(unix.NFNLGRP_NFTABLES); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return c
+}
+
+// note is what a test keeps of one received message.
+type note struct {
+	hdr  Header
+	nf   NFGenMsg
+	desc string // the message in nft monitor's words, see describe
+	gen  Gen    // NEWGEN only; ProcName copied
+}
+
+// receiveGens reads datagrams from c until it has seen n NEWGEN messages,
+// failing the test after timeout.
+func receiveGens(t testing.TB, c *Conn, n int, timeout time.Duration) []note {
+	t.Helper()
+	buf := make([]byte, MinBufferLen)
+	if err := c.SetReadDeadline(time.Now().Add(timeout)); err != nil {
+		t.Fatal(err)
+	}
+	defer c.SetReadDeadline(time.Time{})
+	var notes []note
+	anon := map[string]bool{}
+	for gens := 0; gens < n; {
+		d, err := c.Receive(buf)
+		if err != nil {
+			t.Fatalf("Receive after %d messages, %d gens: %v", len(notes), gens, err)
+		}
+		if d.HasNSID {
+			t.Errorf("datagram from our own namespace has nsid %d", d.NSID)
+		}
+		s := NewMessageScanner(buf[:d.N])
+		for s.Next() {
+			nt := describe(t, s.Message(), anon)
+			if nt.hdr.MsgType() == MsgNewGen {
+				gens++
+			}
+			notes = append(notes, nt)
+		}
+		if err := s.Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return notes
+}
+
+// describe summarises a notification as the start of the line nft monitor
+// prints for it ("add rule inet t c"), or "" for the anonymous sets and
+// their elements, whose creation nft monitor hides; anon collects the
+// names of anonymous sets.
+func describe(t testing.TB, m *Message, anon map[string]bool) note {
+	t.Helper()
+	nf, attrs, err := m.NFGen()
+	if err != nil {
+		t.Fatal(err)
+	}
+	nt := note{hdr: m.Header, nf: nf}
+	mt := m.Header.MsgType()
+	if mt == MsgNewGen {
+		if err := nt.gen.Decode(attrs); err != nil {
+			t.Fatal(err)
+		}
+		nt.gen.ProcName = []byte(string(nt.gen.ProcName))
+		nt.desc = fmt.Sprintf("# new generation %d by process %d (%s)", nt.gen.ID, nt.gen.ProcPID, nt.gen.ProcName)
+		return nt
+	}
+	// Attribute 1 is the table's name in every object message
+	// (NFTA_TABLE_NAME, NFTA_CHAIN_TABLE, NFTA_RULE_TABLE, ...).
+	var table, name []byte
+	var setFlags uint32
+	nameType := map[Object]uint16{
+		ObjectChain: unix.NFTA_CHAIN_NAME, ObjectRule: unix.NFTA_RULE_CHAIN,
+		ObjectSet: unix.NFTA_SET_NAME, ObjectSetElem: unix.NFTA_SET_ELEM_LIST_SET,
+	}[mt.Object()]
+	s := NewAttrScanner(attrs)
+	for s.Next() {
+		switch {
+		case s.Type() == 1:
+			table = s.StringBytes()
+		case nameType != 0 && s.Type() == nameType:
+			name = s.StringBytes()
+		case mt.Object() == ObjectSet && s.Type() == unix.NFTA_SET_FLAGS:
+			setFlags = s.Uint32()
+		}
+	}
+	if err := s.Err(); err != nil {
+		t.Fatalf("%s: %v", mt, err)
+	}
+	verb := map[Op]string{OpNew: "add", OpDelete: "delete"}[mt.Op()]
+	nt.desc = fmt.Sprintf("%s %s %s %s", verb, mt.Object(), nf.Family, table)
+	if name != nil {
+		nt.desc += " " + string(name)
+	}
+	switch {
+	case mt == MsgNewSet && setFlags&unix.NFT_SET_ANONYMOUS != 0:
+		anon[string(name)] = true
+		nt.desc = ""
+	case mt == MsgNewSetElem && anon[string(name)]:
+		nt.desc = ""
+	}
+	return nt
+}
+
+// TestReceiveMatchesNftMonitor compares what a Conn receives with what
+// nft monitor, run in the same namespace, prints for the same changes.
+func TestReceiveMatchesNftMonitor(t *testing.T) {
+	ns := nstest.New(t)
+	mon := ns.Command("nft", "monitor")
+	out, err := mon.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := mon.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { mon.Process.Kill(); mon.Wait() })
+	lines := make(chan string, 10000)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	// Wait until nft monitor is listening: make changes until it reports one.
+	ready := false
+	for i := 0; i < 50 && !ready; i++ {
+		ns.Nft(t, "add", "table", "ip", fmt.Sprintf("warm%d", i))
+		timeout := time.After(200 * time.Millisecond)
+	drain:
+		for {
+			select {
+			case l := <-lines:
+				if strings.HasPrefix(l, "# new generation") {
+					ready = true
+				}
+			case <-timeout:
+				break drain
+			}
+		}
+	}
+	if !ready {
+		t.Fatal("nft monitor printed nothing")
+	}
+
+	c := openIn(t, ns, ConnConfig{}, true)
+	ns.Script(t, `add table inet t
+add chain inet t c { type filter hook input priority 0; policy accept; }
+add set inet t s { type ipv4_addr; }
+add element inet t s { 10.0.0.1, 10.0.0.2 }
+add rule inet t c ip saddr @s counter accept
+add rule inet t c tcp dport { 22, 80 } drop
+`)
+	ns.Script(t, "delete element inet t s { 10.0.0.1 }\ndelete rule inet t c handle 3\n")
+	ns.Script(t, "delete table inet t\n")
+	notes := receiveGens(t, c, 3, 5*time.Second)
+
+	var want []string
+	for _, n := range notes {
+		if n.desc != "" {
+			want = append(want, n.desc)
+		}
+	}
+	var got []string
+	timeout := time.After(5 * time.Second)
+	for len(got) < len(want) {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatalf("nft monitor ended after %q", got)
+			}
+			got = append(got, l)
+		case <-timeout:
+			t.Fatalf("nft monitor printed only:\n%s\nwant lines starting:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+	}
+	for i := range want {
+		if got[i] != want[i] && !strings.HasPrefix(got[i], want[i]+" ") {
+			t.Errorf("line %d: nft monitor printed\n\t%s\nwe received\n\t%s", i, got[i], want[i])
+		}
+	}
+	// The message types and their order, as the design notes describe them.
+	var types []string
+	for _, n := range notes {
+		types = append(types, n.hdr.MsgType().String())
+	}
+	wantTypes := "NEWTABLE NEWCHAIN NEWSET NEWSETELEM NEWSETELEM NEWRULE NEWSET NEWSETELEM NEWSETELEM NEWRULE NEWGEN " +
+		"DELSETELEM DELRULE NEWGEN DELRULE DELSET DELSET DELCHAIN DELTABLE NEWGEN"
+	if s := strings.Join(types, " "); s != wantTypes {
+		t.Errorf("types\n\t%s\nwant\n\t%s", s, wantTypes)
+	}
+	// Every message carries the low 16 bits of its transaction's gen.
+	start := 0
+	for i, n := range notes {
+		if n.hdr.MsgType() != MsgNewGen {
+			continue
+		}
+		for _, m := range notes[start : i+1] {
+			if m.nf.ResID != uint16(n.gen.ID) {
+				t.Errorf("%s: res_id %d in the transaction of gen %d", m.hdr.MsgType(), m.nf.ResID, n.gen.ID)
+			}
+			if m.hdr.PortID != n.gen.ProcPID {
+				t.Errorf("%s: nlmsg_pid %d, but nft's pid is %d", m.hdr.MsgType(), m.hdr.PortID, n.gen.ProcPID)
+			}
+			if m.hdr.MsgType() == MsgNewSetElem || m.hdr.MsgType() == MsgDelSetElem {
+				if m.hdr.Seq != 0 {
+					t.Errorf("%s: seq %d, want 0", m.hdr.MsgType(), m.hdr.Seq)
+				}
+			}
+		}
+		start = i + 1
+	}
+}
+
+func TestOpenNetNS(t *testing.T) {
+	ns := nstest.New(t)
+	byPath := openIn(t, ns, ConnConfig{NetNS: ns.Path}, true)
+	byFD := openIn(t, ns, ConnConfig{NetNSFD: ns.FD}, true)
+	if byPath.PortID() == 0 || byFD.PortID() == 0 || byPath.PortID() == byFD.PortID() {
+		t.Fatalf("port ids %d and %d", byPath.PortID(), byFD.PortID())
+	}
+	ns.Nft(t, "add", "table", "ip", "x")
+	for name, c := range map[string]*Conn{"path": byPath, "fd": byFD} {
+		notes := receiveGens(t, c, 1, 3*time.Second)
+		if len(notes) != 2 || notes[0].desc != "add table ip x" {
+			t.Errorf("socket opened by %s received %+v", name, notes)
+		}
+	}
+
+	_, err := Open(ConnConfig{NetNS: "/nonexistent/netns"})
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Open of a missing namespace: %v, want ErrNotExist", err)
+	}
+	_, err = Open(ConnConfig{NetNS: "/proc/self/comm"})
+	if !errors.Is(err, unix.EINVAL) {
+		t.Errorf("Open of a file that is no namespace: %v, want EINVAL", err)
+	}
+}
+
+func TestJoinLeaveGroup(t *testing.T) {
+	ns := nstest.New(t)
+	c := openIn(t, ns, ConnConfig{}, false)
+	buf := make([]byte, MinBufferLen)
+	expectNothing := func(what string) {
+		t.Helper()
+		c.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+		if d, err := c.Receive(buf); !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatalf("%s: Receive = %d bytes, %v; want a timeout", what, d.N, err)
+		}
+	}
+	ns.Nft(t, "add", "table", "ip", "a")
+	expectNothing("before JoinGroup")
+	if err := c.JoinGroup(unix.NFNLGRP_NFTABLES); err != nil {
+		t.Fatal(err)
+	}
+	ns.Nft(t, "add", "table", "ip", "b")
+	if notes := receiveGens(t, c, 1, 3*time.Second); notes[0].desc != "add table ip b" {
+		t.Fatalf("after JoinGroup: %+v", notes)
+	}
+	if err := c.LeaveGroup(unix.NFNLGRP_NFTABLES); err != nil {
+		t.Fatal(err)
+	}
+	ns.Nft(t, "add", "table", "ip", "c")
+	expectNothing("after LeaveGroup")
+	if err := c.JoinGroup(1000); err == nil {
+		t.Error("JoinGroup(1000) succeeded")
+	}
+}
+
+func TestReadBuffer(t *testing.T) {
+	ns := nstest.New(t)
+	def := openIn(t, ns, ConnConfig{}, false)
+	// The kernel reports twice what was asked, for its bookkeeping.
+	if got := def.ReadBuffer(); got != 2*DefaultReadBuffer {
+		t.Errorf("default ReadBuffer %d, want %d", got, 2*DefaultReadBuffer)
+	}
+	rmemMax := 0
+	if b, err := os.ReadFile("/proc/sys/net/core/rmem_max"); err == nil {
+		fmt.Sscan(string(b), &rmemMax)
+	}
+	// As root, SO_RCVBUFFORCE goes past net.core.rmem_max.
+	big := 4 * max(rmemMax, DefaultReadBuffer)
+	c := openIn(t, ns, ConnConfig{ReadBuffer: big}, false)
+	if os.Geteuid() == 0 && c.ReadBuffer() != 2*big {
+		t.Errorf("ReadBuffer %d as root with rmem_max %d, want %d", c.ReadBuffer(), rmemMax, 2*big)
+	}
+	got, err := c.SetReadBuffer(1 << 20)
+	if err != nil || got != 2<<20 || c.ReadBuffer() != got {
+		t.Errorf("SetReadBuffer(1 MiB) = %d, %v; ReadBuffer %d", got, err, c.ReadBuffer())
+	}
+	kdef := openIn(t, ns, ConnConfig{ReadBuffer: -1}, false)
+	if kdef.ReadBuffer() != 0 {
+		t.Errorf("ReadBuffer %d with the kernel's default, want 0", kdef.ReadBuffer())
+	}
+}
+
+// bigScript returns an nft script of one transaction adding a table, a set
+// and n elements: about n/60 datagrams of notifications.
+func bigScript(table string, n int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "add table ip %s\nadd set ip %s s { type ipv4_addr; }\nadd element ip %s s { ", table, table, table)
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "10.%d.%d.%d", i>>16&255, i>>8&255, i&255)
+	}
+	b.WriteString(" }\n")
+	return b.String()
+}
+
+func TestReceiveOverflow(t *testing.T) {
+	ns := nstest.New(t)
+	c := openIn(t, ns, ConnConfig{ReadBuffer: 1}, true)
+	ns.Script(t, bigScript("burst", 2000))
+	buf := make([]byte, MinBufferLen)
+	c.SetReadDeadline(time.Now().Add(3 * time.Second))
+	var overflow error
+	for overflow == nil {
+		_, err := c.Receive(buf)
+		switch {
+		case err == nil:
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			t.Fatal("no overflow after a burst into a tiny buffer")
+		default:
+			overflow = err
+		}
+	}
+	if overflow != ErrOverflow || !errors.Is(overflow, ErrOverflow) || !errors.Is(overflow, unix.ENOBUFS) {
+		t.Fatalf("Receive = %v, want ErrOverflow matching ENOBUFS", overflow)
+	}
+	// Drain what is queued, then reading goes on normally.
+	c.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+	for {
+		if _, err := c.Receive(buf); errors.Is(err, os.ErrDeadlineExceeded) {
+			break
+		} else if err != nil && err != ErrOverflow {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.SetReadBuffer(DefaultReadBuffer); err != nil {
+		t.Fatal(err)
+	}
+	ns.Nft(t, "add", "table", "ip", "after")
+	notes := receiveGens(t, c, 1, 3*time.Second)
+	if len(notes) != 2 || notes[0].desc != "add table ip after" {
+		t.Fatalf("after the overflow: %+v", notes)
+	}
+}
+
+func TestReceiveTruncated(t *testing.T) {
+	ns := nstest.New(t)
+	small := openIn(t, ns, ConnConfig{}, true)
+	ref := openIn(t, ns, ConnConfig{}, true)
+	ns.Script(t, "add table inet t\nadd chain inet t c { type filter hook input priority 0; }\n")
+
+	full := make([]byte, MinBufferLen)
+	ref.SetReadDeadline(time.Now().Add(3 * time.Second))
+	want, err := ref.Receive(full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 64)
+	small.SetReadDeadline(time.Now().Add(3 * time.Second))
+	d, err := small.Receive(buf)
+	if !errors.Is(err, ErrTruncated) {
+		t.Fatalf("Receive into 64 bytes of a %d-byte datagram: %v", want.N, err)
+	}
+	var te *TruncatedError
+	if !errors.As(err, &te) || te.Size != want.N || te.BufLen != 64 || d.N != 64 {
+		t.Fatalf("TruncatedError %+v, Datagram.N %d; want size %d in 64", te, d.N, want.N)
+	}
+	if string(buf) != string(full[:64]) {
+		t.Error("the truncated datagram does not start like the full one")
+	}
+	// Reading goes on: the NEWGEN datagram fits.
+	d, err = small.Receive(buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, _, err := ParseMessage(buf[:d.N]); err != nil || m.Header.MsgType() != MsgNewGen {
+		t.Fatalf("after truncation: %+v, %v", m.Header, err)
+	}
+	if _, err := small.Receive(nil); err == nil {
+		t.Error("Receive into an empty buffer succeeded")
+	}
+}
+
+// inNetNS calls fn on a thread inside the network namespace fd. The thread
+// is thrown away afterwards.
+func inNetNS(t testing.TB, fd int, fn func() error) {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread dies with the goroutine
+		if err := unix.Setns(fd, unix.CLONE_NEWNET); err != nil {
+			done <- err
+			return
+		}
+		done <- fn()
+	}()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestReceiveDropsForeign(t *testing.T) {
+	ns := nstest.New(t)
+	c := openIn(t, ns, ConnConfig{}, true)
+	inNetNS(t, ns.FD, func() error {
+		fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_NETFILTER)
+		if err != nil {
+			return err
+		}
+		defer unix.Close(fd)
+		if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
+			return err
+		}
+		// A forged NEWTABLE, unicast to our socket.
+		fake := FinishRequest(AppendStringAttr(AppendRequest(nil, MsgNewTable, 0, 0, FamilyIPv4), unix.NFTA_TABLE_NAME, "fake"), 0)
+		for range 3 {
+			if err := unix.Sendto(fd, fake, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK, Pid: c.PortID()}); err != nil {
+				return fmt.Errorf("unicast to port %d: %w", c.PortID(), err)
+			}
+		}
+		return nil
+	})
+	ns.Nft(t, "add", "table", "ip", "real")
+	notes := receiveGens(t, c, 1, 3*time.Second)
+	if len(notes) != 2 || notes[0].desc != "add table ip real" {
+		t.Fatalf("received %+v, want only the real table", notes)
+	}
+	if n := c.ForeignDropped(); n != 3 {
+		t.Fatalf("ForeignDropped = %d, want 3", n)
+	}
+}
+
+func TestCloseUnblocksReceive(t *testing.T) {
+	ns := nstest.New(t)
+	c := openIn(t, ns, ConnConfig{}, true)
+	errc := make(chan error, 1)
+	go func() {
+		_, err := c.Receive(make([]byte, MinBufferLen))
+		errc <- err
+	}()
+	time.Sleep(100 * time.Millisecond)
+	select {
+	case err := <-errc:
+		t.Fatalf("Receive returned before Close: %v", err)
+	default:
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-errc:
+		if !errors.Is(err, ErrClosed) {
+			t.Fatalf("Receive after Close: %v, want ErrClosed", err)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("Close did not unblock Receive")
+	}
+	if err := c.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	if _, err := c.Receive(make([]byte, 16)); !errors.Is(err, ErrClosed) {
+		t.Errorf("Receive on a closed Conn: %v", err)
+	}
+	if err := c.JoinGroup(unix.NFNLGRP_NFTABLES); !errors.Is(err, ErrClosed) {
+		t.Errorf("JoinGroup on a closed Conn: %v", err)
+	}
+	if _, err := c.GetGen(); !errors.Is(err, ErrClosed) {
+		t.Errorf("GetGen on a closed Conn: %v", err)
+	}
+}
+
+func TestReadDeadline(t *testing.T) {
+	ns := nstest.New(t)
+	c := openIn(t, ns, ConnConfig{}, true)
+	start := time.Now()
+	c.SetReadDeadline(start.Add(100 * time.Millisecond))
+	_, err := c.Receive(make([]byte, MinBufferLen))
+	if !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("Receive past the deadline: %v", err)
+	}
+	if el := time.Since(start); el < 90*time.Millisecond || el > 2*time.Second {
+		t.Errorf("deadline of 100ms hit after %v", el)
+	}
+	// A cleared deadline lets Receive wait for data again.
+	c.SetReadDeadline(time.Time{})
+	ns.Nft(t, "add", "table", "ip", "x")
+	if notes := receiveGens(t, c, 1, 3*time.Second); notes[0].desc != "add table ip x" {
+		t.Fatalf("after clearing the deadline: %+v", notes)
+	}
+}
+
+func TestGetGen(t *testing.T) {
+	ns := nstest.New(t)
+	c := openIn(t, ns, ConnConfig{}, true)
+	req := openIn(t, ns, ConnConfig{ReadBuffer: -1}, false)
+	comm, err := os.ReadFile("/proc/self/comm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		ns.Nft(t, "add", "table", "ip", fmt.Sprintf("t%d", i))
+		notes := receiveGens(t, c, 1, 3*time.Second)
+		newgen := notes[len(notes)-1].gen
+		g, err := req.GetGen()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g.ID != newgen.ID {
+			t.Errorf("GetGen %d, the NEWGEN notification said %d", g.ID, newgen.ID)
+		}
+		// GETGEN names the process that asks, not the committer. The
+		// kernel sends task_pid_nr(current): the id of the asking thread,
+		// which in a Go program is rarely the process id.
+		if _, err := os.Stat(fmt.Sprintf("/proc/self/task/%d", g.ProcPID)); err != nil || string(g.ProcName) != strings.TrimSpace(string(comm)) {
+			t.Errorf("GetGen names %d %q, want a thread of this process %d %q", g.ProcPID, g.ProcName, os.Getpid(), strings.TrimSpace(string(comm)))
+		}
+		if string(newgen.ProcName) != "nft" || newgen.ProcPID == uint32(os.Getpid()) {
+			t.Errorf("NEWGEN names %d %q, want nft", newgen.ProcPID, newgen.ProcName)
+		}
+	}
+}
+
+func TestRequestErrors(t *testing.T) {
+	ns := nstest.New(t)
+	c := openIn(t, ns, ConnConfig{ReadBuffer: -1}, false)
+	ns.Script(t, "add table ip a\nadd table ip6 b\nadd table inet c\n")
+	getTable := func(f Family, name string) []byte {
+		return FinishRequest(AppendStringAttr(AppendRequest(nil, MsgGetTable, unix.NLM_F_REQUEST, 0, f), unix.NFTA_TABLE_NAME, name), 0)
+	}
+	err := c.Request("GETTABLE", getTable(FamilyIPv4, "nope"), func(*Message) error { return nil })
+	var oe *OpError
+	if !errors.As(err, &oe) || oe.Op != "GETTABLE" || oe.Errno != unix.ENOENT || !errors.Is(err, unix.ENOENT) {
+		t.Fatalf("GETTABLE of a missing table: %v, want *OpError ENOENT", err)
+	}
+	if !strings.Contains(err.Error(), "GETTABLE") {
+		t.Errorf("error %q does not name the request", err)
+	}
+
+	// A single answer.
+	var got []string
+	err = c.Request("GETTABLE", getTable(FamilyIPv6, "b"), func(m *Message) error {
+		got = append(got, describe(t, m, nil).desc)
+		return nil
+	})
+	if err != nil || len(got) != 1 || got[0] != "add table ip6 b" {
+		t.Fatalf("GETTABLE ip6 b: %q, %v", got, err)
+	}
+	// A dump of all families.
+	got = got[:0]
+	dump := AppendRequest(nil, MsgGetTable, unix.NLM_F_REQUEST|unix.NLM_F_DUMP, 0, FamilyUnspec)
+	err = c.Request("GETTABLE", dump, func(m *Message) error {
+		if m.Header.Flags&unix.NLM_F_MULTI == 0 {
+			t.Errorf("dump message without NLM_F_MULTI")
+		}
+		got = append(got, describe(t, m, nil).desc)
+		return nil
+	})
+	if err != nil || strings.Join(got, ",") != "add table ip a,add table ip6 b,add table inet c" {
+		t.Fatalf("GETTABLE dump: %q, %v", got, err)
+	}
+	// An error from the callback ends the request and is returned as is.
+	errStop := errors.New("stop")
+	if err := c.Request("GETTABLE", dump, func(*Message) error { return errStop }); err != errStop {
+		t.Fatalf("Request with a failing callback: %v", err)
+	}
+	// The next request is not confused by the rest of the abandoned dump.
+	if g, err := c.GetGen(); err != nil || g.ID == 0 {
+		t.Fatalf("GetGen after an abandoned dump: %+v, %v", g, err)
+	}
+	// A dump the kernel refuses.
+	elems := FinishRequest(AppendStringAttr(AppendStringAttr(AppendRequest(nil, MsgGetSetElem, unix.NLM_F_REQUEST|unix.NLM_F_DUMP, 0, FamilyIPv4),
+		unix.NFTA_SET_ELEM_LIST_TABLE, "a"), unix.NFTA_SET_ELEM_LIST_SET, "nope"), 0)
+	if err := c.Request("GETSETELEM", elems, func(*Message) error { return nil }); !errors.Is(err, unix.ENOENT) || !errors.As(err, &oe) {
+		t.Errorf("GETSETELEM dump of a missing set: %v, want *OpError ENOENT", err)
+	}
+	if err := c.Request("X", []byte{1, 2, 3}, nil); !errors.Is(err, ErrMalformed) {
+		t.Errorf("Request of 3 bytes: %v", err)
+	}
+}
+
+// setNSID gives the namespace peer the nsid id inside the namespace ns, with
+// rtnetlink RTM_NEWNSID (what ip netns set does).
+func setNSID(t *testing.T, ns, peer *nstest.NS, id int32) {
+	t.Helper()
+	inNetNS(t, ns.FD, func() error {
+		fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_ROUTE)
+		if err != nil {
+			return err
+		}
+		defer unix.Close(fd)
+		b := make([]byte, HeaderLen, 64)
+		binary.NativeEndian.PutUint16(b[4:], unix.RTM_NEWNSID)
+		binary.NativeEndian.PutUint16(b[6:], unix.NLM_F_REQUEST|unix.NLM_F_ACK)
+		binary.NativeEndian.PutUint32(b[8:], 1)
+		b = append(b, unix.AF_UNSPEC, 0, 0, 0) // struct rtgenmsg, padded
+		var v [4]byte
+		binary.NativeEndian.PutUint32(v[:], uint32(peer.FD))
+		b = AppendAttr(b, unix.NETNSA_FD, v[:])
+		binary.NativeEndian.PutUint32(v[:], uint32(id))
+		b = AppendAttr(b, unix.NETNSA_NSID, v[:])
+		binary.NativeEndian.PutUint32(b, uint32(len(b)))
+		if err := unix.Sendto(fd, b, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
+			return err
+		}
+		ack := make([]byte, 4096)
+		n, _, err := unix.Recvfrom(fd, ack, 0)
+		if err != nil {
+			return err
+		}
+		m, _, err := ParseMessage(ack[:n])
+		if err != nil || m.Header.Type != unix.NLMSG_ERROR || len(m.Payload) < 4 {
+			return fmt.Errorf("RTM_NEWNSID: odd answer %+v, %v", m.Header, err)
+		}
+		if e := int32(binary.NativeEndian.Uint32(m.Payload)); e != 0 {
+			return fmt.Errorf("RTM_NEWNSID: %w", unix.Errno(-e))
+		}
+		return nil
+	})
+}
+
+func TestListenAllNSID(t *testing.T) {
+	home, other, unknown := nstest.New(t), nstest.New(t), nstest.New(t)
+	const nsid = 42
+	setNSID(t, home, other, nsid)
+	c := openIn(t, home, ConnConfig{ListenAllNSID: true}, true)
+	plain := openIn(t, home, ConnConfig{}, true)
+
+	other.Nft(t, "add", "table", "ip", "theirs")
+	unknown.Nft(t, "add", "table", "ip", "nobody")
+	home.Nft(t, "add", "table", "ip", "ours")
+
+	buf := make([]byte, MinBufferLen)
+	c.SetReadDeadline(time.Now().Add(3 * time.Second))
+	var got []string
+	for len(got) < 4 {
+		d, err := c.Receive(buf)
+		if err != nil {
+			t.Fatalf("after %q: %v", got, err)
+		}
+		s := NewMessageScanner(buf[:d.N])
+		for s.Next() {
+			desc := describe(t, s.Message(), nil).desc
+			if s.Message().Header.MsgType() == MsgNewGen {
+				desc = "NEWGEN"
+			}
+			if d.HasNSID {
+				desc += fmt.Sprintf(" nsid %d", d.NSID)
+			}
+			got = append(got, desc)
+		}
+	}
+	want := "add table ip theirs nsid 42,NEWGEN nsid 42,add table ip ours,NEWGEN"
+	if s := strings.Join(got, ","); s != want {
+		t.Fatalf("received\n\t%s\nwant\n\t%s", s, want)
+	}
+	// Without ListenAllNSID only the own namespace is heard.
+	if notes := receiveGens(t, plain, 1, 3*time.Second); notes[0].desc != "add table ip ours" {
+		t.Fatalf("plain socket received %+v", notes)
+	}
+}
+
+// TestRequestOnJoinedConn checks that a request on a socket that also
+// receives notifications is not confused by a notification that happens to
+// carry the request's sequence number (nft numbers its messages from 1 too).
+func TestRequestOnJoinedConn(t *testing.T) {
+	ns := nstest.New(t)
+	c := openIn(t, ns, ConnConfig{}, true)
+	ns.Script(t, "add table ip a\nadd table ip b\nadd table ip c\n")
+	ns.Script(t, "add table ip d\n")
+	ref := openIn(t, ns, ConnConfig{ReadBuffer: -1}, false)
+	want, err := ref.GetGen()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		g, err := c.GetGen()
+		if err != nil {
+			t.Fatalf("GetGen %d on a joined socket with notifications queued: %v", i, err)
+		}
+		if g.ID != want.ID {
+			t.Fatalf("GetGen %d = %d, want %d", i, g.ID, want.ID)
+		}
+	}
+}
+
+// nlmsgerr builds an NLMSG_ERROR answer with error -errno to the request
+// req (of which the kernel echoes only the header when capped), followed by
+// the extended-ack attributes tlvs.
+func nlmsgerr(errno int32, req []byte, capped bool, tlvs []byte) []byte {
+	var flags uint16
+	if capped {
+		flags |= unix.NLM_F_CAPPED
+		req = req[:HeaderLen]
+	}
+	if tlvs != nil {
+		flags |= unix.NLM_F_ACK_TLVS
+	}
+	var e [4]byte
+	binary.NativeEndian.PutUint32(e[:], uint32(-errno))
+	payload := cat(e[:], req)
+	for len(payload)%4 != 0 {
+		payload = append(payload, 0)
+	}
+	payload = append(payload, tlvs...)
+	return nlmsg(uint32(HeaderLen+len(payload)), unix.NLMSG_ERROR, flags, 1, 1, payload...)
+}
+
+func TestReplyError(t *testing.T) {
+	req := FinishRequest(AppendStringAttr(AppendRequest(nil, MsgGetTable, unix.NLM_F_REQUEST, 1, FamilyIPv4), unix.NFTA_TABLE_NAME, "x"), 0)
+	msg := cat(attr(unix.NLMSGERR_ATTR_OFFS, 0, 0, 0, 0), attr(unix.NLMSGERR_ATTR_MSG, []byte("no such table\x00")...))
+	for _, tc := range []struct {
+		name string
+		in   []byte
+		want error // nil, or *OpError, or a ParseError reason
+	}{
+		{"ack", nlmsgerr(0, req, true, nil), nil},
+		{"capped", nlmsgerr(int32(unix.ENOENT), req, true, nil), &OpError{Op: "GETTABLE", Errno: unix.ENOENT}},
+		{"capped with message", nlmsgerr(int32(unix.ENOENT), req, true, msg), &OpError{Op: "GETTABLE", Errno: unix.ENOENT, Message: "no such table"}},
+		{"whole request with message", nlmsgerr(int32(unix.EINVAL), req, false, msg), &OpError{Op: "GETTABLE", Errno: unix.EINVAL, Message: "no such table"}},
+		{"whole request without message", nlmsgerr(int32(unix.EPERM), req, false, nil), &OpError{Op: "GETTABLE", Errno: unix.EPERM}},
+		{"short", nlmsg(HeaderLen+4, unix.NLMSG_ERROR, 0, 1, 1, 0xfe, 0xff, 0xff, 0xff), errErrorShort},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, _, err := ParseMessage(tc.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = replyError("GETTABLE", &m)
+			switch want := tc.want.(type) {
+			case nil:
+				if err != nil {
+					t.Fatalf("got %v, want nil", err)
+				}
+			case *OpError:
+				var oe *OpError
+				if !errors.As(err, &oe) || *oe != *want || !errors.Is(err, want.Errno) {
+					t.Fatalf("got %#v, want %#v", err, want)
+				}
+				if want.Message != "" && !strings.HasSuffix(err.Error(), ": "+want.Message) {
+					t.Fatalf("error text %q lacks the kernel's message", err)
+				}
+			default:
+				if !errors.Is(err, want) || !errors.Is(err, ErrMalformed) {
+					t.Fatalf("got %v, want %v", err, want)
+				}
+			}
+		})
+	}
+}
