@@ -13,6 +13,7 @@ type dispatcher struct {
 	fn     func(*Event) error
 	stream bool
 	maxTx  int
+	scope  Scope
 
 	arena []byte
 	used  int    // arena[:used] holds datagrams with held messages
@@ -71,7 +72,7 @@ func (ns *nsState) discards(res uint16) bool {
 }
 
 func newDispatcher(cfg *Config, fn func(*Event) error) *dispatcher {
-	d := &dispatcher{fn: fn, stream: cfg.Stream, maxTx: cfg.MaxTransactionBytes}
+	d := &dispatcher{fn: fn, stream: cfg.Stream, maxTx: cfg.MaxTransactionBytes, scope: cfg.Scope}
 	if d.maxTx == 0 {
 		d.maxTx = DefaultMaxTransactionBytes
 	}
@@ -83,8 +84,9 @@ func newDispatcher(cfg *Config, fn func(*Event) error) *dispatcher {
 
 // reserve returns the free part of the arena to read the next datagram
 // into, at least MinBufferLen long. The arena is reset when nothing is held,
-// compacted when held messages leave too little room, and grown only when
-// they fill it.
+// compacted when at least half of it is garbage (messages already
+// delivered), and grown otherwise, so that the cost of keeping room stays
+// proportional to what is read.
 func (d *dispatcher) reserve() []byte {
 	if len(d.held) == 0 {
 		d.used = 0
@@ -92,18 +94,24 @@ func (d *dispatcher) reserve() []byte {
 	if len(d.arena)-d.used >= MinBufferLen {
 		return d.arena[d.used:]
 	}
-	// Move the held messages to the front, in order (so copies never
-	// overlap destructively).
-	w := 0
+	live := 0
 	for i := range d.held {
-		sp := &d.held[i]
-		copy(d.arena[w:], d.arena[sp.off:sp.off+sp.n])
-		sp.off = w
-		w += align(sp.n)
+		live += align(d.held[i].n)
 	}
-	d.used = w
+	if live <= d.used/2 {
+		// Move the held messages to the front, in order, so that no copy
+		// overwrites a message not yet moved.
+		w := 0
+		for i := range d.held {
+			sp := &d.held[i]
+			copy(d.arena[w:], d.arena[sp.off:sp.off+sp.n])
+			sp.off = w
+			w += align(sp.n)
+		}
+		d.used = w
+	}
 	if len(d.arena)-d.used < MinBufferLen {
-		grown := make([]byte, 2*len(d.arena))
+		grown := make([]byte, max(2*len(d.arena), d.used+2*MinBufferLen))
 		copy(grown, d.arena[:d.used])
 		d.arena = grown
 	}
@@ -289,6 +297,9 @@ func (d *dispatcher) deliver(kind EventKind, m *Message, nf NFGenMsg, attrs []by
 		d.c.BelowFloor++
 		return nil
 	}
+	if !d.scope.contains(nf.Family, attrs) {
+		return nil
+	}
 	if streamed {
 		d.c.Streamed++
 	}
@@ -308,6 +319,25 @@ func (d *dispatcher) deliver(kind EventKind, m *Message, nf NFGenMsg, attrs []by
 		d.ev.ProcPID, d.ev.ProcName = g.ProcPID, g.ProcName
 	}
 	return d.call()
+}
+
+// contains reports whether a message of family f with attributes attrs is
+// in the scope: every nftables object message names its table (or, for a
+// table, itself) in attribute 1.
+func (sc *Scope) contains(f Family, attrs []byte) bool {
+	if sc.Family != FamilyUnspec && f != sc.Family {
+		return false
+	}
+	if sc.Table == "" {
+		return true
+	}
+	a := NewAttrScanner(attrs)
+	for a.Next() {
+		if a.Type() == 1 { // NFTA_TABLE_NAME, NFTA_CHAIN_TABLE, NFTA_RULE_TABLE, ...
+			return string(a.StringBytes()) == sc.Table
+		}
+	}
+	return false
 }
 
 func (d *dispatcher) call() error {

@@ -44,6 +44,21 @@ type Config struct {
 	// committing process is known only at the commit event.
 	Stream bool
 
+	// Snapshot makes Run start with a snapshot of the ruleset (see
+	// Conn.Snapshot): EventSnapshotBegin, an EventSnapshot per object,
+	// EventSnapshotEnd, then every change committed after the snapshot's
+	// generation, none missed and none twice: the monitor subscribes
+	// before the snapshot is read, and sets the floor to its generation.
+	// After a loss it takes a new snapshot by itself: the callback sees
+	// the EventLoss, then a fresh snapshot, then the tail. SinceGen is
+	// ignored.
+	Snapshot bool
+
+	// Scope limits the snapshot and the events to one family or one
+	// table. Commit events are delivered whatever the scope, so that
+	// every generation is seen.
+	Scope Scope
+
 	// MaxTransactionBytes caps the bytes held for one transaction; a
 	// larger one is delivered in streaming fashion from that point on
 	// (events marked Streamed) rather than held without bound. 0 means
@@ -62,6 +77,7 @@ type Config struct {
 type Monitor struct {
 	conn    *Conn // nil for a replay monitor
 	d       *dispatcher
+	snap    *snapshotter // with Config.Snapshot: the request socket and its buffers
 	running atomic.Bool
 }
 
@@ -94,13 +110,21 @@ func NewMonitor(cfg Config, fn func(*Event) error) (*Monitor, error) {
 		return nil, err
 	}
 	g, err := req.GetGen()
-	req.Close()
 	if err != nil {
+		req.Close()
 		conn.Close()
 		return nil, err
 	}
+	if cfg.Snapshot {
+		cfg.SinceGen = 0
+	}
 	m := &Monitor{conn: conn, d: newDispatcher(&cfg, fn)}
 	m.d.nss[0].gen, m.d.nss[0].knownGen = g.ID, true
+	if cfg.Snapshot {
+		m.snap = &snapshotter{conn: req, scope: cfg.Scope, attempts: DefaultSnapshotAttempts}
+	} else {
+		req.Close()
+	}
 	return m, nil
 }
 
@@ -140,6 +164,11 @@ func (m *Monitor) Run(ctx context.Context) error {
 	defer m.running.Store(false)
 	stop := context.AfterFunc(ctx, func() { m.conn.SetReadDeadline(time.Unix(1, 0)) })
 	defer stop()
+	if m.snap != nil {
+		if err := m.snapshot(ctx); err != nil {
+			return err
+		}
+	}
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -150,6 +179,11 @@ func (m *Monitor) Run(ctx context.Context) error {
 			if errors.Is(err, ErrOverflow) || errors.Is(err, ErrTruncated) {
 				if err := m.d.loss(err); err != nil {
 					return err
+				}
+				if m.snap != nil {
+					if err := m.snapshot(ctx); err != nil {
+						return err
+					}
 				}
 				continue
 			}
@@ -168,11 +202,40 @@ func (m *Monitor) Run(ctx context.Context) error {
 	}
 }
 
+// snapshot delivers a snapshot and makes the tail start after it.
+func (m *Monitor) snapshot(ctx context.Context) error {
+	d := m.d
+	gen, err := m.snap.take(ctx, func(e *Event) error {
+		d.c.Events++
+		return d.fn(e)
+	})
+	d.c.Retries = m.snap.retries
+	if err != nil {
+		d.stats.publish(&d.c)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("nftmon: snapshot: %w", err)
+	}
+	d.c.Snapshots++
+	d.stats.publish(&d.c)
+	// Everything up to gen is in the snapshot; what is queued after it is
+	// complete (a later loss would be reported again).
+	d.minGen.Store(gen)
+	ns := &d.nss[0]
+	ns.gen, ns.knownGen = gen, true
+	ns.tainted, ns.taintNext = false, false
+	return nil
+}
+
 // Close closes the monitor's socket; a Run blocked in another goroutine
 // returns ErrClosed. Close may be called more than once.
 func (m *Monitor) Close() error {
 	if m.conn == nil {
 		return nil
+	}
+	if m.snap != nil {
+		m.snap.conn.Close()
 	}
 	return m.conn.Close()
 }

@@ -23,8 +23,13 @@ type Expr struct {
 //		...
 //	}
 //	if err := s.Err(); err != nil { ... }
+//
+// DynsetExpr.Exprs and InnerExpr.Exprs return one over the expressions
+// nested in those expressions. Decode an expression's data with the view of
+// its name (PayloadExpr for "payload", ...); unknown names are not errors.
 type ExprScanner struct {
 	list nftmon.AttrScanner
+	one  []byte // a single expression nest to yield first (NFTA_DYNSET_EXPR, NFTA_INNER_EXPR)
 	e    Expr
 	err  error
 }
@@ -39,6 +44,16 @@ func NewExprScanner(b []byte) ExprScanner {
 func (s *ExprScanner) Next() bool {
 	if s.err != nil {
 		return false
+	}
+	if s.one != nil {
+		one := s.one
+		s.one = nil
+		s.e = Expr{}
+		if err := s.e.Decode(one); err != nil {
+			s.err = err
+			return false
+		}
+		return true
 	}
 	for s.list.Next() {
 		if s.list.Type() != unix.NFTA_LIST_ELEM {

@@ -1,0 +1,100 @@
+package msgs
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/nftmon/nftmon"
+)
+
+// typicalRule returns the corpus rule whose expression count is nearest 10:
+// basic.nft's "ip saddr 1.2.3.4 tcp dport 22 counter accept" in an inet
+// table (meta, cmp, payload, cmp, meta, cmp, payload, cmp, counter,
+// immediate).
+func typicalRule(b *testing.B) (corpusMsg, int) {
+	var best corpusMsg
+	bestN := -100
+	files, _ := filepath.Glob("testdata/exprs/*.pcap")
+	for _, f := range files {
+		for _, m := range parseCorpusMsgs(b, readPcap(b, f)) {
+			if m.typ != nftmon.MsgNewRule {
+				continue
+			}
+			n := 0
+			for s := NewExprScanner(ruleExprList(m.attrs)); s.Next(); {
+				n++
+			}
+			if abs(n-10) < abs(bestN-10) {
+				best, bestN = m, n
+			}
+		}
+	}
+	if bestN < 8 {
+		b.Fatalf("no rule of about 10 expressions in the corpus")
+	}
+	return best, bestN
+}
+
+func abs(i int) int {
+	if i < 0 {
+		return -i
+	}
+	return i
+}
+
+// BenchmarkExprDecodeRule walks a typical rule's expressions and decodes
+// each with its typed view.
+func BenchmarkExprDecodeRule(b *testing.B) {
+	rule, n := typicalRule(b)
+	list := ruleExprList(rule.attrs)
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.ReportMetric(float64(n), "exprs/rule")
+	for i := 0; i < b.N; i++ {
+		s := NewExprScanner(list)
+		for s.Next() {
+			e := s.Expr()
+			if dec := exprDecoders[string(e.Name)]; dec != nil {
+				if err := dec(e.Data); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		if s.Err() != nil {
+			b.Fatal(s.Err())
+		}
+	}
+}
+
+// BenchmarkExprRuleText renders a typical rule into a reused buffer.
+func BenchmarkExprRuleText(b *testing.B) {
+	rule, n := typicalRule(b)
+	dst := make([]byte, 0, 4096)
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.ReportMetric(float64(n), "exprs/rule")
+	for i := 0; i < b.N; i++ {
+		var err error
+		if dst, err = AppendRuleText(dst[:0], rule.family, rule.attrs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.SetBytes(int64(len(dst)))
+}
+
+// BenchmarkExprSetElemsText renders the biggest set element dump message
+// of the corpus (big.nft's "many": about 200 elements) into a reused
+// buffer.
+func BenchmarkExprSetElemsText(b *testing.B) {
+	m := longestElems(b)
+	dst := make([]byte, 0, 64<<10)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		var err error
+		if dst, err = AppendSetElemsText(dst[:0], m.family, m.attrs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.SetBytes(int64(len(dst)))
+}

@@ -1,0 +1,133 @@
+package msgs
+
+import (
+	"bytes"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"unsafe"
+
+	"github.com/nftmon/nftmon"
+)
+
+// exprViews returns a fresh value of every expression view.
+func exprViews() []interface{ Decode([]byte) error } {
+	return []interface{ Decode([]byte) error }{
+		&PayloadExpr{}, &CmpExpr{}, &RangeExpr{}, &MetaExpr{}, &ImmediateExpr{}, &BitwiseExpr{},
+		&ByteorderExpr{}, &LookupExpr{}, &CounterExpr{}, &CtExpr{}, &ConnlimitExpr{}, &LimitExpr{},
+		&QuotaExpr{}, &LastExpr{}, &LogExpr{}, &ObjrefExpr{}, &DynsetExpr{}, &NatExpr{}, &MasqExpr{},
+		&RedirExpr{}, &TproxyExpr{}, &SynproxyExpr{}, &RejectExpr{}, &QueueExpr{}, &DupExpr{},
+		&FwdExpr{}, &ExthdrExpr{}, &FibExpr{}, &NumgenExpr{}, &HashExpr{}, &SocketExpr{}, &OsfExpr{},
+		&XfrmExpr{}, &RtExpr{}, &TunnelExpr{}, &InnerExpr{}, &CompatExpr{},
+	}
+}
+
+// inside reports whether b is empty or lies within buf.
+func inside(buf, b []byte) bool {
+	if len(b) == 0 {
+		return true
+	}
+	start := uintptr(unsafe.Pointer(unsafe.SliceData(buf)))
+	p := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	return p >= start && p+uintptr(len(b)) <= start+uintptr(len(buf))
+}
+
+// checkSlices fails t if a []byte anywhere in v does not lie within buf.
+func checkSlices(t *testing.T, v reflect.Value, buf []byte, path string) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		checkSlices(t, v.Elem(), buf, path)
+	case reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			checkSlices(t, v.Field(i), buf, path+"."+v.Type().Field(i).Name)
+		}
+	case reflect.Slice:
+		if v.Type().Elem().Kind() == reflect.Uint8 && !inside(buf, v.Bytes()) {
+			t.Fatalf("%s points outside the input", path)
+		}
+	}
+}
+
+func exprSeeds(f *testing.F) [][]byte {
+	seeds := corpusExprs(f)
+	if len(seeds) < 100 {
+		f.Fatalf("only %d seed expressions", len(seeds))
+	}
+	return seeds
+}
+
+// FuzzExprDecode: every expression view, on any data, does not panic,
+// returns an error and a zero value or a value whose slices all lie within
+// the input.
+func FuzzExprDecode(f *testing.F) {
+	for _, nest := range exprSeeds(f) {
+		f.Add(xExprOf(f, nest).Data)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, v := range exprViews() {
+			err := v.Decode(data)
+			rv := reflect.ValueOf(v).Elem()
+			if err != nil {
+				if !rv.IsZero() {
+					t.Fatalf("%T: error %v but value %+v", v, err, v)
+				}
+				continue
+			}
+			checkSlices(t, rv, data, rv.Type().Name())
+		}
+	})
+}
+
+// FuzzExprText: rendering any expression nest does not panic, and a
+// malformed one renders as its name and " (malformed)".
+func FuzzExprText(f *testing.F) {
+	for _, nest := range exprSeeds(f) {
+		f.Add(nest)
+	}
+	f.Fuzz(func(t *testing.T, nest []byte) {
+		var e Expr
+		if e.Decode(nest) != nil {
+			return
+		}
+		out := AppendExprText(make([]byte, 0, 64), e)
+		if !bytes.HasPrefix(out, e.Name) {
+			t.Fatalf("text %q does not start with the name %q", out, e.Name)
+		}
+		if _, err := appendExprRaw(nil, e, 0); err != nil && !bytes.HasSuffix(out, []byte(" (malformed)")) {
+			t.Fatalf("malformed expression rendered as %q", out)
+		}
+	})
+}
+
+// FuzzRuleText: AppendRuleText and AppendSetElemsText on any attributes do
+// not panic, leave dst's existing bytes alone, and append nothing when they
+// fail.
+func FuzzRuleText(f *testing.F) {
+	files, _ := filepath.Glob("testdata/exprs/*.pcap")
+	if len(files) == 0 {
+		f.Fatal("no corpus captures in testdata/exprs")
+	}
+	for _, name := range files {
+		for _, m := range parseCorpusMsgs(f, readPcap(f, name)) {
+			if m.typ == nftmon.MsgNewRule || m.typ == nftmon.MsgNewSetElem {
+				f.Add(uint8(m.typ), m.attrs)
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, typ uint8, attrs []byte) {
+		prefix := []byte("keep")
+		dst := append(make([]byte, 0, 16), prefix...)
+		var err error
+		if typ%2 == 0 {
+			dst, err = AppendRuleText(dst, nftmon.FamilyINet, attrs)
+		} else {
+			dst, err = AppendSetElemsText(dst, nftmon.FamilyIPv4, attrs)
+		}
+		if !bytes.HasPrefix(dst, prefix) {
+			t.Fatalf("dst prefix overwritten: %q (err %v)", dst, err)
+		}
+		if err != nil && len(dst) != len(prefix) {
+			t.Fatalf("error %v but text appended: %q", err, dst)
+		}
+	})
+}

@@ -1,0 +1,33 @@
+package msgs
+
+import (
+	"os/exec"
+	"regexp"
+	"testing"
+)
+
+// TestInlining checks that the small functions the allocation-free claims
+// and the decoders' speed rest on are inlined: the iterator constructors,
+// the accessors, and the presence record.
+func TestInlining(t *testing.T) {
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skipf("the go tool is not in PATH, so the compiler's inlining decisions cannot be read: %v", err)
+	}
+	out, err := exec.Command(goTool, "build", "-gcflags=-m", ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build -gcflags=-m: %v\n%s", err, out)
+	}
+	want := []string{
+		"AttrSet.Has", "(*AttrSet).add", "trimNUL",
+		"NewDevScanner", "(*DevScanner).Device", "(*ChainHook).Devices", "(*FlowtableHook).Devices",
+		"NewElemScanner", "(*ElemScanner).Elem", "(*SetElems).Elems", "(*Elem).Exprs",
+		"(*Rule).Exprs", "(*Set).Exprs",
+	}
+	for _, fn := range want {
+		re := regexp.MustCompile(`(?m)can inline ` + regexp.QuoteMeta(fn) + `( |$)`)
+		if !re.Match(out) {
+			t.Errorf("%s is not inlined", fn)
+		}
+	}
+}

@@ -1,0 +1,103 @@
+package msgs
+
+import (
+	"github.com/nftmon/nftmon"
+	"golang.org/x/sys/unix"
+)
+
+// RuleCompat is a rule's xtables compatibility specification
+// (NFTA_RULE_COMPAT), set by iptables-nft.
+type RuleCompat struct {
+	Proto uint32 // NFTA_RULE_COMPAT_PROTO: the layer 4 protocol
+	Flags uint32 // NFTA_RULE_COMPAT_FLAGS: NFT_RULE_COMPAT_F_INV (2) inverts the check
+}
+
+// Rule is a view of a rule message (NEWRULE, DELRULE, or a GETRULE dump
+// reply). Unlike the other deletions, a DELRULE carries the whole rule.
+// Position (the handle of the rule before it) is sent only for a rule that
+// is neither first nor last: check Present.
+type Rule struct {
+	Table       []byte     // NFTA_RULE_TABLE
+	Chain       []byte     // NFTA_RULE_CHAIN
+	Handle      uint64     // NFTA_RULE_HANDLE
+	Expressions []byte     // NFTA_RULE_EXPRESSIONS: the raw expression list; walk it with Exprs
+	Compat      RuleCompat // NFTA_RULE_COMPAT
+	Position    uint64     // NFTA_RULE_POSITION: the handle of the previous rule
+	UserData    []byte     // NFTA_RULE_USERDATA: nft's TLVs (see Comment)
+	ID          uint32     // NFTA_RULE_ID: the rule's transaction id, in requests only
+	PositionID  uint32     // NFTA_RULE_POSITION_ID: the previous rule's transaction id, in requests only
+	ChainID     uint32     // NFTA_RULE_CHAIN_ID: the chain's transaction id, in requests only
+	Present     AttrSet    // the attribute types the message carried
+}
+
+// Decode decodes a rule message's attributes, replacing all of r. Byte
+// slices in r alias attrs; on error r is left zero. The expressions are not
+// decoded until Exprs walks them, so a malformed expression is reported by
+// the ExprScanner.
+func (r *Rule) Decode(attrs []byte) error {
+	if err := r.decode(attrs); err != nil {
+		*r = Rule{}
+		return err
+	}
+	return nil
+}
+
+func (r *Rule) decode(attrs []byte) error {
+	*r = Rule{}
+	s := nftmon.NewAttrScanner(attrs)
+	for s.Next() {
+		typ := s.Type()
+		r.Present.add(typ)
+		switch typ {
+		case unix.NFTA_RULE_TABLE:
+			r.Table = s.StringBytes()
+		case unix.NFTA_RULE_CHAIN:
+			r.Chain = s.StringBytes()
+		case unix.NFTA_RULE_HANDLE:
+			r.Handle = s.Uint64()
+		case unix.NFTA_RULE_EXPRESSIONS:
+			r.Expressions = s.Bytes()
+		case unix.NFTA_RULE_COMPAT:
+			n := s.Nested()
+			for n.Next() {
+				switch n.Type() {
+				case unix.NFTA_RULE_COMPAT_PROTO:
+					r.Compat.Proto = n.Uint32()
+				case unix.NFTA_RULE_COMPAT_FLAGS:
+					r.Compat.Flags = n.Uint32()
+				}
+			}
+			s.Fail(n.Err())
+		case unix.NFTA_RULE_POSITION:
+			r.Position = s.Uint64()
+		case unix.NFTA_RULE_USERDATA:
+			r.UserData = s.Bytes()
+		case unix.NFTA_RULE_ID:
+			r.ID = s.Uint32()
+		case AttrRulePositionID:
+			r.PositionID = s.Uint32()
+		case AttrRuleChainID:
+			r.ChainID = s.Uint32()
+		}
+	}
+	if err := s.Err(); err != nil {
+		return err
+	}
+	switch {
+	case !r.Present.Has(unix.NFTA_RULE_TABLE):
+		return errRuleNoTable
+	case !r.Present.Has(unix.NFTA_RULE_CHAIN):
+		return errRuleNoChain
+	case len(r.Table) == 0 || len(r.Chain) == 0:
+		return errRuleEmptyName
+	}
+	return nil
+}
+
+// Exprs returns a scanner over the rule's expressions, in order. It
+// allocates nothing.
+func (r *Rule) Exprs() ExprScanner { return NewExprScanner(r.Expressions) }
+
+// Comment returns the comment nft stored in the rule's user data
+// (NFTNL_UDATA_RULE_COMMENT), without its NUL, or nil.
+func (r *Rule) Comment() []byte { return userDataTLV(r.UserData, udataRuleComment) }

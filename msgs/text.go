@@ -1,0 +1,341 @@
+package msgs
+
+import (
+	"encoding/binary"
+	"strconv"
+
+	"github.com/nftmon/nftmon"
+	"golang.org/x/sys/unix"
+)
+
+// The debug text of this file is the one nft prints with
+// "nft --debug=netlink list ruleset": the *_snprintf_default functions of
+// libnftnl 1.2.x (src/rule.c, src/set_elem.c, src/expr/data_reg.c and
+// src/expr/<name>.c), reproduced byte for byte and checked against libnftnl
+// 1.2.4 with nft 1.0.6 (see text_kernel_test.go). Data words are printed as
+// libnftnl does: each 4 bytes loaded as a host-order u32 (a short last word
+// padded with zeros) and printed as 0x%.8x, so the text of the same rule
+// differs between little- and big-endian machines, as nft's does.
+//
+// Every function appends to dst and allocates nothing when dst has room.
+
+// maxExprDepth bounds the nesting of expressions inside expressions
+// (dynset, inner) that the renderer follows; the kernel nests one level.
+const maxExprDepth = 4
+
+var errTextNoTable = &nftmon.ParseError{What: "rule or set element list without a table name"}
+
+// AppendExprText appends the libnftnl debug text of one expression: what
+// nft prints between "[ " and " ]", e.g.
+// "payload load 2b @ transport header + 2 => reg 1". An expression whose
+// data is malformed is printed as its name followed by " (malformed)".
+// Unknown expressions are printed as their name alone.
+func AppendExprText(dst []byte, e Expr) []byte {
+	n := len(dst)
+	dst, err := appendExprRaw(dst, e, 0)
+	if err != nil {
+		dst = append(append(dst[:n], e.Name...), " (malformed)"...)
+		return dst
+	}
+	if len(dst) > n && dst[len(dst)-1] == ' ' {
+		dst = dst[:len(dst)-1]
+	}
+	return dst
+}
+
+// AppendRuleText appends the libnftnl debug text of a rule, as nft prints
+// it: a header line "family table chain handle [position]", then one line
+// "  [ expression ]" per expression (each line after the header starts
+// with "\n"), then, when the rule has user data (nft's comment), a line
+// "  userdata = { ... }" (printable bytes as they are, others as \xNN).
+// No newline ends the text: nft prints a newline after it, and an empty
+// line too when the rule has no user data (observed with nft 1.0.6).
+// ruleAttrs are the attributes of a NEWRULE or DELRULE message (after the
+// nfgenmsg header). On error (malformed attributes or expressions) dst is
+// returned as it was.
+func AppendRuleText(dst []byte, family nftmon.Family, ruleAttrs []byte) ([]byte, error) {
+	n := len(dst)
+	dst, err := appendRuleText(dst, family, ruleAttrs)
+	if err != nil {
+		return dst[:n], err
+	}
+	return dst, nil
+}
+
+func appendRuleText(dst []byte, family nftmon.Family, ruleAttrs []byte) ([]byte, error) {
+	var table, chain, exprs, udata []byte
+	var handle, position uint64
+	var hasHandle, hasPosition bool
+	s := nftmon.NewAttrScanner(ruleAttrs)
+	for s.Next() {
+		switch s.Type() {
+		case unix.NFTA_RULE_TABLE:
+			table = s.StringBytes()
+		case unix.NFTA_RULE_CHAIN:
+			chain = s.StringBytes()
+		case unix.NFTA_RULE_HANDLE:
+			handle, hasHandle = s.Uint64(), true
+		case unix.NFTA_RULE_POSITION:
+			position, hasPosition = s.Uint64(), true
+		case unix.NFTA_RULE_EXPRESSIONS:
+			exprs = s.Bytes()
+		case unix.NFTA_RULE_USERDATA:
+			udata = s.Bytes()
+		}
+	}
+	if err := s.Err(); err != nil {
+		return dst, err
+	}
+	if table == nil {
+		return dst, errTextNoTable
+	}
+	dst = append(dst, familyText(family)...)
+	dst = append(append(dst, ' '), table...)
+	if chain != nil {
+		dst = append(append(dst, ' '), chain...)
+	}
+	if hasHandle {
+		dst = strconv.AppendUint(append(dst, ' '), handle, 10)
+	}
+	if hasPosition {
+		dst = strconv.AppendUint(append(dst, ' '), position, 10)
+	}
+	es := NewExprScanner(exprs)
+	for es.Next() {
+		var err error
+		dst = append(dst, "\n  [ "...)
+		if dst, err = appendExprRaw(dst, es.Expr(), 0); err != nil {
+			return dst, err
+		}
+		dst = append(dst, ']')
+	}
+	if err := es.Err(); err != nil {
+		return dst, err
+	}
+	if len(udata) > 0 {
+		dst = appendUserdata(append(dst, "\n  userdata = { "...), udata)
+		dst = append(dst, " }"...)
+	}
+	return dst, nil
+}
+
+// AppendSetElemsText appends the libnftnl debug text of a set element
+// message, as nft prints it: a header line "family table @set", then one
+// line "\telement <key> [- <key end>] : <data> <flags> [end]" per element
+// (each line after the header starts with "\n"). No newline ends the text.
+// setElemAttrs are the attributes of a NEWSETELEM or DELSETELEM message or
+// of one message of a GETSETELEM dump. nft prints the header once per set:
+// for a set dumped in several messages, use AppendSetElemLines for the
+// messages after the first. On error dst is returned as it was.
+func AppendSetElemsText(dst []byte, family nftmon.Family, setElemAttrs []byte) ([]byte, error) {
+	var table, set []byte
+	n := len(dst)
+	s := nftmon.NewAttrScanner(setElemAttrs)
+	for s.Next() {
+		switch s.Type() {
+		case unix.NFTA_SET_ELEM_LIST_TABLE:
+			table = s.StringBytes()
+		case unix.NFTA_SET_ELEM_LIST_SET:
+			set = s.StringBytes()
+		}
+	}
+	if err := s.Err(); err != nil {
+		return dst, err
+	}
+	if table == nil {
+		return dst, errTextNoTable
+	}
+	dst = AppendSetHeaderText(dst, family, table, set)
+	dst, err := AppendSetElemLines(dst, setElemAttrs)
+	if err != nil {
+		return dst[:n], err
+	}
+	return dst, nil
+}
+
+// AppendSetHeaderText appends the header line of a set's element block,
+// "family table @set", without a newline. nft prints it alone for a set
+// without elements, whose element dump has no message.
+func AppendSetHeaderText(dst []byte, family nftmon.Family, table, set []byte) []byte {
+	dst = append(dst, familyText(family)...)
+	dst = append(append(dst, ' '), table...)
+	return append(append(dst, " @"...), set...)
+}
+
+// AppendSetElemLines appends the element lines of AppendSetElemsText
+// without the header: "\n\telement ..." for each element.
+func AppendSetElemLines(dst []byte, setElemAttrs []byte) ([]byte, error) {
+	n := len(dst)
+	s := nftmon.NewAttrScanner(setElemAttrs)
+	for s.Next() {
+		if s.Type() != unix.NFTA_SET_ELEM_LIST_ELEMENTS {
+			continue
+		}
+		l := s.Nested()
+		for l.Next() {
+			if l.Type() != unix.NFTA_LIST_ELEM {
+				continue
+			}
+			var err error
+			dst = append(dst, "\n\t"...)
+			if dst, err = appendElemText(dst, l.Bytes()); err != nil {
+				return dst[:n], err
+			}
+		}
+		s.Fail(l.Err())
+	}
+	if err := s.Err(); err != nil {
+		return dst[:n], err
+	}
+	return dst, nil
+}
+
+// appendElemText appends "element ..." for one element nest
+// (nftnl_set_elem_snprintf_default).
+func appendElemText(dst []byte, elem []byte) ([]byte, error) {
+	var key, keyEnd, data Data
+	var hasKeyEnd, hasData bool
+	var flags uint32
+	var udata []byte
+	s := nftmon.NewAttrScanner(elem)
+	for s.Next() {
+		switch s.Type() {
+		case unix.NFTA_SET_ELEM_KEY:
+			s.Fail(key.Decode(s.Bytes()))
+		case 10: // NFTA_SET_ELEM_KEY_END
+			s.Fail(keyEnd.Decode(s.Bytes()))
+			hasKeyEnd = true
+		case unix.NFTA_SET_ELEM_DATA:
+			s.Fail(data.Decode(s.Bytes()))
+			hasData = true
+		case unix.NFTA_SET_ELEM_FLAGS:
+			flags = s.Uint32()
+		case unix.NFTA_SET_ELEM_USERDATA:
+			udata = s.Bytes()
+		}
+	}
+	if err := s.Err(); err != nil {
+		return dst, err
+	}
+	dst = append(dst, "element "...)
+	dst = appendWords(dst, key.Value, false)
+	if hasKeyEnd {
+		dst = appendWords(append(dst, " - "...), keyEnd.Value, false)
+	}
+	dst = append(dst, " : "...)
+	if hasData {
+		dst = appendData(dst, &data, false)
+	}
+	dst = strconv.AppendUint(dst, uint64(flags), 10)
+	dst = append(dst, " [end]"...)
+	if len(udata) > 0 {
+		dst = appendUserdata(append(dst, "  userdata = { "...), udata)
+		dst = append(dst, " }"...)
+	}
+	return dst, nil
+}
+
+// appendUserdata appends b as libnftnl does: printable bytes as they are,
+// others as \x%02x.
+func appendUserdata(dst, b []byte) []byte {
+	const digits = "0123456789abcdef"
+	for _, c := range b {
+		if c >= 0x20 && c < 0x7f {
+			dst = append(dst, c)
+		} else {
+			dst = append(dst, '\\', 'x', digits[c>>4], digits[c&0xf])
+		}
+	}
+	return dst
+}
+
+// familyText is libnftnl's nftnl_family2str.
+func familyText(f nftmon.Family) string {
+	switch f {
+	case nftmon.FamilyIPv4:
+		return "ip"
+	case nftmon.FamilyIPv6:
+		return "ip6"
+	case nftmon.FamilyINet:
+		return "inet"
+	case nftmon.FamilyBridge:
+		return "bridge"
+	case nftmon.FamilyARP:
+		return "arp"
+	case nftmon.FamilyNetdev:
+		return "netdev"
+	}
+	return "unknown"
+}
+
+// verdictText is libnftnl's nftnl_verdict2str.
+func verdictText(v VerdictCode) string {
+	switch v {
+	case VerdictAccept:
+		return "accept"
+	case VerdictDrop:
+		return "drop"
+	case VerdictStolen:
+		return "stolen"
+	case VerdictQueue:
+		return "queue"
+	case VerdictRepeat:
+		return "repeat"
+	case VerdictStop:
+		return "stop"
+	case VerdictReturn:
+		return "return"
+	case VerdictJump:
+		return "jump"
+	case VerdictGoto:
+		return "goto"
+	case VerdictContinue:
+		return "continue"
+	case VerdictBreak:
+		return "break"
+	}
+	return "unknown"
+}
+
+// appendHex8 appends u as %.8x.
+func appendHex8(dst []byte, u uint32) []byte {
+	const digits = "0123456789abcdef"
+	for i := 28; i >= 0; i -= 4 {
+		dst = append(dst, digits[(u>>uint(i))&0xf])
+	}
+	return dst
+}
+
+// appendWords appends a data value as libnftnl does: each 4-byte word as a
+// host-order u32, "0x%.8x " (prefix) or "%.8x " (no prefix).
+func appendWords(dst, v []byte, prefix bool) []byte {
+	for len(v) > 0 {
+		var w [4]byte
+		n := copy(w[:], v)
+		v = v[n:]
+		if prefix {
+			dst = append(dst, "0x"...)
+		}
+		dst = append(appendHex8(dst, binary.NativeEndian.Uint32(w[:])), ' ')
+	}
+	return dst
+}
+
+// appendData appends a value (as appendWords) or a verdict ("accept ",
+// "jump -> chain ").
+func appendData(dst []byte, d *Data, prefix bool) []byte {
+	if !d.IsVerdict {
+		return appendWords(dst, d.Value, prefix)
+	}
+	dst = append(append(dst, verdictText(d.Verdict.Code)...), ' ')
+	if d.Verdict.Chain != nil {
+		dst = append(append(append(dst, "-> "...), d.Verdict.Chain...), ' ')
+	}
+	return dst
+}
+
+// txU appends u in decimal.
+func txU(dst []byte, u uint64) []byte { return strconv.AppendUint(dst, u, 10) }
+
+// txReg appends "reg N".
+func txReg(dst []byte, r Register) []byte { return txU(append(dst, "reg "...), uint64(r)) }

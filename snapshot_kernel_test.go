@@ -1,0 +1,534 @@
+package nftmon_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nftmon/nftmon"
+	"github.com/nftmon/nftmon/internal/nstest"
+	"github.com/nftmon/nftmon/msgs"
+)
+
+// ruleset is the state a consumer rebuilds from a snapshot and the events
+// after it, reduced to what `nft -j list ruleset` also shows.
+type ruleset struct {
+	tables map[string]uint64              // "family table" -> handle
+	chains map[string]string              // "family table handle" -> name
+	rules  map[string]bool                // "family table chain handle"
+	sets   map[string]map[string]struct{} // "family table set" -> element keys
+	objs   map[string]bool                // "family table name type"
+}
+
+func newRuleset() *ruleset {
+	return &ruleset{
+		tables: map[string]uint64{},
+		chains: map[string]string{},
+		rules:  map[string]bool{},
+		sets:   map[string]map[string]struct{}{},
+		objs:   map[string]bool{},
+	}
+}
+
+// apply applies one snapshot or change event.
+func (r *ruleset) apply(e *nftmon.Event) error {
+	del := e.Type.Op() == nftmon.OpDelete
+	fam := e.Family.String()
+	switch e.Type.Object() {
+	case nftmon.ObjectTable:
+		var t msgs.Table
+		if err := t.Decode(e.Attrs); err != nil {
+			return err
+		}
+		key := fam + " " + string(t.Name)
+		if del {
+			delete(r.tables, key)
+			// The kernel deletes a table's contents with their own events,
+			// except set elements, which go with their sets.
+			return nil
+		}
+		r.tables[key] = t.Handle
+	case nftmon.ObjectChain:
+		var c msgs.Chain
+		if err := c.Decode(e.Attrs); err != nil {
+			return err
+		}
+		key := fmt.Sprintf("%s %s %d", fam, c.Table, c.Handle)
+		if del {
+			delete(r.chains, key)
+		} else {
+			r.chains[key] = string(c.Name) // a rename is a NEWCHAIN of the same handle
+		}
+	case nftmon.ObjectRule:
+		var ru msgs.Rule
+		if err := ru.Decode(e.Attrs); err != nil {
+			return err
+		}
+		key := fmt.Sprintf("%s %s %s %d", fam, ru.Table, ru.Chain, ru.Handle)
+		if del {
+			delete(r.rules, key)
+		} else {
+			r.rules[key] = true
+		}
+	case nftmon.ObjectSet:
+		var s msgs.Set
+		if err := s.Decode(e.Attrs); err != nil {
+			return err
+		}
+		key := fmt.Sprintf("%s %s %s", fam, s.Table, s.Name)
+		if del {
+			delete(r.sets, key)
+		} else if r.sets[key] == nil {
+			r.sets[key] = map[string]struct{}{}
+		}
+	case nftmon.ObjectSetElem:
+		var se msgs.SetElems
+		if err := se.Decode(e.Attrs); err != nil {
+			return err
+		}
+		key := fmt.Sprintf("%s %s %s", fam, se.Table, se.Set)
+		set := r.sets[key]
+		if set == nil {
+			return fmt.Errorf("%s for unknown set %s", e.Type, key)
+		}
+		s := se.Elems()
+		for s.Next() {
+			el := s.Elem()
+			k := elemKey(el)
+			if del {
+				delete(set, k)
+			} else {
+				set[k] = struct{}{}
+			}
+		}
+		return s.Err()
+	case nftmon.ObjectObj:
+		var o msgs.Obj
+		if err := o.Decode(e.Attrs); err != nil {
+			return err
+		}
+		key := fmt.Sprintf("%s %s %s %d", fam, o.Table, o.Name, o.Type)
+		if del {
+			delete(r.objs, key)
+		} else {
+			r.objs[key] = true
+		}
+	}
+	return nil
+}
+
+// elemKey spells a set element's key as nft -j does for ipv4_addr sets.
+func elemKey(el *msgs.Elem) string {
+	if a, ok := netip.AddrFromSlice(el.Key); ok {
+		return a.String()
+	}
+	return fmt.Sprintf("%x", el.Key)
+}
+
+// String lists the state sorted, for comparison.
+func (r *ruleset) String() string {
+	var lines []string
+	for k, h := range r.tables {
+		lines = append(lines, fmt.Sprintf("table %s %d", k, h))
+	}
+	for k, n := range r.chains {
+		lines = append(lines, fmt.Sprintf("chain %s %s", k, n))
+	}
+	for k := range r.rules {
+		lines = append(lines, "rule "+k)
+	}
+	for k, els := range r.sets {
+		if strings.Contains(k, " __set") {
+			continue // anonymous: nft -j shows them inside their rules
+		}
+		keys := make([]string, 0, len(els))
+		for e := range els {
+			keys = append(keys, e)
+		}
+		sort.Strings(keys)
+		lines = append(lines, fmt.Sprintf("set %s {%s}", k, strings.Join(keys, ",")))
+	}
+	for k := range r.objs {
+		lines = append(lines, "obj "+k)
+	}
+	sort.Strings(lines)
+	return strings.Join(lines, "\n")
+}
+
+// nftState reads the same state from `nft -j list ruleset`.
+func nftState(t *testing.T, ns *nstest.NS) *ruleset {
+	t.Helper()
+	var doc struct {
+		Nftables []map[string]json.RawMessage `json:"nftables"`
+	}
+	out := ns.Nft(t, "-j", "list", "ruleset")
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("nft -j: %v", err)
+	}
+	objTypes := map[string]msgs.ObjType{"counter": 1, "quota": 2, "ct helper": 3, "limit": 4}
+	r := newRuleset()
+	for _, item := range doc.Nftables {
+		for kind, raw := range item {
+			var o struct {
+				Family, Table, Name, Chain string
+				Handle                     uint64
+				Elem                       []json.RawMessage
+			}
+			if err := json.Unmarshal(raw, &o); err != nil {
+				continue // metainfo
+			}
+			switch kind {
+			case "table":
+				r.tables[o.Family+" "+o.Name] = o.Handle
+			case "chain":
+				r.chains[fmt.Sprintf("%s %s %d", o.Family, o.Table, o.Handle)] = o.Name
+			case "rule":
+				r.rules[fmt.Sprintf("%s %s %s %d", o.Family, o.Table, o.Chain, o.Handle)] = true
+			case "set", "map":
+				els := map[string]struct{}{}
+				for _, e := range o.Elem {
+					var s string
+					if json.Unmarshal(e, &s) != nil {
+						t.Fatalf("element %s: only ipv4_addr sets are modelled", e)
+					}
+					els[s] = struct{}{}
+				}
+				r.sets[fmt.Sprintf("%s %s %s", o.Family, o.Table, o.Name)] = els
+			default:
+				if ty, ok := objTypes[kind]; ok {
+					r.objs[fmt.Sprintf("%s %s %s %d", o.Family, o.Table, o.Name, ty)] = true
+				}
+			}
+		}
+	}
+	return r
+}
+
+// writer commits random changes until stop is closed.
+func writer(t *testing.T, ns *nstest.NS, id int, stop <-chan struct{}, commits *atomic.Int64) {
+	rng := rand.New(rand.NewPCG(uint64(id), 1))
+	live := []int{}
+	jname := map[int]string{} // the current name of each table's chain j
+	next := 0
+	for {
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		var script string
+		after := func() {}
+		switch op := rng.IntN(10); {
+		case op < 3 || len(live) == 0:
+			n := next
+			next++
+			live = append(live, n)
+			jname[n] = "j"
+			script = fmt.Sprintf(`add table ip w%d_%d
+add chain ip w%[1]d_%[2]d c { type filter hook input priority %[3]d; }
+add chain ip w%[1]d_%[2]d j
+add set ip w%[1]d_%[2]d s { type ipv4_addr; }
+add element ip w%[1]d_%[2]d s { 10.%[1]d.%[4]d.1, 10.%[1]d.%[4]d.2 }
+add counter ip w%[1]d_%[2]d k
+add rule ip w%[1]d_%[2]d c ip saddr @s counter name k accept
+add rule ip w%[1]d_%[2]d c tcp dport { 22, 80 } jump j
+`, id, n, rng.IntN(100), n%250)
+		case op < 6:
+			n := live[rng.IntN(len(live))]
+			script = fmt.Sprintf("add element ip w%d_%d s { 10.%d.%d.%d }\nadd rule ip w%d_%d %s counter\n", id, n, id, n%250, 3+rng.IntN(250), id, n, jname[n])
+		case op < 7:
+			n := live[rng.IntN(len(live))]
+			script = fmt.Sprintf("flush set ip w%d_%d s\nflush chain ip w%d_%d %s\n", id, n, id, n, jname[n])
+		case op < 8:
+			n := live[rng.IntN(len(live))]
+			to := fmt.Sprintf("j%d", rng.IntN(1000))
+			script = fmt.Sprintf("rename chain ip w%d_%d %s %s\n", id, n, jname[n], to)
+			after = func() { jname[n] = to }
+		default:
+			i := rng.IntN(len(live))
+			script = fmt.Sprintf("delete table ip w%d_%d\n", id, live[i])
+			live = slices.Delete(live, i, i+1)
+		}
+		if _, err := ns.TryNft(script, "-f", "-"); err != nil {
+			t.Errorf("writer %d: %v\n%s", id, err, script)
+			return
+		}
+		after()
+		commits.Add(1)
+	}
+}
+
+// snapshotRecorder keeps the events of a snapshot-mode Monitor and checks
+// their order: begin, snapshot objects, end, then the tail.
+type snapshotRecorder struct {
+	mu        sync.Mutex
+	state     *ruleset
+	inSnap    bool
+	snapshots int
+	losses    int
+	lastGen   uint32
+	floor     uint32
+	err       error
+}
+
+func (r *snapshotRecorder) event(e *nftmon.Event) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	fail := func(format string, args ...any) error {
+		if r.err == nil {
+			r.err = fmt.Errorf(format, args...)
+		}
+		return nil
+	}
+	switch e.Kind {
+	case nftmon.EventSnapshotBegin:
+		if r.inSnap {
+			return fail("nested snapshot")
+		}
+		r.inSnap, r.state = true, newRuleset()
+	case nftmon.EventSnapshot:
+		if !r.inSnap || e.Gen == 0 {
+			return fail("snapshot event outside a snapshot")
+		}
+		if err := r.state.apply(e); err != nil {
+			return fail("snapshot %s: %v", e.Type, err)
+		}
+	case nftmon.EventSnapshotEnd:
+		r.inSnap = false
+		r.snapshots++
+		r.floor, r.lastGen = e.Gen, e.Gen
+	case nftmon.EventLoss:
+		r.losses++
+	case nftmon.EventChange:
+		if r.inSnap || r.state == nil {
+			return fail("change before the snapshot ended")
+		}
+		if !nftmon.GenAfter(e.Gen, r.floor) {
+			return fail("change of gen %d after a snapshot of gen %d", e.Gen, r.floor)
+		}
+		if err := r.state.apply(e); err != nil {
+			return fail("%s of gen %d: %v", e.Type, e.Gen, err)
+		}
+	case nftmon.EventCommit:
+		if !nftmon.GenAfter(e.Gen, r.lastGen) {
+			return fail("commit %d after %d", e.Gen, r.lastGen)
+		}
+		r.lastGen = e.Gen
+	}
+	return nil
+}
+
+func (r *snapshotRecorder) gen() uint32 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.lastGen
+}
+
+func runSnapshotMonitor(t *testing.T, cfg nftmon.Config, r *snapshotRecorder) (*nftmon.Monitor, func()) {
+	t.Helper()
+	m, err := nftmon.NewMonitor(cfg, r.event)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	return m, func() {
+		cancel()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Errorf("Run: %v", err)
+		}
+		m.Close()
+	}
+}
+
+// waitState waits until the monitor has applied the namespace's current
+// generation, then compares its state with nft's.
+func waitState(t *testing.T, ns *nstest.NS, r *snapshotRecorder) {
+	t.Helper()
+	gen := currentGen(t, ns)
+	deadline := time.Now().Add(20 * time.Second)
+	for r.gen() != gen && !nftmon.GenAfter(r.gen(), gen) && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if r.lastGen != gen {
+		t.Fatalf("monitor at gen %d, kernel at %d", r.lastGen, gen)
+	}
+	got, want := r.state.String(), nftState(t, ns).String()
+	if got != want {
+		t.Errorf("rebuilt state differs from nft -j list ruleset\n got:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestSnapshotUnderFire(t *testing.T) {
+	rounds := 6
+	if testing.Short() {
+		rounds = 2
+	}
+	var retries, commitsDuring uint64
+	// A ruleset large enough that a snapshot takes a while: 1,000 sets,
+	// each its own element dump, so that commits land while it runs.
+	var bulk strings.Builder
+	bulk.WriteString("add table ip bulk\n")
+	for i := range 1000 {
+		fmt.Fprintf(&bulk, "add set ip bulk s%d { type ipv4_addr; elements = {", i)
+		for j := range 20 {
+			if j > 0 {
+				bulk.WriteByte(',')
+			}
+			fmt.Fprintf(&bulk, " 172.%d.%d.%d", 16+i/250, i%250, j)
+		}
+		bulk.WriteString(" } }\n")
+	}
+	for round := range rounds {
+		ns := nstest.New(t)
+		ns.Script(t, bulk.String())
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		var commits atomic.Int64
+		for w := range 3 {
+			wg.Add(1)
+			go func() { defer wg.Done(); writer(t, ns, w, stop, &commits) }()
+		}
+		for deadline := time.Now().Add(20 * time.Second); commits.Load() < int64(20+10*round); time.Sleep(5 * time.Millisecond) {
+			if time.Now().After(deadline) || t.Failed() {
+				close(stop)
+				wg.Wait()
+				t.Fatalf("writers made only %d commits", commits.Load())
+			}
+		}
+		r := &snapshotRecorder{}
+		m, done := runSnapshotMonitor(t, nftmon.Config{NetNS: ns.Path, Snapshot: true}, r)
+		before := commits.Load()
+		time.Sleep(700 * time.Millisecond)
+		close(stop)
+		wg.Wait()
+		commitsDuring += uint64(commits.Load() - before)
+		waitState(t, ns, r)
+		st := m.Stats()
+		retries += st.Retries
+		if st.Snapshots != 1 || r.snapshots != 1 || st.Losses != 0 {
+			t.Errorf("round %d: stats %+v, %d snapshots seen", round, st, r.snapshots)
+		}
+		done()
+	}
+	t.Logf("%d rounds, %d commits while monitoring, %d snapshot retries", rounds, commitsDuring, retries)
+	if retries == 0 {
+		t.Errorf("no snapshot was retried in %d rounds under fire: the retry path was not exercised", rounds)
+	}
+}
+
+func TestSnapshotResyncAfterLoss(t *testing.T) {
+	ns := nstest.New(t)
+	ns.Script(t, "add table ip base\nadd set ip base s { type ipv4_addr; }\nadd element ip base s { 1.1.1.1 }")
+	r := &snapshotRecorder{}
+	var slowOnce atomic.Bool
+	cb := func(e *nftmon.Event) error {
+		if e.Kind == nftmon.EventChange && slowOnce.CompareAndSwap(true, false) {
+			time.Sleep(400 * time.Millisecond) // fall behind: the burst overflows
+		}
+		return r.event(e)
+	}
+	m, err := nftmon.NewMonitor(nftmon.Config{NetNS: ns.Path, Snapshot: true, ReadBuffer: 8192}, cb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	defer func() { cancel(); <-done; m.Close() }()
+	waitState(t, ns, r)
+
+	slowOnce.Store(true)
+	var b strings.Builder
+	b.WriteString("add table ip burst\nadd set ip burst s { type ipv4_addr; }\nadd element ip burst s {")
+	for i := range 2000 {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, " 10.1.%d.%d", i>>8, i&255)
+	}
+	b.WriteString(" }\n")
+	ns.Script(t, "add element ip base s { 2.2.2.2 }")
+	ns.Script(t, b.String())
+	ns.Script(t, "delete element ip base s { 1.1.1.1 }\nadd table ip after")
+	time.Sleep(500 * time.Millisecond)
+	waitState(t, ns, r)
+	st := m.Stats()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if st.Losses == 0 || r.losses == 0 {
+		t.Fatalf("no loss with an 8 KiB buffer: stats %+v", st)
+	}
+	if st.Snapshots != 1+st.Losses || r.snapshots != int(st.Snapshots) {
+		t.Errorf("%d losses, %d snapshots (%d seen): want a resync after each loss", st.Losses, st.Snapshots, r.snapshots)
+	}
+}
+
+func TestSnapshotScoped(t *testing.T) {
+	ns := nstest.New(t)
+	ns.Script(t, `add table ip a
+add chain ip a c
+add set ip a s { type ipv4_addr; }
+add element ip a s { 1.1.1.1 }
+add table ip6 a
+add table ip b
+add chain ip b c`)
+	for _, c := range []struct {
+		scope nftmon.Scope
+		want  []string // tables in the snapshot
+	}{
+		{nftmon.Scope{}, []string{"ip a", "ip b", "ip6 a"}},
+		{nftmon.Scope{Family: nftmon.FamilyIPv4}, []string{"ip a", "ip b"}},
+		{nftmon.Scope{Family: nftmon.FamilyIPv4, Table: "a"}, []string{"ip a"}},
+	} {
+		conn, err := nftmon.Open(nftmon.ConnConfig{NetNS: ns.Path, ReadBuffer: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tables []string
+		var kinds []string
+		gen, err := conn.Snapshot(context.Background(), c.scope, func(e *nftmon.Event) error {
+			kinds = append(kinds, e.Kind.String())
+			if e.Kind != nftmon.EventSnapshot {
+				return nil
+			}
+			c := ident(t, e)
+			if e.Type.Object() == nftmon.ObjectTable {
+				tables = append(tables, c.family+" "+c.table)
+			} else if !slices.Contains(tables, c.family+" "+c.table) {
+				t.Errorf("scope %+v: %s of table %s %s, not in the snapshot's tables", c, e.Type, c.family, c.table)
+			}
+			return nil
+		})
+		conn.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if gen != currentGen(t, ns) {
+			t.Errorf("snapshot gen %d, kernel %d", gen, currentGen(t, ns))
+		}
+		sort.Strings(tables)
+		if !slices.Equal(tables, c.want) {
+			t.Errorf("scope %+v: tables %v, want %v", c.scope, tables, c.want)
+		}
+		if kinds[0] != "snapshot-begin" || kinds[len(kinds)-1] != "snapshot-end" {
+			t.Errorf("scope %+v: snapshot not bracketed: %v", c.scope, kinds)
+		}
+	}
+}
