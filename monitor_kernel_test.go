@@ -134,7 +134,7 @@ func tail(s string, n int) string {
 }
 
 // currentGen asks the kernel for the namespace's generation.
-func currentGen(t *testing.T, ns *nstest.NS) uint32 {
+func currentGen(t testing.TB, ns *nstest.NS) uint32 {
 	t.Helper()
 	c, err := nftmon.Open(nftmon.ConnConfig{NetNS: ns.Path, ReadBuffer: -1})
 	if err != nil {
