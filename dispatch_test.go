@@ -65,8 +65,7 @@ func captureNames(t testing.TB) []string {
 func replay(t testing.TB, cfg Config, dgs [][]byte) ([]*Event, *Monitor) {
 	t.Helper()
 	var evs []*Event
-	var m *Monitor
-	m = NewReplay(cfg, func(e *Event) error {
+	m := NewReplay(cfg, func(e *Event) error {
 		evs = append(evs, e.Clone())
 		return nil
 	})

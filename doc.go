@@ -1,0 +1,68 @@
+// Package nftmon watches every change to a Linux host's nftables ruleset.
+//
+// It reads the kernel's nftables notifications (NFNLGRP_NFTABLES) from a
+// raw AF_NETLINK socket into one reusable buffer, parses netlink framing and
+// attributes by hand, groups the notifications by committed transaction,
+// stamps each with the transaction's generation and the process that
+// committed it, and calls a function for each event. After setup nothing is
+// allocated per event, and no goroutine, channel or logger is started.
+//
+//	m, err := nftmon.NewMonitor(nftmon.Config{}, func(e *nftmon.Event) error {
+//		fmt.Println(e.Kind, e.Type, e.Family, e.Gen, e.ProcPID, string(e.ProcName))
+//		return nil
+//	})
+//	if err != nil { ... }
+//	defer m.Close()
+//	err = m.Run(ctx)
+//
+// Typed views of each message (tables, chains, rules and their
+// expressions, sets, elements, objects, flowtables) are in package msgs,
+// decoded only when the callback asks for them.
+//
+// # Buffer lifetime
+//
+// An Event and every byte slice reachable from it point into the monitor's
+// receive buffer and are valid only until the callback returns. Keep a copy
+// with Event.Clone, or string(b) for one field. The same holds for the
+// scanners: a Message or attribute payload aliases the bytes it was parsed
+// from.
+//
+// # Transactions and generations
+//
+// The kernel sends a transaction's notifications first and its NEWGEN (the
+// new generation, with the committing process) last, in a datagram of its
+// own. The monitor holds a transaction's messages where they were read
+// until its NEWGEN arrives, then delivers them (EventChange) stamped with
+// the full generation and the process, then the NEWGEN itself
+// (EventCommit). Config.Stream delivers each change as it is read instead,
+// its generation widened from the 16-bit res_id every message carries
+// (WidenGen). A notification that belongs to no transaction (a quota
+// object running out) is delivered at once as EventOutside.
+//
+// Generations are u32 serial numbers that wrap (skipping 0): compare them
+// with GenAfter. SinceGen and SetMinGen drop everything at or below a floor.
+//
+// # Loss
+//
+// When the socket's receive buffer overflows the kernel drops
+// notifications and says only that it did (ENOBUFS). The monitor then
+// discards the transactions that may be incomplete, delivers one EventLoss,
+// and goes on reading; with Config.Snapshot it takes a fresh snapshot by
+// itself. Nothing is ever delivered with another transaction's stamp.
+//
+// # Snapshot and tail
+//
+// Config.Snapshot starts Run with a snapshot of the whole ruleset,
+// consistent at one generation, and continues with every change committed
+// after it: subscribe first, then dump as nft does (read the generation,
+// dump, read it again, retry while it changed), then the tail above the
+// snapshot's generation. Conn.Snapshot takes one without a Monitor.
+//
+// # Privileges and namespaces
+//
+// Subscribing needs CAP_NET_ADMIN in the user namespace that owns the
+// watched network namespace: root, or any user inside `unshare -rn`.
+// Config.NetNS watches another network namespace; Config.AllNetNS also
+// watches every namespace that has an nsid in the watched one, each event
+// carrying its nsid.
+package nftmon
