@@ -60,27 +60,39 @@ func (m *Message) NFGen() (NFGenMsg, []byte, error) {
 // the bytes after it (its padding skipped). A final message without padding is
 // accepted. The message's payload aliases b.
 func ParseMessage(b []byte) (Message, []byte, error) {
-	if len(b) < HeaderLen {
-		return Message{}, nil, errMsgShort
+	var m Message
+	next, err := parseMessage(b, &m)
+	if err != nil {
+		return Message{}, nil, err
 	}
-	l := binary.NativeEndian.Uint32(b)
+	return m, b[next:], nil
+}
+
+// parseMessage parses the message at the start of b into m and returns the
+// offset of the next one. It is the one implementation of the framing rules,
+// written to stay cheap on the hot path: no copies of m, no error interface
+// built unless the input is bad.
+func parseMessage(b []byte, m *Message) (int, error) {
+	if len(b) < HeaderLen {
+		return 0, errMsgShort
+	}
+	h := b[:HeaderLen:HeaderLen]
+	l := binary.NativeEndian.Uint32(h)
 	if l < HeaderLen {
-		return Message{}, nil, errMsgLenShort
+		return 0, errMsgLenShort
 	}
 	if uint64(l) > uint64(len(b)) {
-		return Message{}, nil, errMsgLenOverrun
+		return 0, errMsgLenOverrun
 	}
-	m := Message{
-		Header: Header{
-			Len:    l,
-			Type:   binary.NativeEndian.Uint16(b[4:]),
-			Flags:  binary.NativeEndian.Uint16(b[6:]),
-			Seq:    binary.NativeEndian.Uint32(b[8:]),
-			PortID: binary.NativeEndian.Uint32(b[12:]),
-		},
-		Payload: b[HeaderLen:l:l],
+	m.Header = Header{
+		Len:    l,
+		Type:   binary.NativeEndian.Uint16(h[4:]),
+		Flags:  binary.NativeEndian.Uint16(h[6:]),
+		Seq:    binary.NativeEndian.Uint32(h[8:]),
+		PortID: binary.NativeEndian.Uint32(h[12:]),
 	}
-	return m, b[min(align(int(l)), len(b)):], nil
+	m.Payload = b[HeaderLen:l:l]
+	return min(align(int(l)), len(b)), nil
 }
 
 // MessageScanner walks the netlink messages of a datagram or dump buffer
@@ -111,11 +123,12 @@ func (s *MessageScanner) Next() bool {
 	if s.err != nil || len(s.b) == 0 {
 		return false
 	}
-	s.m, s.b, s.err = ParseMessage(s.b)
-	if s.err != nil {
-		s.b = nil
+	next, err := parseMessage(s.b, &s.m)
+	if err != nil {
+		s.m, s.b, s.err = Message{}, nil, err
 		return false
 	}
+	s.b = s.b[next:]
 	return true
 }
 

@@ -4,7 +4,7 @@ import "sync/atomic"
 
 // DefaultMaxTransactionBytes is the most a Monitor holds of one transaction
 // when Config.MaxTransactionBytes is 0: 64 MiB, about 600,000 set elements.
-const DefaultMaxTransactionBytes = 64 << 20
+const DefaultMaxTransactionBytes = 256 << 20
 
 // dispatcher groups notifications by transaction and hands them to the
 // callback. It owns the arena the socket reads into: messages that wait for
@@ -15,10 +15,15 @@ type dispatcher struct {
 	maxTx  int
 	scope  Scope
 
-	arena []byte
-	used  int    // arena[:used] holds datagrams with held messages
-	held  []span // held messages, in arrival order (and so in arena order)
-	nss   []nsState
+	// The arena is a list of blocks, filled one after the other and
+	// reused: growing it never copies what it holds, and a block, once
+	// touched, stays in memory for the next transaction.
+	blocks    [][]byte
+	cur       int    // the block being filled
+	used      int    // blocks[cur][:used] holds datagrams with held messages
+	held      []span // held messages, in arrival order (and so in arena order)
+	heldBytes int    // the sum of the held messages' lengths
+	nss       []nsState
 
 	minGen atomic.Uint32 // the floor; 0 means none (the kernel never uses gen 0)
 	ev     Event
@@ -26,11 +31,19 @@ type dispatcher struct {
 	stats  statsCell
 }
 
-// span is one held message: arena[off:off+n], from namespace nss[ns].
+// span is one held message: blocks[block][off:off+n], from namespace
+// nss[ns].
 type span struct {
-	off, n int
-	ns     int
+	block, off, n int
+	ns            int
 }
+
+// blockSize is the size of an arena block: room for about fifteen
+// datagrams of the largest size.
+const blockSize = 1 << 20
+
+// msg returns the bytes of a held message.
+func (d *dispatcher) msg(sp span) []byte { return d.blocks[sp.block][sp.off : sp.off+sp.n] }
 
 // nsState is the transaction state of one network namespace.
 type nsState struct {
@@ -76,46 +89,52 @@ func newDispatcher(cfg *Config, fn func(*Event) error) *dispatcher {
 	if d.maxTx == 0 {
 		d.maxTx = DefaultMaxTransactionBytes
 	}
-	d.arena = make([]byte, 2*MinBufferLen)
+	d.blocks = [][]byte{make([]byte, blockSize)}
 	d.nss = []nsState{{}} // nss[0] is the monitor's own namespace
 	d.minGen.Store(cfg.SinceGen)
 	return d
 }
 
 // reserve returns the free part of the arena to read the next datagram
-// into, at least MinBufferLen long. The arena is reset when nothing is held,
-// compacted when at least half of it is garbage (messages already
-// delivered), and grown otherwise, so that the cost of keeping room stays
-// proportional to what is read.
+// into, at least MinBufferLen long. The arena starts over when nothing is
+// held, goes on to the next block (made if need be) when the current one is
+// full, and is compacted when at least half of the blocks in use hold
+// messages already delivered (which happens only when transactions of
+// several namespaces overlap without end).
 func (d *dispatcher) reserve() []byte {
 	if len(d.held) == 0 {
-		d.used = 0
+		d.cur, d.used = 0, 0
 	}
-	if len(d.arena)-d.used >= MinBufferLen {
-		return d.arena[d.used:]
+	if len(d.blocks[d.cur])-d.used >= MinBufferLen {
+		return d.blocks[d.cur][d.used:]
 	}
-	live := 0
-	for i := range d.held {
-		live += align(d.held[i].n)
-	}
-	if live <= d.used/2 {
-		// Move the held messages to the front, in order, so that no copy
-		// overwrites a message not yet moved.
-		w := 0
-		for i := range d.held {
-			sp := &d.held[i]
-			copy(d.arena[w:], d.arena[sp.off:sp.off+sp.n])
-			sp.off = w
-			w += align(sp.n)
+	if d.cur >= 3 && 2*d.heldBytes < d.cur*blockSize {
+		d.compact()
+		if len(d.blocks[d.cur])-d.used >= MinBufferLen {
+			return d.blocks[d.cur][d.used:]
 		}
-		d.used = w
 	}
-	if len(d.arena)-d.used < MinBufferLen {
-		grown := make([]byte, max(2*len(d.arena), d.used+2*MinBufferLen))
-		copy(grown, d.arena[:d.used])
-		d.arena = grown
+	d.cur, d.used = d.cur+1, 0
+	if d.cur == len(d.blocks) {
+		d.blocks = append(d.blocks, make([]byte, blockSize))
 	}
-	return d.arena[d.used:]
+	return d.blocks[d.cur]
+}
+
+// compact moves the held messages to the front of the arena, in order, so
+// that no copy overwrites a message not yet moved.
+func (d *dispatcher) compact() {
+	wb, wo := 0, 0
+	for i := range d.held {
+		sp := &d.held[i]
+		if wo+sp.n > len(d.blocks[wb]) {
+			wb, wo = wb+1, 0
+		}
+		copy(d.blocks[wb][wo:], d.msg(*sp))
+		sp.block, sp.off = wb, wo
+		wo += align(sp.n)
+	}
+	d.cur, d.used = wb, wo
 }
 
 // nsIndex returns the index of the namespace's state, adding it if new.
@@ -133,23 +152,24 @@ func (d *dispatcher) nsIndex(nsid int32, hasNSID bool) int {
 }
 
 // datagram processes one datagram that was read into the arena at
-// d.arena[d.used:d.used+n].
+// d.blocks[d.cur][d.used:d.used+n].
 func (d *dispatcher) datagram(n int, nsid int32, hasNSID bool) error {
 	d.c.Datagrams++
 	d.c.Bytes += uint64(n)
 	defer d.stats.publish(&d.c)
 	nsi := d.nsIndex(nsid, hasNSID)
 	base := d.used
-	data := d.arena[base : base+n]
+	data := d.blocks[d.cur][base : base+n]
 	heldAny := false
+	var m Message
 	for off := 0; off < len(data); {
-		m, rest, err := ParseMessage(data[off:])
+		next, err := parseMessage(data[off:], &m)
 		if err != nil {
 			d.c.Malformed++
 			break
 		}
 		start := off
-		off = len(data) - len(rest)
+		off += next
 		d.c.Messages++
 		if !m.Header.IsNFTables() {
 			continue // NLMSG_NOOP, NLMSG_OVERRUN, another subsystem
@@ -181,7 +201,8 @@ func (d *dispatcher) datagram(n int, nsid int32, hasNSID bool) error {
 				return err
 			}
 		default:
-			d.held = append(d.held, span{off: base + start, n: int(m.Header.Len), ns: nsi})
+			d.held = append(d.held, span{block: d.cur, off: base + start, n: int(m.Header.Len), ns: nsi})
+			d.heldBytes += int(m.Header.Len)
 			ns.held += int(m.Header.Len)
 			heldAny = true
 			if ns.held > d.maxTx {
@@ -202,28 +223,51 @@ func (d *dispatcher) datagram(n int, nsid int32, hasNSID bool) error {
 func (d *dispatcher) flush(nsi int) error {
 	d.nss[nsi].over = true
 	d.nss[nsi].held = 0
-	return d.release(nsi, func(m Message, nf NFGenMsg, attrs []byte) error {
-		return d.deliver(EventChange, &m, nf, attrs, nsi, true, nil)
-	})
+	return d.release(nsi, releaseStream, nil)
 }
 
-// release calls fn for each held message of namespace nsi, in order, and
-// forgets them.
-func (d *dispatcher) release(nsi int, fn func(Message, NFGenMsg, []byte) error) error {
+// What release does with the held messages of a namespace.
+const (
+	releaseDiscard    = iota // count them as discarded
+	releaseBelowFloor        // count them as below the floor
+	releaseStream            // deliver them as streamed changes
+	releaseCommit            // deliver them stamped with their commit
+)
+
+// release delivers or drops the held messages of namespace nsi, in order,
+// and forgets them. With releaseCommit, g is the commit.
+func (d *dispatcher) release(nsi, how int, g *Gen) error {
 	j := 0
 	var err error
+	var m Message
 	for i, sp := range d.held {
 		if sp.ns != nsi || err != nil {
 			d.held[j] = d.held[i]
 			j++
 			continue
 		}
-		m, _, perr := ParseMessage(d.arena[sp.off : sp.off+sp.n])
-		if perr != nil {
+		d.heldBytes -= sp.n
+		switch how {
+		case releaseDiscard:
+			d.c.Discarded++
+			continue
+		case releaseBelowFloor:
+			d.c.BelowFloor++
+			continue
+		}
+		if _, perr := parseMessage(d.msg(sp), &m); perr != nil {
 			continue // parsed once already; cannot happen
 		}
 		nf, attrs, _ := ParseNFGen(m.Payload)
-		err = fn(m, nf, attrs)
+		switch {
+		case how == releaseStream:
+			err = d.deliver(EventChange, &m, nf, attrs, nsi, true, nil)
+		case nf.ResID != uint16(g.ID):
+			// Not of this transaction, so not its process's either.
+			err = d.deliver(EventOutside, &m, nf, attrs, nsi, false, nil)
+		default:
+			err = d.deliver(EventChange, &m, nf, attrs, nsi, false, g)
+		}
 	}
 	d.held = d.held[:j]
 	return err
@@ -248,20 +292,13 @@ func (d *dispatcher) commit(nsi int, m *Message, nf NFGenMsg, attrs []byte) erro
 	ns.tainted, ns.taintNext = false, false
 	if lost {
 		d.c.Discarded++
-		return d.release(nsi, func(Message, NFGenMsg, []byte) error { d.c.Discarded++; return nil })
+		return d.release(nsi, releaseDiscard, nil)
 	}
 	if floor := d.minGen.Load(); floor != 0 && !GenAfter(g.ID, floor) {
 		d.c.BelowFloor++ // the commit itself
-		return d.release(nsi, func(Message, NFGenMsg, []byte) error { d.c.BelowFloor++; return nil })
+		return d.release(nsi, releaseBelowFloor, nil)
 	}
-	err := d.release(nsi, func(hm Message, hnf NFGenMsg, hattrs []byte) error {
-		if hnf.ResID != uint16(g.ID) {
-			// Not of this transaction, so not its process's either.
-			return d.deliver(EventOutside, &hm, hnf, hattrs, nsi, false, nil)
-		}
-		return d.deliver(EventChange, &hm, hnf, hattrs, nsi, false, &g)
-	})
-	if err != nil {
+	if err := d.release(nsi, releaseCommit, &g); err != nil {
 		return err
 	}
 	d.ev = Event{
@@ -362,7 +399,7 @@ func (d *dispatcher) loss(err error) error {
 	}
 	defer d.stats.publish(&d.c)
 	d.c.Discarded += uint64(len(d.held))
-	d.held = d.held[:0]
+	d.held, d.heldBytes = d.held[:0], 0
 	for i := range d.nss {
 		ns := &d.nss[i]
 		if ns.inflight {
@@ -379,10 +416,15 @@ func (d *dispatcher) loss(err error) error {
 func (d *dispatcher) feed(b []byte, nsid int32, hasNSID bool) error {
 	buf := d.reserve()
 	if len(buf) < len(b) {
-		grown := make([]byte, d.used+len(b)+MinBufferLen)
-		copy(grown, d.arena[:d.used])
-		d.arena = grown
-		buf = d.arena[d.used:]
+		// Larger than any datagram the socket reads: a block of its own.
+		d.cur, d.used = d.cur+1, 0
+		if d.cur == len(d.blocks) {
+			d.blocks = append(d.blocks, nil)
+		}
+		if len(d.blocks[d.cur]) < len(b) {
+			d.blocks[d.cur] = make([]byte, max(len(b), blockSize))
+		}
+		buf = d.blocks[d.cur]
 	}
 	n := copy(buf, b)
 	return d.datagram(n, nsid, hasNSID)

@@ -73,8 +73,11 @@ func replay(t testing.TB, cfg Config, dgs [][]byte) ([]*Event, *Monitor) {
 		if err := m.Feed(dg, 0, false); err != nil {
 			t.Fatal(err)
 		}
-		for i := range m.d.arena[m.d.used:] {
-			m.d.arena[m.d.used+i] = 0xAA
+		for _, b := range m.d.blocks[m.d.cur+1:] {
+			clear(b)
+		}
+		for i := range m.d.blocks[m.d.cur][m.d.used:] {
+			m.d.blocks[m.d.cur][m.d.used+i] = 0xAA
 		}
 	}
 	return evs, m
@@ -272,7 +275,7 @@ func TestReplayTransactionCap(t *testing.T) {
 		t.Errorf("Streamed = %d, counted %d", st.Streamed, streamed)
 	}
 	// Nothing near the whole transaction was held.
-	if n := len(m.d.arena); n > limit+4*MinBufferLen {
+	if n := len(m.d.blocks) * blockSize; n > limit+2*blockSize {
 		t.Errorf("arena grew to %d bytes with a cap of %d", n, limit)
 	}
 }
@@ -527,5 +530,49 @@ func TestReplayNoAllocs(t *testing.T) {
 	feedStream()
 	if n := testing.AllocsPerRun(20, feedStream); n != 0 {
 		t.Errorf("streaming replay allocates %v times, want 0", n)
+	}
+}
+
+// TestReplayCompaction keeps a transaction of one namespace in flight while
+// another commits again and again: the arena must not grow without bound,
+// and the waiting transaction must come out whole.
+func TestReplayCompaction(t *testing.T) {
+	big, other := captureDatagrams(t, "big"), captureDatagrams(t, "rules")
+	want, _ := replay(t, Config{}, big)
+	var got []*Event
+	m := NewReplay(Config{}, func(e *Event) error {
+		if e.HasNSID {
+			got = append(got, e.Clone())
+		}
+		return nil
+	})
+	half := len(big) / 4
+	for _, dg := range big[:half] {
+		if err := m.Feed(dg, 7, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 3000 { // about 20 MB of datagrams
+		for _, dg := range other {
+			if err := m.Feed(dg, 0, false); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if n := len(m.d.blocks); n > 4 {
+		t.Errorf("arena grew to %d blocks while holding %d bytes", n, m.d.heldBytes)
+	}
+	for _, dg := range big[half:] {
+		if err := m.Feed(dg, 7, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d events of the waiting namespace, want %d", len(got), len(want))
+	}
+	for i := range got {
+		if got[i].Kind != want[i].Kind || got[i].Gen != want[i].Gen || !bytes.Equal(got[i].Attrs, want[i].Attrs) {
+			t.Fatalf("event %d differs after compaction", i)
+		}
 	}
 }

@@ -26,24 +26,26 @@ type Stats struct {
 type counters Stats
 
 type statsCell struct {
-	v [14]atomic.Uint64
+	v    [14]atomic.Uint64
+	last counters // what was published last
 }
 
+// publish stores the counters that changed since the last call: on the hot
+// path that is three or four of them, each an atomic store.
 func (s *statsCell) publish(c *counters) {
-	s.v[0].Store(c.Datagrams)
-	s.v[1].Store(c.Messages)
-	s.v[2].Store(c.Bytes)
-	s.v[3].Store(c.Transactions)
-	s.v[4].Store(c.Events)
-	s.v[5].Store(c.BelowFloor)
-	s.v[6].Store(c.Discarded)
-	s.v[7].Store(c.Losses)
-	s.v[8].Store(c.Truncated)
-	s.v[9].Store(c.Foreign)
-	s.v[10].Store(c.Malformed)
-	s.v[11].Store(c.Streamed)
-	s.v[12].Store(c.Snapshots)
-	s.v[13].Store(c.Retries)
+	if *c == s.last {
+		return
+	}
+	cur := [...]uint64{c.Datagrams, c.Messages, c.Bytes, c.Transactions, c.Events, c.BelowFloor,
+		c.Discarded, c.Losses, c.Truncated, c.Foreign, c.Malformed, c.Streamed, c.Snapshots, c.Retries}
+	old := [...]uint64{s.last.Datagrams, s.last.Messages, s.last.Bytes, s.last.Transactions, s.last.Events, s.last.BelowFloor,
+		s.last.Discarded, s.last.Losses, s.last.Truncated, s.last.Foreign, s.last.Malformed, s.last.Streamed, s.last.Snapshots, s.last.Retries}
+	for i := range cur {
+		if cur[i] != old[i] {
+			s.v[i].Store(cur[i])
+		}
+	}
+	s.last = *c
 }
 
 func (s *statsCell) load() Stats {
