@@ -89,7 +89,7 @@ func newDispatcher(cfg *Config, fn func(*Event) error) *dispatcher {
 	if d.maxTx == 0 {
 		d.maxTx = DefaultMaxTransactionBytes
 	}
-	d.blocks = [][]byte{make([]byte, blockSize)}
+	d.blocks = [][]byte{newBlock(blockSize)}
 	d.nss = []nsState{{}} // nss[0] is the monitor's own namespace
 	d.minGen.Store(cfg.SinceGen)
 	return d
@@ -116,10 +116,13 @@ func (d *dispatcher) reserve() []byte {
 	}
 	d.cur, d.used = d.cur+1, 0
 	if d.cur == len(d.blocks) {
-		d.blocks = append(d.blocks, make([]byte, blockSize))
+		d.blocks = append(d.blocks, newBlock(blockSize))
 	}
 	return d.blocks[d.cur]
 }
+
+// newBlock allocates an arena block.
+func newBlock(n int) []byte { return make([]byte, n) }
 
 // compact moves the held messages to the front of the arena, in order, so
 // that no copy overwrites a message not yet moved.
