@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -36,32 +35,10 @@ type workload struct {
 }
 
 var workloads = []workload{
-	{"elements-10000", 10000, elementsScript},
-	{"elements-100000", 100000, elementsScript},
-	{"rules-10000", 10000, rulesScript},
-	{"rules-100000", 100000, rulesScript},
-}
-
-func elementsScript(table string, n int) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "add table ip %s\nadd set ip %s s { type ipv4_addr; }\nadd element ip %s s {", table, table, table)
-	for i := range n {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		fmt.Fprintf(&b, " 10.%d.%d.%d", i>>16, (i>>8)&255, i&255)
-	}
-	b.WriteString(" }\n")
-	return b.String()
-}
-
-func rulesScript(table string, n int) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "add table ip %s\nadd chain ip %s c { type filter hook input priority 0; }\n", table, table)
-	for i := range n {
-		fmt.Fprintf(&b, "add rule ip %s c ip saddr 10.%d.%d.%d tcp dport %d counter accept\n", table, i>>16, (i>>8)&255, i&255, 1+i%60000)
-	}
-	return b.String()
+	{"elements-10000", 10000, nstest.ElementsScript},
+	{"elements-100000", 100000, nstest.ElementsScript},
+	{"rules-10000", 10000, nstest.RulesScript},
+	{"rules-100000", 100000, nstest.RulesScript},
 }
 
 // consumer receives notifications until stopped, counting events and

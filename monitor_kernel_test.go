@@ -568,17 +568,8 @@ func TestMonitorLargeTransaction(t *testing.T) {
 	const n = 50000
 	ns := nstest.New(t)
 	r := startMonitor(t, nftmon.Config{NetNS: ns.Path})
-	var b strings.Builder
-	b.WriteString("add table ip t\nadd set ip t s { type ipv4_addr; }\nadd element ip t s {")
-	for i := range n {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		fmt.Fprintf(&b, " 10.%d.%d.%d", i>>16, (i>>8)&255, i&255)
-	}
-	b.WriteString(" }\n")
 	before := currentGen(t, ns)
-	ns.Script(t, b.String())
+	ns.Script(t, nstest.ElementsScript("t", n))
 	gen := currentGen(t, ns)
 	if gen != before+1 {
 		t.Fatalf("gen went from %d to %d", before, gen)
@@ -708,17 +699,8 @@ func TestMonitorLoss(t *testing.T) {
 	close(slow)
 	// The burst: a transaction of 3,000 elements (many datagrams) while
 	// the callback sleeps, so that the 8 KiB buffer overflows.
-	var b strings.Builder
-	b.WriteString("add table ip t\nadd set ip t s { type ipv4_addr; }\nadd element ip t s {")
-	for i := range 3000 {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		fmt.Fprintf(&b, " 10.0.%d.%d", i>>8, i&255)
-	}
-	b.WriteString(" }\n")
 	ns.Script(t, "add table ip first")
-	ns.Script(t, b.String())
+	ns.Script(t, nstest.ElementsScript("t", 3000))
 	burst := currentGen(t, ns)
 	time.Sleep(600 * time.Millisecond)
 	// Transactions after the loss, delivered whole.

@@ -455,17 +455,8 @@ func TestSnapshotResyncAfterLoss(t *testing.T) {
 	waitState(t, ns, r)
 
 	slowOnce.Store(true)
-	var b strings.Builder
-	b.WriteString("add table ip burst\nadd set ip burst s { type ipv4_addr; }\nadd element ip burst s {")
-	for i := range 2000 {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		fmt.Fprintf(&b, " 10.1.%d.%d", i>>8, i&255)
-	}
-	b.WriteString(" }\n")
 	ns.Script(t, "add element ip base s { 2.2.2.2 }")
-	ns.Script(t, b.String())
+	ns.Script(t, nstest.ElementsScript("burst", 2000))
 	ns.Script(t, "delete element ip base s { 1.1.1.1 }\nadd table ip after")
 	time.Sleep(500 * time.Millisecond)
 	waitState(t, ns, r)

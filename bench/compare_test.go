@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -104,28 +103,6 @@ func startGoogle(b *testing.B, ns *nstest.NS) *consumer {
 	return c
 }
 
-func elementsScript(table string, n int) string {
-	var s strings.Builder
-	fmt.Fprintf(&s, "add table ip %s\nadd set ip %s s { type ipv4_addr; }\nadd element ip %s s {", table, table, table)
-	for i := range n {
-		if i > 0 {
-			s.WriteByte(',')
-		}
-		fmt.Fprintf(&s, " 10.%d.%d.%d", i>>16, (i>>8)&255, i&255)
-	}
-	s.WriteString(" }\n")
-	return s.String()
-}
-
-func rulesScript(table string, n int) string {
-	var s strings.Builder
-	fmt.Fprintf(&s, "add table ip %s\nadd chain ip %s c { type filter hook input priority 0; }\n", table, table)
-	for i := range n {
-		fmt.Fprintf(&s, "add rule ip %s c ip saddr 10.%d.%d.%d tcp dport %d counter accept\n", table, i>>16, (i>>8)&255, i&255, 1+i%60000)
-	}
-	return s.String()
-}
-
 func cpuTime() time.Duration {
 	var ru unix.Rusage
 	unix.Getrusage(unix.RUSAGE_SELF, &ru)
@@ -155,7 +132,7 @@ func BenchmarkCompare(b *testing.B) {
 		name   string
 		n      int
 		script func(string, int) string
-	}{{"elements-10000", 10000, elementsScript}, {"rules-10000", 10000, rulesScript}} {
+	}{{"elements-10000", 10000, nstest.ElementsScript}, {"rules-10000", 10000, nstest.RulesScript}} {
 		for _, m := range []struct {
 			name  string
 			start func(*testing.B, *nstest.NS) *consumer
