@@ -552,7 +552,7 @@ func TestReplayCompaction(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for range 3000 { // about 20 MB of datagrams
+	for range 6000 { // about 40 MB of datagrams, ten blocks
 		for _, dg := range other {
 			if err := m.Feed(dg, 0, false); err != nil {
 				t.Fatal(err)
