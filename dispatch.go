@@ -8,7 +8,8 @@ import (
 )
 
 // DefaultMaxTransactionBytes is the most a Monitor holds of one transaction
-// when Config.MaxTransactionBytes is 0: 64 MiB, about 600,000 set elements.
+// when Config.MaxTransactionBytes is 0: 256 MiB, about four million set
+// elements or 600,000 rules.
 const DefaultMaxTransactionBytes = 256 << 20
 
 // dispatcher groups notifications by transaction and hands them to the
@@ -184,7 +185,6 @@ func (d *dispatcher) datagram(n int, nsid int32, hasNSID bool) error {
 	nsi := d.nsIndex(nsid, hasNSID)
 	base := d.used
 	data := d.blocks[d.cur][base : base+n]
-	heldAny := false
 	var m Message
 	for off := 0; off < len(data); {
 		next, err := parseMessage(data[off:], &m)
@@ -214,30 +214,29 @@ func (d *dispatcher) datagram(n int, nsid int32, hasNSID bool) error {
 		switch {
 		case (ns.tainted || ns.taintNext) && ns.discards(nf.ResID):
 			d.c.Discarded++
-		case d.stream || ns.over:
-			if err := d.deliver(EventChange, &m, nf, attrs, nsi, true, nil); err != nil {
-				return err
-			}
 		case ns.knownGen && nf.ResID == uint16(ns.gen):
 			// A notification of a generation that has committed already:
 			// not part of a transaction (DESIGN fact 10).
 			if err := d.deliver(EventOutside, &m, nf, attrs, nsi, false, nil); err != nil {
 				return err
 			}
+		case d.stream || ns.over:
+			if err := d.deliver(EventChange, &m, nf, attrs, nsi, true, nil); err != nil {
+				return err
+			}
 		default:
+			// The datagram stays where it is until its messages are
+			// delivered: the next one goes after it.
+			d.used = base + align(n)
 			d.held = append(d.held, span{block: d.cur, off: base + start, n: int(m.Header.Len), ns: nsi})
 			d.heldBytes += int(m.Header.Len)
 			ns.held += int(m.Header.Len)
-			heldAny = true
 			if ns.held > d.maxTx {
 				if err := d.flush(nsi); err != nil {
 					return err
 				}
 			}
 		}
-	}
-	if heldAny {
-		d.used = base + align(n)
 	}
 	return nil
 }

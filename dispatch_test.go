@@ -419,6 +419,12 @@ func TestReplayNamespacesGroupedApart(t *testing.T) {
 }
 
 func TestReplayOutsideCommit(t *testing.T) {
+	for _, stream := range []bool{false, true} {
+		t.Run(fmt.Sprint("stream=", stream), func(t *testing.T) { testOutsideCommit(t, stream) })
+	}
+}
+
+func testOutsideCommit(t *testing.T, stream bool) {
 	dgs := captureDatagrams(t, "objects")
 	msgs := messages(t, dgs)
 	// A NEWOBJ sent again after its transaction committed, with the
@@ -436,7 +442,7 @@ func TestReplayOutsideCommit(t *testing.T) {
 		t.Fatal("no NEWOBJ in the objects capture")
 	}
 	var evs []*Event
-	m := NewReplay(Config{}, func(e *Event) error { evs = append(evs, e.Clone()); return nil })
+	m := NewReplay(Config{Stream: stream}, func(e *Event) error { evs = append(evs, e.Clone()); return nil })
 	// The first transaction, then the stray NEWOBJ, then the rest.
 	first := 0
 	for i, dg := range dgs {
