@@ -44,14 +44,14 @@ type Config struct {
 	// committing process is known only at the commit event.
 	Stream bool
 
-	// Snapshot makes Run start with a snapshot of the ruleset (see
+	// Snapshot makes the first Run start with a snapshot of the ruleset (see
 	// Conn.Snapshot): EventSnapshotBegin, an EventSnapshot per object,
 	// EventSnapshotEnd, then every change committed after the snapshot's
 	// generation, none missed and none twice: the monitor subscribes
 	// before the snapshot is read, and sets the floor to its generation.
 	// After a loss it takes a new snapshot by itself: the callback sees
-	// the EventLoss, then a fresh snapshot, then the tail. SinceGen is
-	// ignored.
+	// the EventLoss, then a fresh snapshot, then the tail. A later Run
+	// (after a cancelled one) goes on with the tail. SinceGen is ignored.
 	Snapshot bool
 
 	// Scope limits the snapshot and the events to one family or one
@@ -75,10 +75,11 @@ type Config struct {
 // per event or per transaction: notifications are read into one reusable
 // arena, which grows only to the size of the largest transaction.
 type Monitor struct {
-	conn    *Conn // nil for a replay monitor
-	d       *dispatcher
-	snap    *snapshotter // with Config.Snapshot: the request socket and its buffers
-	running atomic.Bool
+	conn     *Conn // nil for a replay monitor
+	d        *dispatcher
+	snap     *snapshotter // with Config.Snapshot: the request socket and its buffers
+	needSnap bool         // a snapshot is due: none was delivered yet, or a loss happened since
+	running  atomic.Bool
 }
 
 // NewMonitor opens a socket as cfg says, subscribes it to nftables
@@ -122,6 +123,7 @@ func NewMonitor(cfg Config, fn func(*Event) error) (*Monitor, error) {
 	m.d.nss[0].gen, m.d.nss[0].knownGen = g.ID, true
 	if cfg.Snapshot {
 		m.snap = &snapshotter{conn: req, scope: cfg.Scope, attempts: DefaultSnapshotAttempts}
+		m.needSnap = true
 	} else {
 		req.Close()
 	}
@@ -162,9 +164,12 @@ func (m *Monitor) Run(ctx context.Context) error {
 		return errors.New("nftmon: Run called while already running")
 	}
 	defer m.running.Store(false)
-	stop := context.AfterFunc(ctx, func() { m.conn.SetReadDeadline(time.Unix(1, 0)) })
+	// A cancelled context interrupts a blocked read through a deadline in
+	// the past; a new Run starts without one.
+	m.setDeadline(time.Time{})
+	stop := context.AfterFunc(ctx, func() { m.setDeadline(time.Unix(1, 0)) })
 	defer stop()
-	if m.snap != nil {
+	if m.needSnap {
 		if err := m.snapshot(ctx); err != nil {
 			return err
 		}
@@ -181,6 +186,7 @@ func (m *Monitor) Run(ctx context.Context) error {
 					return err
 				}
 				if m.snap != nil {
+					m.needSnap = true
 					if err := m.snapshot(ctx); err != nil {
 						return err
 					}
@@ -202,6 +208,13 @@ func (m *Monitor) Run(ctx context.Context) error {
 	}
 }
 
+func (m *Monitor) setDeadline(t time.Time) {
+	m.conn.SetReadDeadline(t)
+	if m.snap != nil {
+		m.snap.conn.SetReadDeadline(t)
+	}
+}
+
 // snapshot delivers a snapshot and makes the tail start after it.
 func (m *Monitor) snapshot(ctx context.Context) error {
 	d := m.d
@@ -219,6 +232,7 @@ func (m *Monitor) snapshot(ctx context.Context) error {
 	}
 	d.c.Snapshots++
 	d.stats.publish(&d.c)
+	m.needSnap = false
 	// Everything up to gen is in the snapshot; what is queued after it is
 	// complete (a later loss would be reported again).
 	d.minGen.Store(gen)

@@ -872,3 +872,35 @@ func hasCommit(evs []*nftmon.Event, gen uint32, nsid int32) bool {
 	}
 	return false
 }
+
+// TestMonitorRunAgain cancels Run, runs it again, and sees the changes made
+// in between: nothing is lost by stopping and starting.
+func TestMonitorRunAgain(t *testing.T) {
+	ns := nstest.New(t)
+	var mu sync.Mutex
+	var evs []*nftmon.Event
+	m, err := nftmon.NewMonitor(nftmon.Config{NetNS: ns.Path, Snapshot: true}, func(e *nftmon.Event) error {
+		mu.Lock()
+		evs = append(evs, e.Clone())
+		mu.Unlock()
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	for round := range 2 {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- m.Run(ctx) }()
+		ns.Nft(t, "add", "table", "ip", fmt.Sprintf("r%d", round))
+		waitFor(t, &mu, &evs, currentGen(t, ns))
+		cancel()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Fatalf("round %d: Run returned %v", round, err)
+		}
+	}
+	if st := m.Stats(); st.Snapshots != 1 || st.Transactions < 2 {
+		t.Errorf("stats %+v: want one snapshot, then both commits", st)
+	}
+}
