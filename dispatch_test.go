@@ -582,3 +582,35 @@ func TestReplayCompaction(t *testing.T) {
 		}
 	}
 }
+
+// TestReplaySetGen: a replay monitor told the current generation delivers a
+// notification of that generation at once, as outside any transaction,
+// even before any commit was fed.
+func TestReplaySetGen(t *testing.T) {
+	dgs := captureDatagrams(t, "objects")
+	all, _ := replay(t, Config{}, dgs)
+	gen := commitsOf(all)[0]
+	var obj []byte
+	for _, m := range messages(t, dgs) {
+		if m.Header.MsgType() == MsgNewObj {
+			obj = unsafeMessageBytes(m)
+			break
+		}
+	}
+	for _, set := range []bool{false, true} {
+		var evs []*Event
+		m := NewReplay(Config{}, func(e *Event) error { evs = append(evs, e.Clone()); return nil })
+		if set {
+			m.SetGen(gen)
+		}
+		if err := m.Feed(obj, 0, false); err != nil {
+			t.Fatal(err)
+		}
+		if set && (len(evs) != 1 || evs[0].Kind != EventOutside || evs[0].Gen != gen) {
+			t.Errorf("with SetGen(%d): %d events, want one outside event of that gen", gen, len(evs))
+		}
+		if !set && len(evs) != 0 {
+			t.Errorf("without SetGen: %d events, want the message held", len(evs))
+		}
+	}
+}

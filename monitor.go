@@ -146,6 +146,15 @@ func (m *Monitor) Feed(datagram []byte, nsid int32, hasNSID bool) error {
 	return m.d.feed(datagram, nsid, hasNSID)
 }
 
+// SetGen tells the monitor the current generation of its own namespace, as
+// GETGEN reports it (Conn.GetGen). NewMonitor learns it by itself; a replay
+// monitor needs it to tell a notification outside any transaction (a quota
+// running out) from the start of one before the first commit is fed. Call it
+// before Feed or Run, not while they run.
+func (m *Monitor) SetGen(gen uint32) {
+	m.d.nss[0].gen, m.d.nss[0].knownGen = gen, true
+}
+
 // FeedLoss processes a loss (err should match ErrOverflow or ErrTruncated)
 // as Run processes one: the transactions in flight are discarded and the
 // callback receives an EventLoss.
