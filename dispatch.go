@@ -61,8 +61,13 @@ type nsState struct {
 	hasNSID  bool
 	gen      uint32 // the last committed generation, when knownGen
 	knownGen bool
-	held     int  // bytes held for the transaction in flight
-	over     bool // the transaction in flight outgrew maxTx and is being streamed
+	// seen: the commit of gen was seen here (its NEWGEN read, or a
+	// snapshot taken at it), so all its notifications were read before.
+	// A generation learned from GETGEN alone may still have notifications
+	// queued in the socket: they are a transaction, not outside one.
+	seen bool
+	held int  // bytes held for the transaction in flight
+	over bool // the transaction in flight outgrew maxTx and is being streamed
 
 	// The transaction in flight: the res_id of the messages read since the
 	// last commit, when inflight.
@@ -214,7 +219,7 @@ func (d *dispatcher) datagram(n int, nsid int32, hasNSID bool) error {
 		switch {
 		case (ns.tainted || ns.taintNext) && ns.discards(nf.ResID):
 			d.c.Discarded++
-		case ns.knownGen && nf.ResID == uint16(ns.gen):
+		case ns.seen && nf.ResID == uint16(ns.gen):
 			// A notification of a generation that has committed already:
 			// not part of a transaction (DESIGN fact 10).
 			if err := d.deliver(EventOutside, &m, nf, attrs, nsi, false, nil); err != nil {
@@ -310,7 +315,7 @@ func (d *dispatcher) commit(nsi int, m *Message, nf NFGenMsg, attrs []byte) erro
 	// notifications, is discarded with what is held of it (nothing,
 	// normally: its messages were discarded as they came).
 	lost := ns.taintNext || ns.tainted && ns.taint == uint16(g.ID)
-	ns.gen, ns.knownGen = g.ID, true
+	ns.gen, ns.knownGen, ns.seen = g.ID, true, true
 	ns.over, ns.held, ns.inflight = false, 0, false
 	ns.tainted, ns.taintNext = false, false
 	if lost {

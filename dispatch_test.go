@@ -583,34 +583,51 @@ func TestReplayCompaction(t *testing.T) {
 	}
 }
 
-// TestReplaySetGen: a replay monitor told the current generation delivers a
-// notification of that generation at once, as outside any transaction,
-// even before any commit was fed.
+// TestReplaySetGen: a streaming replay monitor told the current generation
+// widens the res_id of changes fed before the first commit.
 func TestReplaySetGen(t *testing.T) {
-	dgs := captureDatagrams(t, "objects")
+	dgs := captureDatagrams(t, "rules")
 	all, _ := replay(t, Config{}, dgs)
 	gen := commitsOf(all)[0]
-	var obj []byte
-	for _, m := range messages(t, dgs) {
-		if m.Header.MsgType() == MsgNewObj {
-			obj = unsafeMessageBytes(m)
-			break
-		}
-	}
 	for _, set := range []bool{false, true} {
 		var evs []*Event
-		m := NewReplay(Config{}, func(e *Event) error { evs = append(evs, e.Clone()); return nil })
+		m := NewReplay(Config{Stream: true}, func(e *Event) error { evs = append(evs, e.Clone()); return nil })
 		if set {
-			m.SetGen(gen)
+			m.SetGen(gen - 1)
 		}
-		if err := m.Feed(obj, 0, false); err != nil {
+		if err := m.Feed(dgs[0], 0, false); err != nil {
 			t.Fatal(err)
 		}
-		if set && (len(evs) != 1 || evs[0].Kind != EventOutside || evs[0].Gen != gen) {
-			t.Errorf("with SetGen(%d): %d events, want one outside event of that gen", gen, len(evs))
+		want := gen & 0xffff
+		if set {
+			want = gen
 		}
-		if !set && len(evs) != 0 {
-			t.Errorf("without SetGen: %d events, want the message held", len(evs))
+		if len(evs) == 0 || evs[0].Gen != want {
+			t.Errorf("SetGen %v: first streamed change of gen %d has Gen %v, want %d", set, gen, evs, want)
+		}
+	}
+}
+
+// TestReplayGenFromGetGen: a generation learned from GETGEN alone does not
+// make the notifications of that generation, still queued, look like
+// notifications outside a transaction: they are delivered with their commit.
+func TestReplayGenFromGetGen(t *testing.T) {
+	dgs := captureDatagrams(t, "rules")
+	want, _ := replay(t, Config{}, dgs)
+	var evs []*Event
+	m := NewReplay(Config{}, func(e *Event) error { evs = append(evs, e.Clone()); return nil })
+	m.SetGen(commitsOf(want)[0]) // GETGEN ran after the first commit, before its notifications were read
+	for _, dg := range dgs {
+		if err := m.Feed(dg, 0, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(evs) != len(want) {
+		t.Fatalf("%d events, want %d", len(evs), len(want))
+	}
+	for i := range evs {
+		if evs[i].Kind != want[i].Kind || evs[i].Gen != want[i].Gen || evs[i].ProcPID != want[i].ProcPID {
+			t.Errorf("event %d: %s gen %d pid %d, want %s gen %d pid %d", i, evs[i].Kind, evs[i].Gen, evs[i].ProcPID, want[i].Kind, want[i].Gen, want[i].ProcPID)
 		}
 	}
 }

@@ -148,9 +148,8 @@ func (m *Monitor) Feed(datagram []byte, nsid int32, hasNSID bool) error {
 
 // SetGen tells the monitor the current generation of its own namespace, as
 // GETGEN reports it (Conn.GetGen). NewMonitor learns it by itself; a replay
-// monitor needs it to tell a notification outside any transaction (a quota
-// running out) from the start of one before the first commit is fed. Call it
-// before Feed or Run, not while they run.
+// monitor uses it to widen the 16-bit res_id of changes streamed before the
+// first commit is fed. Call it before Feed or Run, not while they run.
 func (m *Monitor) SetGen(gen uint32) {
 	m.d.nss[0].gen, m.d.nss[0].knownGen = gen, true
 }
@@ -246,7 +245,7 @@ func (m *Monitor) snapshot(ctx context.Context) error {
 	// complete (a later loss would be reported again).
 	d.minGen.Store(gen)
 	ns := &d.nss[0]
-	ns.gen, ns.knownGen = gen, true
+	ns.gen, ns.knownGen, ns.seen = gen, true, true
 	ns.tainted, ns.taintNext = false, false
 	return nil
 }
