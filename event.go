@@ -30,8 +30,10 @@ const (
 	EventLoss
 	// EventSnapshotBegin opens a snapshot of the whole ruleset at
 	// generation Gen; EventSnapshot events follow, then EventSnapshotEnd.
+	// Type is MsgNewGen for both markers, Family FamilyUnspec.
 	EventSnapshotBegin
-	// EventSnapshot is one object of a snapshot (Type is a NEW* type).
+	// EventSnapshot is one object of a snapshot (Type is a NEW* type; a
+	// set-element event may carry many elements, as dumps pack them).
 	EventSnapshot
 	// EventSnapshotEnd closes a snapshot; the events after it are changes
 	// committed after generation Gen.
