@@ -631,3 +631,54 @@ func TestReplayGenFromGetGen(t *testing.T) {
 		}
 	}
 }
+
+// TestReplayScope: with a scope, only changes of that family (and table)
+// are delivered; every commit still is.
+func TestReplayScope(t *testing.T) {
+	dgs := captureDatagrams(t, "tables")
+	all, _ := replay(t, Config{}, dgs)
+	tableOf := func(e *Event) string {
+		a := NewAttrScanner(e.Attrs)
+		for a.Next() {
+			if a.Type() == 1 {
+				return string(a.StringBytes())
+			}
+		}
+		return ""
+	}
+	var pick *Event
+	for _, e := range all {
+		if e.Kind == EventChange && e.Family == FamilyIPv6 {
+			pick = e
+			break
+		}
+	}
+	if pick == nil {
+		t.Fatal("no ip6 change in the tables capture")
+	}
+	for _, sc := range []Scope{{Family: FamilyIPv6}, {Family: FamilyIPv6, Table: tableOf(pick)}} {
+		evs, _ := replay(t, Config{Scope: sc}, dgs)
+		var want, commits int
+		for _, e := range all {
+			switch {
+			case e.Kind == EventCommit:
+				commits++
+			case e.Family == sc.Family && (sc.Table == "" || tableOf(e) == sc.Table):
+				want++
+			}
+		}
+		got := 0
+		for _, e := range evs {
+			if e.Kind == EventCommit {
+				continue
+			}
+			got++
+			if e.Family != sc.Family || sc.Table != "" && tableOf(e) != sc.Table {
+				t.Errorf("scope %+v: delivered %s of %s table %q", sc, e.Type, e.Family, tableOf(e))
+			}
+		}
+		if got != want || len(commitsOf(evs)) != commits || want == 0 || want == len(all)-commits {
+			t.Errorf("scope %+v: %d changes and %d commits, want %d of %d changes and %d commits", sc, got, len(commitsOf(evs)), want, len(all)-commits, commits)
+		}
+	}
+}
