@@ -177,14 +177,15 @@ func (m *Monitor) Run(ctx context.Context) error {
 	m.setDeadline(time.Time{})
 	stop := context.AfterFunc(ctx, func() { m.setDeadline(time.Unix(1, 0)) })
 	defer stop()
-	if m.needSnap {
-		if err := m.snapshot(ctx); err != nil {
-			return err
-		}
-	}
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
+		}
+		// Due at the first Run in snapshot mode, and after every loss.
+		if m.needSnap {
+			if err := m.snapshot(ctx); err != nil {
+				return err
+			}
 		}
 		buf := m.d.reserve()
 		dg, err := m.conn.Receive(buf)
@@ -193,12 +194,7 @@ func (m *Monitor) Run(ctx context.Context) error {
 				if err := m.d.loss(err); err != nil {
 					return err
 				}
-				if m.snap != nil {
-					m.needSnap = true
-					if err := m.snapshot(ctx); err != nil {
-						return err
-					}
-				}
+				m.needSnap = m.snap != nil
 				continue
 			}
 			if ctx.Err() != nil && errors.Is(err, os.ErrDeadlineExceeded) {
