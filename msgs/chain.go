@@ -1,6 +1,8 @@
 package msgs
 
 import (
+	"strconv"
+
 	"github.com/nftmon/nftmon"
 	"golang.org/x/sys/unix"
 )
@@ -22,7 +24,7 @@ func (p ChainPolicy) String() string {
 	case PolicyAccept:
 		return "accept"
 	}
-	return "policy(" + string(appendUint(nil, uint64(p))) + ")"
+	return "policy(" + strconv.FormatUint(uint64(p), 10) + ")"
 }
 
 // ChainFlags are a chain's flags (enum nft_chain_flags).

@@ -27,7 +27,7 @@ func (e *RejectExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = RejectExpr{}
@@ -62,7 +62,7 @@ func (e *QueueExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = QueueExpr{}
@@ -92,7 +92,7 @@ func (e *DupExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = DupExpr{}
@@ -118,14 +118,14 @@ func (e *FwdExpr) Decode(data []byte) error {
 		switch s.Type() {
 		case unix.NFTA_FWD_SREG_DEV:
 			e.SRegDev = Register(s.Uint32())
-		case nftaFwdSregAddr:
+		case AttrFwdSregAddr:
 			e.SRegAddr = Register(s.Uint32())
-		case nftaFwdNfproto:
+		case AttrFwdNfproto:
 			e.NFProto = nftmon.Family(s.Uint32())
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = FwdExpr{}
@@ -166,7 +166,7 @@ func (e *LogExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = LogExpr{}

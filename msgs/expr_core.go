@@ -33,13 +33,6 @@ import (
 // input. Unknown attributes are skipped. An attribute of the wrong size is
 // an error (a *nftmon.ParseError), and then the value is left zero.
 
-// exprMark records attribute t in p.
-func exprMark(p *AttrSet, t uint16) {
-	if t < 64 {
-		*p |= 1 << t
-	}
-}
-
 // decodeData decodes the data nest under s into d, folding the error into s.
 func decodeData(s *nftmon.AttrScanner, d *Data) {
 	s.Fail(d.Decode(s.Bytes()))
@@ -85,7 +78,7 @@ func (e *PayloadExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = PayloadExpr{}
@@ -117,7 +110,7 @@ func (e *CmpExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = CmpExpr{}
@@ -153,7 +146,7 @@ func (e *RangeExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = RangeExpr{}
@@ -186,7 +179,7 @@ func (e *MetaExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = MetaExpr{}
@@ -216,7 +209,7 @@ func (e *ImmediateExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = ImmediateExpr{}
@@ -255,16 +248,16 @@ func (e *BitwiseExpr) Decode(data []byte) error {
 			decodeData(&s, &e.Mask)
 		case unix.NFTA_BITWISE_XOR:
 			decodeData(&s, &e.Xor)
-		case nftaBitwiseOp:
+		case AttrBitwiseOp:
 			e.Op = BitwiseOp(s.Uint32())
-		case nftaBitwiseData:
+		case AttrBitwiseData:
 			decodeData(&s, &e.Data)
-		case nftaBitwiseSreg2:
+		case AttrBitwiseSreg2:
 			e.SReg2 = Register(s.Uint32())
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = BitwiseExpr{}
@@ -303,7 +296,7 @@ func (e *ByteorderExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = ByteorderExpr{}

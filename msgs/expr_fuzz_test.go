@@ -11,14 +11,14 @@ import (
 )
 
 // exprViews returns a fresh value of every expression view.
-func exprViews() []interface{ Decode([]byte) error } {
-	return []interface{ Decode([]byte) error }{
+func exprViews() []ExprView {
+	return []ExprView{
 		&PayloadExpr{}, &CmpExpr{}, &RangeExpr{}, &MetaExpr{}, &ImmediateExpr{}, &BitwiseExpr{},
 		&ByteorderExpr{}, &LookupExpr{}, &CounterExpr{}, &CtExpr{}, &ConnlimitExpr{}, &LimitExpr{},
 		&QuotaExpr{}, &LastExpr{}, &LogExpr{}, &ObjrefExpr{}, &DynsetExpr{}, &NatExpr{}, &MasqExpr{},
 		&RedirExpr{}, &TproxyExpr{}, &SynproxyExpr{}, &RejectExpr{}, &QueueExpr{}, &DupExpr{},
 		&FwdExpr{}, &ExthdrExpr{}, &FibExpr{}, &NumgenExpr{}, &HashExpr{}, &SocketExpr{}, &OsfExpr{},
-		&XfrmExpr{}, &RtExpr{}, &TunnelExpr{}, &InnerExpr{}, &CompatExpr{},
+		&XfrmExpr{}, &RtExpr{}, &TunnelExpr{}, &InnerExpr{}, &CompatExpr{}, &NotrackExpr{},
 	}
 }
 
@@ -93,7 +93,7 @@ func FuzzExprText(f *testing.F) {
 		if !bytes.HasPrefix(out, e.Name) {
 			t.Fatalf("text %q does not start with the name %q", out, e.Name)
 		}
-		if _, err := appendExprRaw(nil, e, 0); err != nil && !bytes.HasSuffix(out, []byte(" (malformed)")) {
+		if _, err := appendExprRaw(nil, new(ExprDecoder), e, 0); err != nil && !bytes.HasSuffix(out, []byte(" (malformed)")) {
 			t.Fatalf("malformed expression rendered as %q", out)
 		}
 	})

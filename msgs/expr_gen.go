@@ -34,7 +34,7 @@ func (e *NumgenExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = NumgenExpr{}
@@ -77,12 +77,12 @@ func (e *HashExpr) Decode(data []byte) error {
 			e.Offset = s.Uint32()
 		case unix.NFTA_HASH_TYPE:
 			e.Type = HashType(s.Uint32())
-		case nftaHashSetName:
+		case AttrHashSetName:
 			e.SetName = s.StringBytes()
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = HashExpr{}

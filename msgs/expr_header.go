@@ -46,7 +46,7 @@ func (e *ExthdrExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = ExthdrExpr{}
@@ -78,7 +78,7 @@ func (e *FibExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = FibExpr{}
@@ -102,16 +102,16 @@ func (e *SocketExpr) Decode(data []byte) error {
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
 		switch s.Type() {
-		case nftaSocketKey:
+		case AttrSocketKey:
 			e.Key = SocketKey(s.Uint32())
-		case nftaSocketDreg:
+		case AttrSocketDreg:
 			e.DReg = Register(s.Uint32())
-		case nftaSocketLevel:
+		case AttrSocketLevel:
 			e.Level = s.Uint32()
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = SocketExpr{}
@@ -134,16 +134,16 @@ func (e *OsfExpr) Decode(data []byte) error {
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
 		switch s.Type() {
-		case nftaOsfDreg:
+		case AttrOsfDreg:
 			e.DReg = Register(s.Uint32())
-		case nftaOsfTTL:
+		case AttrOsfTTL:
 			e.TTL = s.Uint8()
-		case nftaOsfFlags:
+		case AttrOsfFlags:
 			e.Flags = s.Uint32()
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = OsfExpr{}
@@ -168,18 +168,18 @@ func (e *XfrmExpr) Decode(data []byte) error {
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
 		switch s.Type() {
-		case nftaXfrmDreg:
+		case AttrXfrmDreg:
 			e.DReg = Register(s.Uint32())
-		case nftaXfrmKey:
+		case AttrXfrmKey:
 			e.Key = XfrmKey(s.Uint32())
-		case nftaXfrmDir:
+		case AttrXfrmDir:
 			e.Dir = XfrmDir(s.Uint8())
-		case nftaXfrmSpnum:
+		case AttrXfrmSpnum:
 			e.Spnum = s.Uint32()
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = XfrmExpr{}
@@ -208,7 +208,7 @@ func (e *RtExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = RtExpr{}
@@ -231,16 +231,16 @@ func (e *TunnelExpr) Decode(data []byte) error {
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
 		switch s.Type() {
-		case nftaTunnelKey:
+		case AttrTunnelKey:
 			e.Key = TunnelKey(s.Uint32())
-		case nftaTunnelDreg:
+		case AttrTunnelDreg:
 			e.DReg = Register(s.Uint32())
-		case nftaTunnelMode:
+		case AttrTunnelMode:
 			e.Mode = s.Uint32()
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = TunnelExpr{}
@@ -266,20 +266,20 @@ func (e *InnerExpr) Decode(data []byte) error {
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
 		switch s.Type() {
-		case nftaInnerNum:
+		case AttrInnerNum:
 			e.Num = s.Uint32()
-		case nftaInnerType:
+		case AttrInnerType:
 			e.Type = s.Uint32()
-		case nftaInnerFlags:
+		case AttrInnerFlags:
 			e.Flags = s.Uint32()
-		case nftaInnerHdrsize:
+		case AttrInnerHdrsize:
 			e.HdrSize = s.Uint32()
-		case nftaInnerExpr:
+		case AttrInnerExpr:
 			e.Expr = s.Bytes()
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = InnerExpr{}

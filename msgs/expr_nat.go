@@ -44,7 +44,7 @@ func (e *NatExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = NatExpr{}
@@ -77,7 +77,7 @@ func (e *MasqExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = MasqExpr{}
@@ -109,7 +109,7 @@ func (e *RedirExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = RedirExpr{}
@@ -132,16 +132,16 @@ func (e *TproxyExpr) Decode(data []byte) error {
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
 		switch s.Type() {
-		case nftaTproxyFamily:
+		case AttrTproxyFamily:
 			e.Family = nftmon.Family(s.Uint32())
-		case nftaTproxyRegAddr:
+		case AttrTproxyRegAddr:
 			e.RegAddr = Register(s.Uint32())
-		case nftaTproxyRegPort:
+		case AttrTproxyRegPort:
 			e.RegPort = Register(s.Uint32())
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = TproxyExpr{}
@@ -165,16 +165,16 @@ func (e *SynproxyExpr) Decode(data []byte) error {
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
 		switch s.Type() {
-		case nftaSynproxyMSS:
+		case AttrSynproxyMSS:
 			e.MSS = s.Uint16()
-		case nftaSynproxyWscale:
+		case AttrSynproxyWscale:
 			e.Wscale = s.Uint8()
-		case nftaSynproxyFlags:
+		case AttrSynproxyFlags:
 			e.Flags = s.Uint32()
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = SynproxyExpr{}

@@ -37,7 +37,7 @@ func (e *LookupExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = LookupExpr{}
@@ -83,14 +83,14 @@ func (e *DynsetExpr) Decode(data []byte) error {
 			e.Timeout = s.Uint64()
 		case unix.NFTA_DYNSET_EXPR:
 			e.Expr = s.Bytes()
-		case nftaDynsetFlags:
+		case AttrDynsetFlags:
 			e.Flags = s.Uint32()
-		case nftaDynsetExpressions:
+		case AttrDynsetExpressions:
 			e.Expressions = s.Bytes()
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = DynsetExpr{}
@@ -137,7 +137,7 @@ func (e *ObjrefExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = ObjrefExpr{}

@@ -28,7 +28,7 @@ func (e *CounterExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = CounterExpr{}
@@ -68,7 +68,7 @@ func (e *LimitExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = LimitExpr{}
@@ -101,7 +101,7 @@ func (e *QuotaExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = QuotaExpr{}
@@ -123,14 +123,14 @@ func (e *ConnlimitExpr) Decode(data []byte) error {
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
 		switch s.Type() {
-		case nftaConnlimitCount:
+		case AttrConnlimitCount:
 			e.Count = s.Uint32()
-		case nftaConnlimitFlags:
+		case AttrConnlimitFlags:
 			e.Flags = s.Uint32()
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = ConnlimitExpr{}
@@ -152,14 +152,14 @@ func (e *LastExpr) Decode(data []byte) error {
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
 		switch s.Type() {
-		case nftaLastSet:
+		case AttrLastSet:
 			e.Set = s.Uint32()
-		case nftaLastMsecs:
+		case AttrLastMsecs:
 			e.Msecs = s.Uint64()
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = LastExpr{}

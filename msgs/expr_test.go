@@ -3,6 +3,7 @@ package msgs
 import (
 	"encoding/binary"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -62,21 +63,21 @@ func TestExprTextSynthetic(t *testing.T) {
 		{xExpr("queue", xU16(unix.NFTA_QUEUE_NUM, 3), xU16(unix.NFTA_QUEUE_TOTAL, 3), xU16(unix.NFTA_QUEUE_FLAGS, 3)), "queue num 3-5 bypass fanout"},
 		{xExpr("queue", xU16(unix.NFTA_QUEUE_NUM, 7), xU16(unix.NFTA_QUEUE_TOTAL, 1)), "queue num 7"},
 		{xExpr("queue", xU32(unix.NFTA_QUEUE_SREG_QNUM, 1), xU16(unix.NFTA_QUEUE_FLAGS, 1)), "queue sreg_qnum 1 bypass"},
-		{xExpr("last", xU32(nftaLastSet, 0), xU64(nftaLastMsecs, 0)), "last never"},
-		{xExpr("last", xU32(nftaLastSet, 1), xU64(nftaLastMsecs, 1234)), "last 1234"},
-		{xExpr("bitwise", xU32(1, 1), xU32(2, 2), xU32(3, 4), xU32(nftaBitwiseOp, 3), xU32(nftaBitwiseSreg2, 3)), "bitwise reg 2 = ( reg 1 & reg 3 )"},
-		{xExpr("bitwise", xU32(1, 1), xU32(2, 1), xU32(3, 4), xU32(nftaBitwiseOp, 4), xU32(nftaBitwiseSreg2, 9)), "bitwise reg 1 = ( reg 1 | reg 9 )"},
-		{xExpr("bitwise", xU32(1, 1), xU32(2, 1), xU32(3, 4), xU32(nftaBitwiseOp, 5), xU32(nftaBitwiseSreg2, 9)), "bitwise reg 1 = ( reg 1 ^ reg 9 )"},
+		{xExpr("last", xU32(AttrLastSet, 0), xU64(AttrLastMsecs, 0)), "last never"},
+		{xExpr("last", xU32(AttrLastSet, 1), xU64(AttrLastMsecs, 1234)), "last 1234"},
+		{xExpr("bitwise", xU32(1, 1), xU32(2, 2), xU32(3, 4), xU32(AttrBitwiseOp, 3), xU32(AttrBitwiseSreg2, 3)), "bitwise reg 2 = ( reg 1 & reg 3 )"},
+		{xExpr("bitwise", xU32(1, 1), xU32(2, 1), xU32(3, 4), xU32(AttrBitwiseOp, 4), xU32(AttrBitwiseSreg2, 9)), "bitwise reg 1 = ( reg 1 | reg 9 )"},
+		{xExpr("bitwise", xU32(1, 1), xU32(2, 1), xU32(3, 4), xU32(AttrBitwiseOp, 5), xU32(AttrBitwiseSreg2, 9)), "bitwise reg 1 = ( reg 1 ^ reg 9 )"},
 		{xExpr("bitwise", xU32(1, 1), xU32(2, 1), xU32(3, 4), xValue(unix.NFTA_BITWISE_MASK, 0xff, 0, 0, 0), xValue(unix.NFTA_BITWISE_XOR, 0, 0, 0, 0)), "bitwise reg 1 = ( reg 1 & 0x000000ff ) ^ 0x00000000"},
-		{xExpr("bitwise", xU32(1, 1), xU32(2, 1), xU32(3, 4), xU32(nftaBitwiseOp, 4), xValue(nftaBitwiseData, 1, 0, 0, 0)), "bitwise reg 1 = ( reg 1 | 0x00000001 )"},
-		{xExpr("bitwise", xU32(1, 1), xU32(2, 1), xU32(3, 4), xU32(nftaBitwiseOp, 9)), "bitwise"},
+		{xExpr("bitwise", xU32(1, 1), xU32(2, 1), xU32(3, 4), xU32(AttrBitwiseOp, 4), xValue(AttrBitwiseData, 1, 0, 0, 0)), "bitwise reg 1 = ( reg 1 | 0x00000001 )"},
+		{xExpr("bitwise", xU32(1, 1), xU32(2, 1), xU32(3, 4), xU32(AttrBitwiseOp, 9)), "bitwise"},
 		{xExpr("exthdr", xU8(unix.NFTA_EXTHDR_TYPE, 4), xU32(unix.NFTA_EXTHDR_OP, 0), xU32(unix.NFTA_EXTHDR_LEN, 2), xU32(unix.NFTA_EXTHDR_OFFSET, 1)), "exthdr op 0 len 2 type 4 offset 1"},
 		{xExpr("exthdr", xU32(unix.NFTA_EXTHDR_SREG, 1), xU8(unix.NFTA_EXTHDR_TYPE, 7), xU32(unix.NFTA_EXTHDR_OP, 2), xU32(unix.NFTA_EXTHDR_LEN, 4), xU32(unix.NFTA_EXTHDR_OFFSET, 3)), "exthdr write ipv4 reg 1 => 4b @ 7 + 3"},
-		{xExpr("tunnel", xU32(nftaTunnelKey, 1), xU32(nftaTunnelDreg, 1)), "tunnel load id => reg 1"},
+		{xExpr("tunnel", xU32(AttrTunnelKey, 1), xU32(AttrTunnelDreg, 1)), "tunnel load id => reg 1"},
 		{xExpr("match", xStr(unix.NFTA_MATCH_NAME, "conntrack"), xU32(unix.NFTA_MATCH_REV, 3), xAttr(unix.NFTA_MATCH_INFO, make([]byte, 8))), "match name conntrack rev 3"},
 		{xExpr("target", xStr(unix.NFTA_TARGET_NAME, "MASQUERADE"), xU32(unix.NFTA_TARGET_REV, 0)), "target name MASQUERADE rev 0"},
-		{xExpr("inner", xU32(nftaInnerNum, 0), xU32(nftaInnerType, 1), xU32(nftaInnerFlags, 0xe), xU32(nftaInnerHdrsize, 8),
-			xAttr(nftaInnerExpr, xExpr("meta", xU32(unix.NFTA_META_KEY, 16), xU32(unix.NFTA_META_DREG, 1)))),
+		{xExpr("inner", xU32(AttrInnerNum, 0), xU32(AttrInnerType, 1), xU32(AttrInnerFlags, 0xe), xU32(AttrInnerHdrsize, 8),
+			xAttr(AttrInnerExpr, xExpr("meta", xU32(unix.NFTA_META_KEY, 16), xU32(unix.NFTA_META_DREG, 1)))),
 			"inner type 1 hdrsize 8 flags e [ meta load l4proto => reg 1 ]"},
 		{xExpr("dynset", xStr(unix.NFTA_DYNSET_SET_NAME, "m"), xU32(unix.NFTA_DYNSET_OP, 0), xU32(unix.NFTA_DYNSET_SREG_KEY, 1), xU32(unix.NFTA_DYNSET_SREG_DATA, 2), xU64(unix.NFTA_DYNSET_TIMEOUT, 5000)),
 			"dynset add reg_key 1 set m sreg_data 2 timeout 5000ms"},
@@ -129,7 +130,7 @@ func TestExprDecodeViews(t *testing.T) {
 	}
 
 	var d DynsetExpr
-	two := xAttr(nftaDynsetExpressions, xAttr(unix.NFTA_LIST_ELEM, xExpr("counter")), xAttr(unix.NFTA_LIST_ELEM, xExpr("limit")))
+	two := xAttr(AttrDynsetExpressions, xAttr(unix.NFTA_LIST_ELEM, xExpr("counter")), xAttr(unix.NFTA_LIST_ELEM, xExpr("limit")))
 	if err := d.Decode(append(xStr(unix.NFTA_DYNSET_SET_NAME, "s"), two...)); err != nil {
 		t.Fatal(err)
 	}
@@ -215,5 +216,62 @@ func TestExprTextErrors(t *testing.T) {
 	got, err = AppendSetElemsText([]byte("x"), nftmon.FamilyINet, elems(xValue(unix.NFTA_SET_ELEM_KEY, 1), xU64(unix.NFTA_SET_ELEM_FLAGS, 0)))
 	if !errors.Is(err, nftmon.ErrMalformed) || string(got) != "x" {
 		t.Errorf("bad element: %q, %v", got, err)
+	}
+}
+
+// TestExprDecoder: the decoder picks the view of every name this package
+// knows, returns nil and no error for an unknown name, and a nil view, an
+// error and a zero view for malformed data.
+func TestExprDecoder(t *testing.T) {
+	var d ExprDecoder
+	for name, want := range exprKinds {
+		v, err := d.Decode([]byte(name), nil)
+		if err != nil {
+			t.Errorf("%s with no data: %v", name, err)
+			continue
+		}
+		if reflect.TypeOf(v) != reflect.TypeOf(want) {
+			t.Errorf("%s decoded into %T, want %T", name, v, want)
+		}
+	}
+	if v, err := d.Decode([]byte("frobnicate"), xU32(1, 1)); v != nil || err != nil {
+		t.Errorf("unknown expression: %v, %v", v, err)
+	}
+	// Each kind has its own view: decoding a cmp leaves the payload alone,
+	// and match and target do not share one.
+	p, _ := d.Decode([]byte("payload"), xU32(unix.NFTA_PAYLOAD_LEN, 2))
+	d.Decode([]byte("cmp"), xU32(unix.NFTA_CMP_SREG, 1))
+	if p.(*PayloadExpr).Len != 2 {
+		t.Errorf("payload view overwritten: %+v", p)
+	}
+	m, _ := d.Decode([]byte("match"), xStr(unix.NFTA_MATCH_NAME, "conntrack"))
+	d.Decode([]byte("target"), xStr(unix.NFTA_TARGET_NAME, "MASQUERADE"))
+	if string(m.(*CompatExpr).Name) != "conntrack" {
+		t.Errorf("match view overwritten by target: %+v", m)
+	}
+	// Malformed: a u32 attribute of 1 byte.
+	for name := range exprKinds {
+		if name == "notrack" {
+			continue
+		}
+		var bad []byte
+		for typ := uint16(1); typ < 12; typ++ {
+			bad = append(bad, xAttr(typ, []byte{1})...)
+		}
+		view, _ := d.Decode([]byte(name), nil) // the decoder's view of this kind
+		v, err := d.Decode([]byte(name), bad)
+		if err == nil || v != nil {
+			t.Errorf("%s malformed: %v, %v", name, v, err)
+			continue
+		}
+		if !errors.Is(err, nftmon.ErrMalformed) {
+			t.Errorf("%s malformed: %v is not nftmon.ErrMalformed", name, err)
+		}
+		if !reflect.ValueOf(view).Elem().IsZero() {
+			t.Errorf("%s: view not zero after an error", name)
+		}
+	}
+	if v, err := d.Decode([]byte("notrack"), []byte{1, 2}); v != nil || !errors.Is(err, nftmon.ErrMalformed) {
+		t.Errorf("notrack with truncated data: %v, %v", v, err)
 	}
 }

@@ -1,6 +1,8 @@
 package msgs
 
 import (
+	"strconv"
+
 	"github.com/nftmon/nftmon"
 	"golang.org/x/sys/unix"
 )
@@ -30,7 +32,7 @@ func (t ObjType) String() string {
 	if t > 0 && int(t) < len(objTypeNames) {
 		return objTypeNames[t]
 	}
-	return "object(" + string(appendUint(nil, uint64(t))) + ")"
+	return "object(" + strconv.FormatUint(uint64(t), 10) + ")"
 }
 
 // Obj is a view of a stateful object message (NEWOBJ, DELOBJ, or a GETOBJ

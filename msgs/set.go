@@ -1,6 +1,8 @@
 package msgs
 
 import (
+	"strconv"
+
 	"github.com/nftmon/nftmon"
 	"golang.org/x/sys/unix"
 )
@@ -45,7 +47,7 @@ func (p SetPolicy) String() string {
 	case SetPolicyMemory:
 		return "memory"
 	}
-	return "policy(" + string(appendUint(nil, uint64(p))) + ")"
+	return "policy(" + strconv.FormatUint(uint64(p), 10) + ")"
 }
 
 // maxSetFields is the most fields a concatenated key can have

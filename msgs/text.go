@@ -32,7 +32,8 @@ var errTextNoTable = &nftmon.ParseError{What: "rule or set element list without 
 // Unknown expressions are printed as their name alone.
 func AppendExprText(dst []byte, e Expr) []byte {
 	n := len(dst)
-	dst, err := appendExprRaw(dst, e, 0)
+	var d ExprDecoder
+	dst, err := appendExprRaw(dst, &d, e, 0)
 	if err != nil {
 		dst = append(append(dst[:n], e.Name...), " (malformed)"...)
 		return dst
@@ -100,11 +101,12 @@ func appendRuleText(dst []byte, family nftmon.Family, ruleAttrs []byte) ([]byte,
 	if hasPosition {
 		dst = strconv.AppendUint(append(dst, ' '), position, 10)
 	}
+	var d ExprDecoder
 	es := NewExprScanner(exprs)
 	for es.Next() {
 		var err error
 		dst = append(dst, "\n  [ "...)
-		if dst, err = appendExprRaw(dst, es.Expr(), 0); err != nil {
+		if dst, err = appendExprRaw(dst, &d, es.Expr(), 0); err != nil {
 			return dst, err
 		}
 		dst = append(dst, ']')
@@ -202,7 +204,7 @@ func appendElemText(dst []byte, elem []byte) ([]byte, error) {
 		switch s.Type() {
 		case unix.NFTA_SET_ELEM_KEY:
 			s.Fail(key.Decode(s.Bytes()))
-		case 10: // NFTA_SET_ELEM_KEY_END
+		case AttrSetElemKeyEnd:
 			s.Fail(keyEnd.Decode(s.Bytes()))
 			hasKeyEnd = true
 		case unix.NFTA_SET_ELEM_DATA:
@@ -249,52 +251,24 @@ func appendUserdata(dst, b []byte) []byte {
 	return dst
 }
 
-// familyText is libnftnl's nftnl_family2str.
+// familyText is libnftnl's nftnl_family2str: Family.String for the six
+// families, "unknown" for any other value.
 func familyText(f nftmon.Family) string {
 	switch f {
-	case nftmon.FamilyIPv4:
-		return "ip"
-	case nftmon.FamilyIPv6:
-		return "ip6"
-	case nftmon.FamilyINet:
-		return "inet"
-	case nftmon.FamilyBridge:
-		return "bridge"
-	case nftmon.FamilyARP:
-		return "arp"
-	case nftmon.FamilyNetdev:
-		return "netdev"
+	case nftmon.FamilyIPv4, nftmon.FamilyIPv6, nftmon.FamilyINet, nftmon.FamilyBridge, nftmon.FamilyARP, nftmon.FamilyNetdev:
+		return f.String()
 	}
 	return "unknown"
 }
 
-// verdictText is libnftnl's nftnl_verdict2str.
+// verdictText is libnftnl's nftnl_verdict2str: VerdictCode.String for the
+// verdicts from VerdictReturn (NFT_RETURN, the lowest) to VerdictStop
+// (NF_STOP, the highest), "unknown" for any other value.
 func verdictText(v VerdictCode) string {
-	switch v {
-	case VerdictAccept:
-		return "accept"
-	case VerdictDrop:
-		return "drop"
-	case VerdictStolen:
-		return "stolen"
-	case VerdictQueue:
-		return "queue"
-	case VerdictRepeat:
-		return "repeat"
-	case VerdictStop:
-		return "stop"
-	case VerdictReturn:
-		return "return"
-	case VerdictJump:
-		return "jump"
-	case VerdictGoto:
-		return "goto"
-	case VerdictContinue:
-		return "continue"
-	case VerdictBreak:
-		return "break"
+	if v < VerdictReturn || v > VerdictStop {
+		return "unknown"
 	}
-	return "unknown"
+	return v.String()
 }
 
 // appendHex8 appends u as %.8x.

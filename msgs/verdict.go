@@ -1,6 +1,8 @@
 package msgs
 
 import (
+	"strconv"
+
 	"github.com/nftmon/nftmon"
 	"golang.org/x/sys/unix"
 )
@@ -52,7 +54,7 @@ func (v VerdictCode) String() string {
 	case VerdictReturn:
 		return "return"
 	}
-	return "verdict(" + string(appendInt(nil, int64(v))) + ")"
+	return "verdict(" + strconv.Itoa(int(v)) + ")"
 }
 
 // Verdict is a decoded NFTA_DATA_VERDICT nest.
