@@ -14,7 +14,8 @@ type RejectExpr struct {
 	Present  AttrSet    // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *RejectExpr) Decode(data []byte) error {
 	*e = RejectExpr{}
 	s := nftmon.NewAttrScanner(data)
@@ -45,7 +46,8 @@ type QueueExpr struct {
 	Present  AttrSet  // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *QueueExpr) Decode(data []byte) error {
 	*e = QueueExpr{}
 	s := nftmon.NewAttrScanner(data)
@@ -79,7 +81,8 @@ type DupExpr struct {
 	Present  AttrSet  // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *DupExpr) Decode(data []byte) error {
 	*e = DupExpr{}
 	s := nftmon.NewAttrScanner(data)
@@ -110,7 +113,8 @@ type FwdExpr struct {
 	Present  AttrSet       // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *FwdExpr) Decode(data []byte) error {
 	*e = FwdExpr{}
 	s := nftmon.NewAttrScanner(data)
@@ -145,7 +149,8 @@ type LogExpr struct {
 	Present    AttrSet // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *LogExpr) Decode(data []byte) error {
 	*e = LogExpr{}
 	s := nftmon.NewAttrScanner(data)

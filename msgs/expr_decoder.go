@@ -3,10 +3,17 @@ package msgs
 import "github.com/nftmon/nftmon"
 
 // ExprView is the typed view of one kind of expression: *PayloadExpr,
-// *CmpExpr, ... (the list is at ExprDecoder). Decode replaces the whole view
-// from the payload of the expression's NFTA_EXPR_DATA (Expr.Data), as every
-// expression view does. Only this package's views implement it, so a type
-// switch over them is the complete list.
+// *CmpExpr, ... (the list is at ExprDecoder). Only this package's views
+// implement it, so a type switch over them is the complete list.
+//
+// Every expression view follows one contract: Decode takes the payload of
+// the expression's NFTA_EXPR_DATA nest (Expr.Data), resets the whole value
+// first, fills the fields named after the NFTA_* attributes the kernel sent,
+// records which ones in Present (test with Present.Has(unix.NFTA_...), or
+// with this package's Attr* constants for the ids x/sys/unix lacks), and
+// never allocates. Byte slices alias the input. Unknown attributes are
+// skipped. An attribute of the wrong size is an error (a *nftmon.ParseError
+// matching nftmon.ErrMalformed), and then the value is left zero.
 type ExprView interface {
 	Decode(data []byte) error
 	exprView()
@@ -199,7 +206,7 @@ func viewOf(v ExprView, err error) (ExprView, error) {
 type NotrackExpr struct{}
 
 // Decode checks the framing of the expression's NFTA_EXPR_DATA payload (the
-// kernel sends none for notrack).
+// kernel sends none for notrack). There is nothing to leave zero on error.
 func (e *NotrackExpr) Decode(data []byte) error {
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {

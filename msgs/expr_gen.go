@@ -17,7 +17,8 @@ type NumgenExpr struct {
 	Present AttrSet    // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *NumgenExpr) Decode(data []byte) error {
 	*e = NumgenExpr{}
 	s := nftmon.NewAttrScanner(data)
@@ -57,7 +58,8 @@ type HashExpr struct {
 	Present AttrSet  // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *HashExpr) Decode(data []byte) error {
 	*e = HashExpr{}
 	s := nftmon.NewAttrScanner(data)

@@ -23,7 +23,8 @@ type ExthdrExpr struct {
 	Present AttrSet  // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *ExthdrExpr) Decode(data []byte) error {
 	*e = ExthdrExpr{}
 	s := nftmon.NewAttrScanner(data)
@@ -63,7 +64,8 @@ type FibExpr struct {
 	Present AttrSet   // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *FibExpr) Decode(data []byte) error {
 	*e = FibExpr{}
 	s := nftmon.NewAttrScanner(data)
@@ -96,7 +98,8 @@ type SocketExpr struct {
 	Present AttrSet   // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *SocketExpr) Decode(data []byte) error {
 	*e = SocketExpr{}
 	s := nftmon.NewAttrScanner(data)
@@ -128,7 +131,8 @@ type OsfExpr struct {
 	Present AttrSet  // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *OsfExpr) Decode(data []byte) error {
 	*e = OsfExpr{}
 	s := nftmon.NewAttrScanner(data)
@@ -162,7 +166,8 @@ type XfrmExpr struct {
 	Present AttrSet  // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *XfrmExpr) Decode(data []byte) error {
 	*e = XfrmExpr{}
 	s := nftmon.NewAttrScanner(data)
@@ -195,7 +200,8 @@ type RtExpr struct {
 	Present AttrSet  // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *RtExpr) Decode(data []byte) error {
 	*e = RtExpr{}
 	s := nftmon.NewAttrScanner(data)
@@ -225,7 +231,8 @@ type TunnelExpr struct {
 	Present AttrSet   // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *TunnelExpr) Decode(data []byte) error {
 	*e = TunnelExpr{}
 	s := nftmon.NewAttrScanner(data)
@@ -260,7 +267,8 @@ type InnerExpr struct {
 	Present AttrSet // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *InnerExpr) Decode(data []byte) error {
 	*e = InnerExpr{}
 	s := nftmon.NewAttrScanner(data)

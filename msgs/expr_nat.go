@@ -21,7 +21,8 @@ type NatExpr struct {
 	Present     AttrSet       // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *NatExpr) Decode(data []byte) error {
 	*e = NatExpr{}
 	s := nftmon.NewAttrScanner(data)
@@ -62,7 +63,8 @@ type MasqExpr struct {
 	Present     AttrSet  // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *MasqExpr) Decode(data []byte) error {
 	*e = MasqExpr{}
 	s := nftmon.NewAttrScanner(data)
@@ -94,7 +96,8 @@ type RedirExpr struct {
 	Present     AttrSet  // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *RedirExpr) Decode(data []byte) error {
 	*e = RedirExpr{}
 	s := nftmon.NewAttrScanner(data)
@@ -126,7 +129,8 @@ type TproxyExpr struct {
 	Present AttrSet       // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *TproxyExpr) Decode(data []byte) error {
 	*e = TproxyExpr{}
 	s := nftmon.NewAttrScanner(data)
@@ -159,7 +163,8 @@ type SynproxyExpr struct {
 }
 
 // Decode decodes the payload of the expression's NFTA_EXPR_DATA (or of an
-// NFT_OBJECT_SYNPROXY object's NFTA_OBJ_DATA).
+// NFT_OBJECT_SYNPROXY object's NFTA_OBJ_DATA), replacing all of e. On error e is
+// left zero.
 func (e *SynproxyExpr) Decode(data []byte) error {
 	*e = SynproxyExpr{}
 	s := nftmon.NewAttrScanner(data)

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/nftmon/nftmon"
+	"golang.org/x/sys/unix"
 )
 
 // exprKinds maps every expression name this package knows to a value of
@@ -38,7 +39,7 @@ func corpusExprs(t testing.TB) [][]byte {
 			}
 			s := nftmon.NewAttrScanner(m.attrs)
 			for s.Next() {
-				if s.Type() != 4 { // NFTA_RULE_EXPRESSIONS
+				if s.Type() != unix.NFTA_RULE_EXPRESSIONS {
 					continue
 				}
 				l := s.Nested()
@@ -54,14 +55,14 @@ func corpusExprs(t testing.TB) [][]byte {
 // syntheticExprs are expressions the corpus cannot produce here.
 func syntheticExprs() [][]byte {
 	return [][]byte{
-		xExpr("queue", xU16(1, 3), xU16(2, 3), xU16(3, 3)),
+		xExpr("queue", xU16(unix.NFTA_QUEUE_NUM, 3), xU16(unix.NFTA_QUEUE_TOTAL, 3), xU16(unix.NFTA_QUEUE_FLAGS, 3)),
 		xExpr("last", xU32(AttrLastSet, 1), xU64(AttrLastMsecs, 1234)),
 		xExpr("tunnel", xU32(AttrTunnelKey, 1), xU32(AttrTunnelDreg, 1)),
-		xExpr("match", xStr(1, "conntrack"), xU32(2, 3), xAttr(3, make([]byte, 8))),
-		xExpr("target", xStr(1, "MASQUERADE"), xU32(2, 0)),
+		xExpr("match", xStr(unix.NFTA_MATCH_NAME, "conntrack"), xU32(unix.NFTA_MATCH_REV, 3), xAttr(unix.NFTA_MATCH_INFO, make([]byte, 8))),
+		xExpr("target", xStr(unix.NFTA_TARGET_NAME, "MASQUERADE"), xU32(unix.NFTA_TARGET_REV, 0)),
 		xExpr("inner", xU32(AttrInnerNum, 0), xU32(AttrInnerType, 1), xU32(AttrInnerFlags, 0xe), xU32(AttrInnerHdrsize, 8),
-			xAttr(AttrInnerExpr, xExpr("meta", xU32(2, 16), xU32(1, 1)))),
-		xExpr("bitwise", xU32(1, 1), xU32(2, 2), xU32(3, 4), xU32(AttrBitwiseOp, 3), xU32(AttrBitwiseSreg2, 3)),
+			xAttr(AttrInnerExpr, xExpr("meta", xU32(unix.NFTA_META_KEY, 16), xU32(unix.NFTA_META_DREG, 1)))),
+		xExpr("bitwise", xU32(unix.NFTA_BITWISE_SREG, 1), xU32(unix.NFTA_BITWISE_DREG, 2), xU32(unix.NFTA_BITWISE_LEN, 4), xU32(AttrBitwiseOp, 3), xU32(AttrBitwiseSreg2, 3)),
 	}
 }
 
@@ -129,7 +130,7 @@ func TestExprNoAllocs(t *testing.T) {
 		t.Errorf("text of all %d corpus expressions: %v allocations", len(exprs), n)
 	}
 	// A malformed expression costs nothing either.
-	bad := Expr{Name: []byte("payload"), Data: xAttr(4, []byte{1})}
+	bad := Expr{Name: []byte("payload"), Data: xAttr(unix.NFTA_PAYLOAD_LEN, []byte{1})}
 	dst := make([]byte, 0, 4096)
 	if n := testing.AllocsPerRun(100, func() { dst = AppendExprText(dst[:0], bad) }); n != 0 {
 		t.Errorf("text of a malformed expression: %v allocations", n)
@@ -201,7 +202,7 @@ func longestElems(t testing.TB) corpusMsg {
 func ruleExprList(attrs []byte) []byte {
 	s := nftmon.NewAttrScanner(attrs)
 	for s.Next() {
-		if s.Type() == 4 { // NFTA_RULE_EXPRESSIONS
+		if s.Type() == unix.NFTA_RULE_EXPRESSIONS {
 			return s.Bytes()
 		}
 	}

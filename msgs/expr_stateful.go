@@ -15,7 +15,8 @@ type CounterExpr struct {
 	Present AttrSet // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *CounterExpr) Decode(data []byte) error {
 	*e = CounterExpr{}
 	s := nftmon.NewAttrScanner(data)
@@ -49,7 +50,8 @@ type LimitExpr struct {
 }
 
 // Decode decodes the payload of the expression's NFTA_EXPR_DATA (or of an
-// NFT_OBJECT_LIMIT object's NFTA_OBJ_DATA).
+// NFT_OBJECT_LIMIT object's NFTA_OBJ_DATA), replacing all of e. On error e is
+// left zero.
 func (e *LimitExpr) Decode(data []byte) error {
 	*e = LimitExpr{}
 	s := nftmon.NewAttrScanner(data)
@@ -86,7 +88,8 @@ type QuotaExpr struct {
 }
 
 // Decode decodes the payload of the expression's NFTA_EXPR_DATA (or of an
-// NFT_OBJECT_QUOTA object's NFTA_OBJ_DATA).
+// NFT_OBJECT_QUOTA object's NFTA_OBJ_DATA), replacing all of e. On error e is
+// left zero.
 func (e *QuotaExpr) Decode(data []byte) error {
 	*e = QuotaExpr{}
 	s := nftmon.NewAttrScanner(data)
@@ -117,7 +120,8 @@ type ConnlimitExpr struct {
 	Present AttrSet // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *ConnlimitExpr) Decode(data []byte) error {
 	*e = ConnlimitExpr{}
 	s := nftmon.NewAttrScanner(data)
@@ -146,7 +150,8 @@ type LastExpr struct {
 	Present AttrSet // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *LastExpr) Decode(data []byte) error {
 	*e = LastExpr{}
 	s := nftmon.NewAttrScanner(data)

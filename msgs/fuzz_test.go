@@ -76,7 +76,7 @@ func decodeAll(typ nftmon.MsgType, attrs []byte) error {
 		}
 		return d.Err()
 	case nftmon.ObjectGen:
-		var v Gen
+		var v nftmon.Gen
 		return v.Decode(attrs)
 	}
 	return nil

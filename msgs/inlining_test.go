@@ -25,6 +25,8 @@ func TestInlining(t *testing.T) {
 		"NewElemScanner", "(*ElemScanner).Elem", "(*SetElems).Elems", "(*Elem).Exprs",
 		"(*Rule).Exprs", "(*Set).Exprs",
 		"NewExprScanner", "(*ExprScanner).Expr", "(*DynsetExpr).Exprs", "(*InnerExpr).Exprs",
+		"ExprScanner.All", "ExprScanner.All.func1", "ElemScanner.All", "ElemScanner.All.func1",
+		"DevScanner.All", "DevScanner.All.func1",
 		"viewOf", "txName", "txU", "txReg", "appendHex8", "verdictText",
 	}
 	for _, fn := range want {

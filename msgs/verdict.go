@@ -67,7 +67,7 @@ type Verdict struct {
 }
 
 // Decode decodes the payload of an NFTA_DATA_VERDICT nest, replacing all
-// of v. NFTA_VERDICT_CODE is required.
+// of v. NFTA_VERDICT_CODE is required. On error v is left zero.
 func (v *Verdict) Decode(b []byte) error {
 	*v = Verdict{}
 	var hasCode bool
@@ -88,6 +88,7 @@ func (v *Verdict) Decode(b []byte) error {
 		return err
 	}
 	if !hasCode {
+		*v = Verdict{}
 		return errVerdictNoCode
 	}
 	return nil
@@ -103,7 +104,8 @@ type Data struct {
 
 // Decode decodes the payload of an nft_data nest (NFTA_SET_ELEM_KEY,
 // NFTA_SET_ELEM_DATA, NFTA_CMP_DATA, ...), replacing all of d. The nest must
-// hold exactly one of NFTA_DATA_VALUE and NFTA_DATA_VERDICT.
+// hold exactly one of NFTA_DATA_VALUE and NFTA_DATA_VERDICT. On error d is
+// left zero.
 func (d *Data) Decode(b []byte) error {
 	*d = Data{}
 	var n int
