@@ -33,6 +33,8 @@ var (
 	errFlowNoTable    = &nftmon.ParseError{What: "flowtable without NFTA_FLOWTABLE_TABLE"}
 	errFlowNoName     = &nftmon.ParseError{What: "flowtable without NFTA_FLOWTABLE_NAME"}
 	errFlowEmptyName  = &nftmon.ParseError{What: "flowtable table or name is empty"}
+	errTraceNoID      = &nftmon.ParseError{What: "trace without NFTA_TRACE_ID"}
+	errTraceNoType    = &nftmon.ParseError{What: "trace without NFTA_TRACE_TYPE"}
 	errDevEmpty       = &nftmon.ParseError{What: "device name is empty"}
 	errDevTooLong     = &nftmon.ParseError{What: "device name longer than IFNAMSIZ"}
 )

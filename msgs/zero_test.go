@@ -94,6 +94,7 @@ func TestZeroOnError(t *testing.T) {
 		{"Elem", new(Elem), oneElem},
 		{"Obj", new(Obj), biggest(nftmon.MsgNewObj)},
 		{"Flowtable", new(Flowtable), biggest(nftmon.MsgNewFlowtable)},
+		{"Trace", new(Trace), biggestTrace(t)},
 		{"Verdict", new(Verdict), append(xU32(unix.NFTA_VERDICT_CODE, uint32(jump)), xStr(unix.NFTA_VERDICT_CHAIN, "c")...)},
 		{"Data", new(Data), xVerdict(0, unix.NFT_GOTO, "c")[4:]},
 	}
@@ -122,4 +123,15 @@ func TestZeroOnError(t *testing.T) {
 			t.Errorf("no %s expression with data to seed the test", name)
 		}
 	}
+}
+
+// biggestTrace returns the captured trace event with the most attributes.
+func biggestTrace(t *testing.T) []byte {
+	var best []byte
+	for _, s := range traceSeeds(t) {
+		if len(s) > len(best) {
+			best = s
+		}
+	}
+	return best
 }

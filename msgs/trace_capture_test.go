@@ -1,0 +1,220 @@
+package msgs
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"flag"
+	"net"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/nftmon/nftmon"
+	"github.com/nftmon/nftmon/internal/nstest"
+	"github.com/nftmon/nftmon/internal/pcapnl"
+	"golang.org/x/sys/unix"
+)
+
+// The trace capture: regenerate testdata/trace.* as root, from the module
+// root, with
+//
+//	go test ./msgs -run TestCaptureTrace -capture-trace
+//
+// It makes a private network namespace, brings lo up, loads
+// testdata/trace.nft, starts `nft monitor trace` and a Conn joined to
+// NFNLGRP_NFTRACE, sends the packets of traceTraffic, and writes what both
+// saw: trace.pcap (every NFT_MSG_TRACE datagram, exact kernel bytes),
+// trace.monitor (nft's text of the same traces) and trace.ruleset
+// (`nft -a list ruleset`, for the rule handles).
+var captureTrace = flag.Bool("capture-trace", false, "recapture testdata/trace.* from the kernel")
+
+// TestCaptureTrace rewrites testdata/trace.* when -capture-trace is given.
+func TestCaptureTrace(t *testing.T) {
+	if !*captureTrace {
+		t.Skip("recapture with -capture-trace")
+	}
+	c := runTraceCapture(t)
+	for name, data := range map[string][]byte{"trace.pcap": c.pcap, "trace.monitor": c.monitor, "trace.ruleset": c.ruleset} {
+		if err := os.WriteFile(filepath.Join("testdata", name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("%d datagrams, %d monitor lines", c.datagrams, bytes.Count(c.monitor, []byte("\n")))
+}
+
+// traceCapture is what one run of the capture saw.
+type traceCapture struct {
+	pcap, monitor, ruleset []byte
+	datagrams              int
+}
+
+// runTraceCapture runs the capture in a fresh namespace.
+func runTraceCapture(t *testing.T) traceCapture {
+	ns := nstest.New(t)
+	if out, err := ns.Command("ip", "link", "set", "lo", "up").CombinedOutput(); err != nil {
+		t.Fatalf("ip link set lo up: %v: %s", err, out)
+	}
+	script, err := os.ReadFile("testdata/trace.nft")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns.Script(t, string(script))
+	ruleset := ns.Nft(t, "-a", "list", "ruleset")
+
+	c, err := nftmon.Open(nftmon.ConnConfig{NetNS: ns.Path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.JoinGroup(unix.NFNLGRP_NFTRACE); err != nil {
+		t.Fatal(err)
+	}
+
+	mon := ns.Command("nft", "monitor", "trace")
+	var monOut, monErr bytes.Buffer
+	mon.Stdout, mon.Stderr = &monOut, &monErr
+	if err := mon.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer mon.Process.Kill()
+	time.Sleep(500 * time.Millisecond) // nft lists the ruleset, then subscribes
+
+	if err := inNetNS(ns.FD, traceTraffic); err != nil {
+		t.Fatalf("traffic: %v", err)
+	}
+
+	var file bytes.Buffer
+	w, err := pcapnl.NewWriter(&file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, nftmon.MinBufferLen)
+	n := 0
+	for {
+		c.SetReadDeadline(time.Now().Add(time.Second))
+		d, err := c.Receive(buf)
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("receive: %v", err)
+		}
+		if err := w.Write(time.Now(), buf[:d.N], d.NSID, d.HasNSID); err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	time.Sleep(200 * time.Millisecond) // let nft print the last traces
+	// nft monitor ignores SIGINT when started from a script (KERNEL.md,
+	// fact 16): stop it with SIGTERM.
+	mon.Process.Signal(syscall.SIGTERM)
+	mon.Wait()
+	if monErr.Len() > 0 {
+		t.Fatalf("nft monitor trace: %s", monErr.Bytes())
+	}
+	if n == 0 || monOut.Len() == 0 {
+		t.Fatalf("%d trace datagrams, nft printed %q", n, monOut.Bytes())
+	}
+	return traceCapture{pcap: file.Bytes(), monitor: slices.Clone(monOut.Bytes()), ruleset: []byte(ruleset), datagrams: n}
+}
+
+// inNetNS runs fn on a thread of its own that has entered the network
+// namespace fd; the thread is thrown away afterwards, so no other goroutine
+// ever runs in the namespace. Sockets fn makes stay in it.
+func inNetNS(fd int, fn func() error) error {
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
+		if err := unix.Setns(fd, unix.CLONE_NEWNET); err != nil {
+			errc <- err
+			return
+		}
+		errc <- fn()
+	}()
+	return <-errc
+}
+
+// The ports of the trace traffic (testdata/trace.nft matches them).
+const (
+	traceSrcPort  = 40000
+	traceAccept   = 9999
+	traceDropPort = 9998
+)
+
+// traceTraffic sends, in the namespace: a UDP datagram over IPv4 and one
+// over IPv6 to a listening port (accepted), one to a dropped port, and an
+// ICMP and an ICMPv6 echo request (answered by the kernel).
+func traceTraffic() error {
+	for _, c := range []struct{ network, src, dst string }{
+		{"udp4", "127.0.0.1", "127.0.0.1"},
+		{"udp6", "::1", "::1"},
+	} {
+		l, err := net.ListenUDP(c.network, &net.UDPAddr{IP: net.ParseIP(c.dst), Port: traceAccept})
+		if err != nil {
+			return err
+		}
+		defer l.Close()
+		s, err := net.DialUDP(c.network, &net.UDPAddr{IP: net.ParseIP(c.src), Port: traceSrcPort}, &net.UDPAddr{IP: net.ParseIP(c.dst), Port: traceAccept})
+		if err != nil {
+			return err
+		}
+		if _, err := s.Write([]byte("trace")); err != nil {
+			return err
+		}
+		s.Close()
+		time.Sleep(50 * time.Millisecond)
+	}
+	d, err := net.DialUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: traceSrcPort + 1}, &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: traceDropPort})
+	if err != nil {
+		return err
+	}
+	if _, err := d.Write([]byte("dropped")); err != nil {
+		return err
+	}
+	d.Close()
+	time.Sleep(50 * time.Millisecond)
+	if err := echo(unix.AF_INET, unix.IPPROTO_ICMP, 8, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		return err
+	}
+	return echo(unix.AF_INET6, unix.IPPROTO_ICMPV6, 128, &unix.SockaddrInet6{Addr: [16]byte{15: 1}})
+}
+
+// echo sends one echo request (ICMP type typ) on a raw socket and waits a
+// little for the kernel's reply to be traced. The ICMPv6 checksum is the
+// kernel's (raw ICMPv6 sockets fill it); the ICMP one is computed here.
+func echo(family, proto int, typ byte, to unix.Sockaddr) error {
+	fd, err := unix.Socket(family, unix.SOCK_RAW|unix.SOCK_CLOEXEC, proto)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	msg := []byte{typ, 0, 0, 0, 0x12, 0x34, 0, 1, 't', 'r', 'a', 'c', 'e'}
+	if family == unix.AF_INET {
+		binary.BigEndian.PutUint16(msg[2:], inetChecksum(msg))
+	}
+	if err := unix.Sendto(fd, msg, 0, to); err != nil {
+		return err
+	}
+	time.Sleep(50 * time.Millisecond)
+	return nil
+}
+
+// inetChecksum is the Internet checksum of b (RFC 1071).
+func inetChecksum(b []byte) uint16 {
+	var sum uint32
+	for i := 0; i+1 < len(b); i += 2 {
+		sum += uint32(b[i])<<8 | uint32(b[i+1])
+	}
+	if len(b)%2 == 1 {
+		sum += uint32(b[len(b)-1]) << 8
+	}
+	for sum > 0xffff {
+		sum = sum>>16 + sum&0xffff
+	}
+	return ^uint16(sum)
+}
