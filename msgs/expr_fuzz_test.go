@@ -61,7 +61,7 @@ func exprSeeds(f *testing.F) [][]byte {
 // the input.
 func FuzzExprDecode(f *testing.F) {
 	for _, nest := range exprSeeds(f) {
-		f.Add(xExprOf(f, nest).Data)
+		f.Add(exprOf(f, nest).Data)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, v := range exprViews() {

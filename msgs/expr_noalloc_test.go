@@ -55,14 +55,14 @@ func corpusExprs(t testing.TB) [][]byte {
 // syntheticExprs are expressions the corpus cannot produce here.
 func syntheticExprs() [][]byte {
 	return [][]byte{
-		xExpr("queue", xU16(unix.NFTA_QUEUE_NUM, 3), xU16(unix.NFTA_QUEUE_TOTAL, 3), xU16(unix.NFTA_QUEUE_FLAGS, 3)),
-		xExpr("last", xU32(AttrLastSet, 1), xU64(AttrLastMsecs, 1234)),
-		xExpr("tunnel", xU32(AttrTunnelKey, 1), xU32(AttrTunnelDreg, 1)),
-		xExpr("match", xStr(unix.NFTA_MATCH_NAME, "conntrack"), xU32(unix.NFTA_MATCH_REV, 3), xAttr(unix.NFTA_MATCH_INFO, make([]byte, 8))),
-		xExpr("target", xStr(unix.NFTA_TARGET_NAME, "MASQUERADE"), xU32(unix.NFTA_TARGET_REV, 0)),
-		xExpr("inner", xU32(AttrInnerNum, 0), xU32(AttrInnerType, 1), xU32(AttrInnerFlags, 0xe), xU32(AttrInnerHdrsize, 8),
-			xAttr(AttrInnerExpr, xExpr("meta", xU32(unix.NFTA_META_KEY, 16), xU32(unix.NFTA_META_DREG, 1)))),
-		xExpr("bitwise", xU32(unix.NFTA_BITWISE_SREG, 1), xU32(unix.NFTA_BITWISE_DREG, 2), xU32(unix.NFTA_BITWISE_LEN, 4), xU32(AttrBitwiseOp, 3), xU32(AttrBitwiseSreg2, 3)),
+		atExpr("queue", atU16(unix.NFTA_QUEUE_NUM, 3), atU16(unix.NFTA_QUEUE_TOTAL, 3), atU16(unix.NFTA_QUEUE_FLAGS, 3)),
+		atExpr("last", atU32(AttrLastSet, 1), atU64(AttrLastMsecs, 1234)),
+		atExpr("tunnel", atU32(AttrTunnelKey, 1), atU32(AttrTunnelDreg, 1)),
+		atExpr("match", atStr(unix.NFTA_MATCH_NAME, "conntrack"), atU32(unix.NFTA_MATCH_REV, 3), at(unix.NFTA_MATCH_INFO, make([]byte, 8))),
+		atExpr("target", atStr(unix.NFTA_TARGET_NAME, "MASQUERADE"), atU32(unix.NFTA_TARGET_REV, 0)),
+		atExpr("inner", atU32(AttrInnerNum, 0), atU32(AttrInnerType, 1), atU32(AttrInnerFlags, 0xe), atU32(AttrInnerHdrsize, 8),
+			at(AttrInnerExpr, atExpr("meta", atU32(unix.NFTA_META_KEY, 16), atU32(unix.NFTA_META_DREG, 1)))),
+		atExpr("bitwise", atU32(unix.NFTA_BITWISE_SREG, 1), atU32(unix.NFTA_BITWISE_DREG, 2), atU32(unix.NFTA_BITWISE_LEN, 4), atU32(AttrBitwiseOp, 3), atU32(AttrBitwiseSreg2, 3)),
 	}
 }
 
@@ -72,7 +72,7 @@ func syntheticExprs() [][]byte {
 func TestExprNoAllocs(t *testing.T) {
 	seen := map[string][]byte{}
 	for _, nest := range corpusExprs(t) {
-		e := xExprOf(t, nest)
+		e := exprOf(t, nest)
 		if _, ok := seen[string(e.Name)]; !ok {
 			seen[string(e.Name)] = nest
 		}
@@ -84,7 +84,7 @@ func TestExprNoAllocs(t *testing.T) {
 			t.Errorf("no %s expression in the corpus or the synthetic ones", name)
 			continue
 		}
-		e := xExprOf(t, nest)
+		e := exprOf(t, nest)
 		if _, err := d.Decode(e.Name, e.Data); err != nil {
 			t.Errorf("%s: %v", name, err)
 		}
@@ -118,7 +118,7 @@ func TestExprNoAllocs(t *testing.T) {
 	all := corpusExprs(t)
 	exprs := make([]Expr, len(all))
 	for i, nest := range all {
-		exprs[i] = xExprOf(t, nest)
+		exprs[i] = exprOf(t, nest)
 	}
 	big := make([]byte, 0, 1<<20)
 	if n := testing.AllocsPerRun(10, func() {
@@ -130,7 +130,7 @@ func TestExprNoAllocs(t *testing.T) {
 		t.Errorf("text of all %d corpus expressions: %v allocations", len(exprs), n)
 	}
 	// A malformed expression costs nothing either.
-	bad := Expr{Name: []byte("payload"), Data: xAttr(unix.NFTA_PAYLOAD_LEN, []byte{1})}
+	bad := Expr{Name: []byte("payload"), Data: at(unix.NFTA_PAYLOAD_LEN, []byte{1})}
 	dst := make([]byte, 0, 4096)
 	if n := testing.AllocsPerRun(100, func() { dst = AppendExprText(dst[:0], bad) }); n != 0 {
 		t.Errorf("text of a malformed expression: %v allocations", n)

@@ -57,7 +57,7 @@ func TestAll(t *testing.T) {
 		t.Errorf("break: %d steps", n)
 	}
 	// A broken list: the good expression, then the error.
-	list := append(xAttr(unix.NFTA_LIST_ELEM, xExpr("counter")), 0xff, 0xff)
+	list := append(at(unix.NFTA_LIST_ELEM, atExpr("counter")), 0xff, 0xff)
 	var steps []error
 	for e, err := range NewExprScanner(list).All() {
 		if err == nil && string(e.Name) != "counter" {

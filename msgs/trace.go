@@ -6,7 +6,8 @@ import (
 )
 
 // Trace attribute ids that golang.org/x/sys/unix (v0.35.0) lacks, from
-// linux/netfilter/nf_tables.h (Linux 6.16 added them).
+// linux/netfilter/nf_tables.h; Linux 6.18 sends them for a packet that has
+// a conntrack entry.
 const (
 	AttrTraceCtID        = 18 // NFTA_TRACE_CT_ID
 	AttrTraceCtDirection = 19 // NFTA_TRACE_CT_DIRECTION

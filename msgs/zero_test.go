@@ -95,8 +95,8 @@ func TestZeroOnError(t *testing.T) {
 		{"Obj", new(Obj), biggest(nftmon.MsgNewObj)},
 		{"Flowtable", new(Flowtable), biggest(nftmon.MsgNewFlowtable)},
 		{"Trace", new(Trace), biggestTrace(t)},
-		{"Verdict", new(Verdict), append(xU32(unix.NFTA_VERDICT_CODE, uint32(jump)), xStr(unix.NFTA_VERDICT_CHAIN, "c")...)},
-		{"Data", new(Data), xVerdict(0, unix.NFT_GOTO, "c")[4:]},
+		{"Verdict", new(Verdict), append(atU32(unix.NFTA_VERDICT_CODE, uint32(jump)), atStr(unix.NFTA_VERDICT_CHAIN, "c")...)},
+		{"Data", new(Data), atVerdict(0, unix.NFT_GOTO, "c")[4:]},
 	}
 	for _, c := range views {
 		checkZeroOnError(t, c.name, c.v, c.seed)
@@ -105,7 +105,7 @@ func TestZeroOnError(t *testing.T) {
 	// kind that has data, and the Expr nest itself.
 	seen := map[string]bool{}
 	for _, nest := range corpusExprs(t) {
-		e := xExprOf(t, nest)
+		e := exprOf(t, nest)
 		if !seen["Expr"] {
 			seen["Expr"] = true
 			checkZeroOnError(t, "Expr", new(Expr), nest)
