@@ -25,7 +25,7 @@ type ExprView interface {
 // overwritten by the next Decode of an expression of the same kind, and its
 // byte slices alias the data, as every view's do.
 //
-//	var d msgs.ExprDecoder // reuse it: it is a few kilobytes
+//	var d msgs.ExprDecoder // reuse it: it holds a view of each kind (under 2 KB)
 //	s := rule.Exprs()
 //	for s.Next() {
 //		e := s.Expr()
