@@ -95,12 +95,12 @@ type BitwiseOp uint32
 
 // The bitwise operations. AND, OR and XOR of two registers are Linux 6.13.
 const (
-	BitwiseMaskXor BitwiseOp = 0 // NFT_BITWISE_MASK_XOR: (reg & mask) ^ xor
-	BitwiseLshift  BitwiseOp = 1 // NFT_BITWISE_LSHIFT
-	BitwiseRshift  BitwiseOp = 2 // NFT_BITWISE_RSHIFT
-	BitwiseAnd     BitwiseOp = 3 // NFT_BITWISE_AND: sreg & sreg2
-	BitwiseOr      BitwiseOp = 4 // NFT_BITWISE_OR: sreg | sreg2
-	BitwiseXor     BitwiseOp = 5 // NFT_BITWISE_XOR: sreg ^ sreg2
+	BitwiseMaskXor BitwiseOp = unix.NFT_BITWISE_BOOL // NFT_BITWISE_MASK_XOR (NFT_BITWISE_BOOL in x/sys/unix): (reg & mask) ^ xor
+	BitwiseLshift  BitwiseOp = 1                     // NFT_BITWISE_LSHIFT
+	BitwiseRshift  BitwiseOp = 2                     // NFT_BITWISE_RSHIFT
+	BitwiseAnd     BitwiseOp = 3                     // NFT_BITWISE_AND: sreg & sreg2
+	BitwiseOr      BitwiseOp = 4                     // NFT_BITWISE_OR: sreg | sreg2
+	BitwiseXor     BitwiseOp = 5                     // NFT_BITWISE_XOR: sreg ^ sreg2
 )
 
 var bitwiseOpNames = []string{"mask_xor", "lshift", "rshift", "and", "or", "xor"}

@@ -131,3 +131,35 @@ func TestAll(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkWalk walks the elements of the biggest captured element dump
+// message with Next and with All, side by side; one op is one message.
+func BenchmarkWalk(b *testing.B) {
+	var best []byte
+	for _, m := range allCaptured(b) {
+		if m.Header.MsgType() == nftmon.MsgNewSetElem && len(m.Attrs) > len(best) {
+			best = m.Attrs
+		}
+	}
+	var el SetElems
+	if err := el.Decode(best); err != nil {
+		b.Fatal(err)
+	}
+	n := 0
+	b.Run("Next", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			for s := el.Elems(); s.Next(); {
+				n += len(s.Elem().Key)
+			}
+		}
+	})
+	b.Run("All", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			for e := range el.Elems().All() {
+				n += len(e.Key)
+			}
+		}
+	})
+}
