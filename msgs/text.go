@@ -201,7 +201,8 @@ func verdictText(v VerdictCode) string {
 	return v.String()
 }
 
-// appendHex8 appends u as %.8x.
+// appendHex8 appends u as %.8x. strconv has no zero padding, and this runs
+// for every data word of the text, inlined (TestInlining).
 func appendHex8(dst []byte, u uint32) []byte {
 	const digits = "0123456789abcdef"
 	for i := 28; i >= 0; i -= 4 {
