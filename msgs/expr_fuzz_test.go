@@ -58,11 +58,13 @@ func exprSeeds(f *testing.F) [][]byte {
 
 // FuzzExprDecode: every expression view, on any data, does not panic,
 // returns an error and a zero value or a value whose slices all lie within
-// the input.
+// the input; an ExprDecoder, by every name, gives the same view and error
+// as a fresh view of the name's kind.
 func FuzzExprDecode(f *testing.F) {
 	for _, nest := range exprSeeds(f) {
 		f.Add(exprOf(f, nest).Data)
 	}
+	var d ExprDecoder
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, v := range exprViews() {
 			err := v.Decode(data)
@@ -74,6 +76,14 @@ func FuzzExprDecode(f *testing.F) {
 				continue
 			}
 			checkSlices(t, rv, data, rv.Type().Name())
+		}
+		for name, kind := range exprKinds {
+			fresh := reflect.New(reflect.TypeOf(kind).Elem()).Interface().(ExprView)
+			want := fresh.Decode(data)
+			got, err := d.Decode([]byte(name), data)
+			if (err == nil) != (want == nil) || (err == nil && !reflect.DeepEqual(got, fresh)) {
+				t.Fatalf("%s: decoder gave %+v, %v; the view %+v, %v", name, got, err, fresh, want)
+			}
 		}
 	})
 }
