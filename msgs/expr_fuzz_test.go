@@ -10,16 +10,19 @@ import (
 	"github.com/nftmon/nftmon"
 )
 
-// exprViews returns a fresh value of every expression view.
+// exprViews returns a fresh value of every expression view type of
+// exprKinds.
 func exprViews() []ExprView {
-	return []ExprView{
-		&PayloadExpr{}, &CmpExpr{}, &RangeExpr{}, &MetaExpr{}, &ImmediateExpr{}, &BitwiseExpr{},
-		&ByteorderExpr{}, &LookupExpr{}, &CounterExpr{}, &CtExpr{}, &ConnlimitExpr{}, &LimitExpr{},
-		&QuotaExpr{}, &LastExpr{}, &LogExpr{}, &ObjrefExpr{}, &DynsetExpr{}, &NatExpr{}, &MasqExpr{},
-		&RedirExpr{}, &TproxyExpr{}, &SynproxyExpr{}, &RejectExpr{}, &QueueExpr{}, &DupExpr{},
-		&FwdExpr{}, &ExthdrExpr{}, &FibExpr{}, &NumgenExpr{}, &HashExpr{}, &SocketExpr{}, &OsfExpr{},
-		&XfrmExpr{}, &RtExpr{}, &TunnelExpr{}, &InnerExpr{}, &CompatExpr{}, &NotrackExpr{},
+	seen := map[reflect.Type]bool{}
+	var out []ExprView
+	for _, v := range exprKinds {
+		typ := reflect.TypeOf(v).Elem()
+		if !seen[typ] {
+			seen[typ] = true
+			out = append(out, reflect.New(typ).Interface().(ExprView))
+		}
 	}
+	return out
 }
 
 // inside reports whether b is empty or lies within buf.
