@@ -9,7 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
+	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -76,51 +77,109 @@ func runTraceCapture(t *testing.T) traceCapture {
 	}
 
 	mon := ns.Command("nft", "monitor", "trace")
-	var monOut, monErr bytes.Buffer
+	var monOut, monErr syncBuffer
 	mon.Stdout, mon.Stderr = &monOut, &monErr
 	if err := mon.Start(); err != nil {
 		t.Fatal(err)
 	}
 	defer mon.Process.Kill()
-	time.Sleep(500 * time.Millisecond) // nft lists the ruleset, then subscribes
+	buf := make([]byte, nftmon.MinBufferLen)
+	drain := func(each func(b []byte, d nftmon.Datagram)) {
+		for {
+			c.SetReadDeadline(time.Now().Add(time.Second))
+			d, err := c.Receive(buf)
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				return
+			}
+			if err != nil {
+				t.Fatalf("receive: %v", err)
+			}
+			each(buf[:d.N], d)
+		}
+	}
+
+	// nft lists the ruleset before it subscribes: probe until it prints a
+	// trace, then let both readers go quiet and start afresh.
+	for try := 0; !strings.Contains(monOut.String(), "packet: "); try++ {
+		if try == 100 {
+			t.Fatalf("nft monitor trace printed nothing for the probes: %q %q", monOut.String(), monErr.String())
+		}
+		if err := inNetNS(ns.FD, traceProbe); err != nil {
+			t.Fatalf("probe: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	drain(func([]byte, nftmon.Datagram) {})
+	monOut.waitQuiet()
+	monOut.Reset()
 
 	if err := inNetNS(ns.FD, traceTraffic); err != nil {
 		t.Fatalf("traffic: %v", err)
 	}
-
 	var file bytes.Buffer
 	w, err := pcapnl.NewWriter(&file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	buf := make([]byte, nftmon.MinBufferLen)
 	n := 0
-	for {
-		c.SetReadDeadline(time.Now().Add(time.Second))
-		d, err := c.Receive(buf)
-		if errors.Is(err, os.ErrDeadlineExceeded) {
-			break
-		}
-		if err != nil {
-			t.Fatalf("receive: %v", err)
-		}
-		if err := w.Write(time.Now(), buf[:d.N], d.NSID, d.HasNSID); err != nil {
+	drain(func(b []byte, d nftmon.Datagram) {
+		if err := w.Write(time.Now(), b, d.NSID, d.HasNSID); err != nil {
 			t.Fatal(err)
 		}
 		n++
-	}
-	time.Sleep(200 * time.Millisecond) // let nft print the last traces
+	})
+	monOut.waitQuiet()
 	// nft monitor ignores SIGINT when started from a script (KERNEL.md,
 	// fact 16): stop it with SIGTERM.
 	mon.Process.Signal(syscall.SIGTERM)
 	mon.Wait()
-	if monErr.Len() > 0 {
-		t.Fatalf("nft monitor trace: %s", monErr.Bytes())
+	if monErr.String() != "" {
+		t.Fatalf("nft monitor trace: %s", monErr.String())
 	}
-	if n == 0 || monOut.Len() == 0 {
-		t.Fatalf("%d trace datagrams, nft printed %q", n, monOut.Bytes())
+	if n == 0 || monOut.String() == "" {
+		t.Fatalf("%d trace datagrams, nft printed %q", n, monOut.String())
 	}
-	return traceCapture{pcap: file.Bytes(), monitor: slices.Clone(monOut.Bytes()), ruleset: []byte(ruleset), datagrams: n}
+	return traceCapture{pcap: file.Bytes(), monitor: []byte(monOut.String()), ruleset: []byte(ruleset), datagrams: n}
+}
+
+// syncBuffer collects a command's output, safe to read while it runs.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func (s *syncBuffer) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.b.Reset()
+}
+
+// waitQuiet returns once nothing has been written for half a second (or
+// after ten seconds).
+func (s *syncBuffer) waitQuiet() {
+	last := -1
+	for i := 0; i < 100; i++ {
+		s.mu.Lock()
+		n := s.b.Len()
+		s.mu.Unlock()
+		if n == last {
+			return
+		}
+		last = n
+		time.Sleep(500 * time.Millisecond)
+	}
 }
 
 // inNetNS runs fn on a thread of its own that has entered the network
@@ -145,6 +204,18 @@ const (
 	traceAccept   = 9999
 	traceDropPort = 9998
 )
+
+// traceProbe sends one UDP datagram to a port the ruleset does not name:
+// traced, but not part of the capture.
+func traceProbe() error {
+	c, err := net.Dial("udp4", "127.0.0.1:9997")
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	_, err = c.Write([]byte("probe"))
+	return err
+}
 
 // traceTraffic sends, in the namespace: a UDP datagram over IPv4 and one
 // over IPv6 to a listening port (accepted), one to a dropped port, and an
