@@ -24,28 +24,25 @@ import (
 // The trace capture: regenerate testdata/trace.* as root, from the module
 // root, with
 //
-//	go test ./msgs -run TestCaptureTrace -capture-trace
+//	go test ./msgs -run TestKernelTrace -capture-trace
 //
-// It makes a private network namespace, brings lo up, loads
+// TestKernelTrace makes a private network namespace, brings lo up, loads
 // testdata/trace.nft, starts `nft monitor trace` and a Conn joined to
-// NFNLGRP_NFTRACE, sends the packets of traceTraffic, and writes what both
-// saw: trace.pcap (every NFT_MSG_TRACE datagram, exact kernel bytes),
-// trace.monitor (nft's text of the same traces) and trace.ruleset
-// (`nft -a list ruleset`, for the rule handles).
-var captureTrace = flag.Bool("capture-trace", false, "recapture testdata/trace.* from the kernel")
+// NFNLGRP_NFTRACE, sends the packets of traceTraffic, and checks what both
+// saw; with -capture-trace it also writes it: trace.pcap (every
+// NFT_MSG_TRACE datagram, exact kernel bytes), trace.monitor (nft's text of
+// the same traces) and trace.ruleset (`nft -a list ruleset`, for the rule
+// handles).
+var captureTrace = flag.Bool("capture-trace", false, "TestKernelTrace rewrites testdata/trace.* from its capture")
 
-// TestCaptureTrace rewrites testdata/trace.* when -capture-trace is given.
-func TestCaptureTrace(t *testing.T) {
-	if !*captureTrace {
-		t.Skip("recapture with -capture-trace")
-	}
-	c := runTraceCapture(t)
+// writeTraceCapture writes c to testdata/trace.*.
+func writeTraceCapture(t *testing.T, c traceCapture) {
 	for name, data := range map[string][]byte{"trace.pcap": c.pcap, "trace.monitor": c.monitor, "trace.ruleset": c.ruleset} {
 		if err := os.WriteFile(filepath.Join("testdata", name), data, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	t.Logf("%d datagrams, %d monitor lines", c.datagrams, bytes.Count(c.monitor, []byte("\n")))
+	t.Logf("wrote testdata/trace.*: %d datagrams, %d monitor lines", c.datagrams, bytes.Count(c.monitor, []byte("\n")))
 }
 
 // traceCapture is what one run of the capture saw.

@@ -31,9 +31,13 @@ func TestTrace(t *testing.T) {
 	checkTraces(t, readCapture(t, "testdata/trace.pcap"), readFile(t, "testdata/trace.monitor"), readFile(t, "testdata/trace.ruleset"))
 }
 
-// TestKernelTrace does the same on a fresh capture, live.
+// TestKernelTrace does the same on a fresh capture, live; with
+// -capture-trace it saves the capture as testdata/trace.*.
 func TestKernelTrace(t *testing.T) {
 	c := runTraceCapture(t)
+	if *captureTrace {
+		writeTraceCapture(t, c)
+	}
 	datagrams, err := pcapDatagrams(bytes.NewReader(c.pcap))
 	if err != nil {
 		t.Fatal(err)
