@@ -36,7 +36,7 @@ func BenchmarkDecode(b *testing.B) {
 		{nftmon.MsgNewSetElem, new(SetElems).Decode},
 		{nftmon.MsgNewObj, new(Obj).Decode},
 		{nftmon.MsgNewFlowtable, new(Flowtable).Decode},
-		{nftmon.MsgNewGen, new(Gen).Decode},
+		{nftmon.MsgNewGen, new(nftmon.Gen).Decode},
 	}
 	for _, k := range kinds {
 		msgs := benchMsgs(b, k.typ)

@@ -18,6 +18,8 @@ type capMsg struct {
 	Header nftmon.Header
 	NF     nftmon.NFGenMsg
 	Attrs  []byte // the attributes after nfgenmsg
+	// Datagram is the whole datagram the message came in.
+	Datagram []byte
 }
 
 // captureDir holds the kernel captures made by internal/cmd/capture.
@@ -48,39 +50,63 @@ func captureName(path string) string {
 // with its own copy of the datagram.
 func readCapture(t testing.TB, path string) []capMsg {
 	t.Helper()
+	return capMsgs(t, readPcap(t, path))
+}
+
+// readPcap returns the datagrams of the pcap file at path.
+func readPcap(t testing.TB, path string) [][]byte {
+	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	r, err := pcapnl.NewReader(f)
+	out, err := pcapDatagrams(f)
 	if err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
-	var out []capMsg
+	return out
+}
+
+// pcapDatagrams returns a copy of every datagram of the pcap file r.
+func pcapDatagrams(r io.Reader) ([][]byte, error) {
+	pr, err := pcapnl.NewReader(r)
+	if err != nil {
+		return nil, err
+	}
+	var out [][]byte
 	for {
-		rec, err := r.Next()
+		rec, err := pr.Next()
 		if errors.Is(err, io.EOF) {
-			break
+			return out, nil
 		}
 		if err != nil {
-			t.Fatalf("%s: %v", path, err)
+			return nil, err
 		}
-		data := slices.Clone(rec.Data)
-		s := nftmon.NewMessageScanner(data)
+		out = append(out, slices.Clone(rec.Data))
+	}
+}
+
+// capMsgs splits datagrams into their nftables messages (NLMSG_DONE and
+// NLMSG_ERROR left out).
+func capMsgs(t testing.TB, datagrams [][]byte) []capMsg {
+	t.Helper()
+	var out []capMsg
+	for _, d := range datagrams {
+		s := nftmon.NewMessageScanner(d)
 		for s.Next() {
 			m := s.Message()
 			if !m.Header.IsNFTables() {
-				continue // NLMSG_DONE, NLMSG_ERROR of requests
+				continue
 			}
 			nf, attrs, err := m.NFGen()
 			if err != nil {
-				t.Fatalf("%s: %v", path, err)
+				t.Fatal(err)
 			}
-			out = append(out, capMsg{Header: m.Header, NF: nf, Attrs: attrs})
+			out = append(out, capMsg{Header: m.Header, NF: nf, Attrs: attrs, Datagram: d})
 		}
 		if err := s.Err(); err != nil {
-			t.Fatalf("%s: %v", path, err)
+			t.Fatal(err)
 		}
 	}
 	return out

@@ -1,6 +1,8 @@
 package msgs
 
 import (
+	"strconv"
+
 	"github.com/nftmon/nftmon"
 	"golang.org/x/sys/unix"
 )
@@ -22,7 +24,7 @@ func (p ChainPolicy) String() string {
 	case PolicyAccept:
 		return "accept"
 	}
-	return "policy(" + string(appendUint(nil, uint64(p))) + ")"
+	return "policy(" + strconv.FormatUint(uint64(p), 10) + ")"
 }
 
 // ChainFlags are a chain's flags (enum nft_chain_flags).
@@ -70,7 +72,7 @@ type Chain struct {
 	Policy   ChainPolicy   // NFTA_CHAIN_POLICY
 	Use      uint32        // NFTA_CHAIN_USE: references to the chain (rules jumping to it)
 	Type     []byte        // NFTA_CHAIN_TYPE: "filter", "nat" or "route"
-	Counters ChainCounters // NFTA_CHAIN_COUNTERS
+	Counters ChainCounters // NFTA_CHAIN_COUNTERS: only for a base chain created with counters, which nft never asks for (KERNEL.md, fact 15)
 	Flags    ChainFlags    // NFTA_CHAIN_FLAGS
 	UserData []byte        // NFTA_CHAIN_USERDATA: nft's TLVs (see Comment)
 	ID       uint32        // NFTA_CHAIN_ID: the chain's transaction id, in requests only

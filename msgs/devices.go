@@ -43,11 +43,11 @@ func (s *DevScanner) Next() bool {
 		name := trimNUL(s.a.Bytes())
 		if len(name) == 0 {
 			s.a.Fail(errDevEmpty)
-			return false
+			break
 		}
 		if len(name) >= unix.IFNAMSIZ {
 			s.a.Fail(errDevTooLong)
-			return false
+			break
 		}
 		s.d = Device{Name: name, Prefix: s.a.Type() == AttrDevicePrefix}
 		return true
@@ -56,7 +56,8 @@ func (s *DevScanner) Next() bool {
 	return false
 }
 
-// Device returns the current device.
+// Device returns the current device (the zero Device once Next has
+// returned false).
 func (s *DevScanner) Device() Device { return s.d }
 
 // Err returns the error that stopped the walk, or nil.

@@ -95,12 +95,12 @@ type BitwiseOp uint32
 
 // The bitwise operations. AND, OR and XOR of two registers are Linux 6.13.
 const (
-	BitwiseMaskXor BitwiseOp = 0 // NFT_BITWISE_MASK_XOR: (reg & mask) ^ xor
-	BitwiseLshift  BitwiseOp = 1 // NFT_BITWISE_LSHIFT
-	BitwiseRshift  BitwiseOp = 2 // NFT_BITWISE_RSHIFT
-	BitwiseAnd     BitwiseOp = 3 // NFT_BITWISE_AND: sreg & sreg2
-	BitwiseOr      BitwiseOp = 4 // NFT_BITWISE_OR: sreg | sreg2
-	BitwiseXor     BitwiseOp = 5 // NFT_BITWISE_XOR: sreg ^ sreg2
+	BitwiseMaskXor BitwiseOp = unix.NFT_BITWISE_BOOL // NFT_BITWISE_MASK_XOR (NFT_BITWISE_BOOL in x/sys/unix): (reg & mask) ^ xor
+	BitwiseLshift  BitwiseOp = 1                     // NFT_BITWISE_LSHIFT
+	BitwiseRshift  BitwiseOp = 2                     // NFT_BITWISE_RSHIFT
+	BitwiseAnd     BitwiseOp = 3                     // NFT_BITWISE_AND: sreg & sreg2
+	BitwiseOr      BitwiseOp = 4                     // NFT_BITWISE_OR: sreg | sreg2
+	BitwiseXor     BitwiseOp = 5                     // NFT_BITWISE_XOR: sreg ^ sreg2
 )
 
 var bitwiseOpNames = []string{"mask_xor", "lshift", "rshift", "and", "or", "xor"}
@@ -129,42 +129,42 @@ type MetaKey uint32
 
 // The meta keys.
 const (
-	MetaLen          MetaKey = 0  // NFT_META_LEN
-	MetaProtocol     MetaKey = 1  // NFT_META_PROTOCOL
-	MetaPriority     MetaKey = 2  // NFT_META_PRIORITY
-	MetaMark         MetaKey = 3  // NFT_META_MARK
-	MetaIif          MetaKey = 4  // NFT_META_IIF
-	MetaOif          MetaKey = 5  // NFT_META_OIF
-	MetaIifname      MetaKey = 6  // NFT_META_IIFNAME
-	MetaOifname      MetaKey = 7  // NFT_META_OIFNAME
-	MetaIiftype      MetaKey = 8  // NFT_META_IIFTYPE
-	MetaOiftype      MetaKey = 9  // NFT_META_OIFTYPE
-	MetaSkuid        MetaKey = 10 // NFT_META_SKUID
-	MetaSkgid        MetaKey = 11 // NFT_META_SKGID
-	MetaNftrace      MetaKey = 12 // NFT_META_NFTRACE
-	MetaRtclassid    MetaKey = 13 // NFT_META_RTCLASSID
-	MetaSecmark      MetaKey = 14 // NFT_META_SECMARK
-	MetaNfproto      MetaKey = 15 // NFT_META_NFPROTO
-	MetaL4proto      MetaKey = 16 // NFT_META_L4PROTO
-	MetaBriIifname   MetaKey = 17 // NFT_META_BRI_IIFNAME
-	MetaBriOifname   MetaKey = 18 // NFT_META_BRI_OIFNAME
-	MetaPkttype      MetaKey = 19 // NFT_META_PKTTYPE
-	MetaCPU          MetaKey = 20 // NFT_META_CPU
-	MetaIifgroup     MetaKey = 21 // NFT_META_IIFGROUP
-	MetaOifgroup     MetaKey = 22 // NFT_META_OIFGROUP
-	MetaCgroup       MetaKey = 23 // NFT_META_CGROUP
-	MetaPrandom      MetaKey = 24 // NFT_META_PRANDOM
-	MetaSecpath      MetaKey = 25 // NFT_META_SECPATH
-	MetaIifkind      MetaKey = 26 // NFT_META_IIFKIND
-	MetaOifkind      MetaKey = 27 // NFT_META_OIFKIND
-	MetaBriIifpvid   MetaKey = 28 // NFT_META_BRI_IIFPVID
-	MetaBriIifvproto MetaKey = 29 // NFT_META_BRI_IIFVPROTO
-	MetaTimeNS       MetaKey = 30 // NFT_META_TIME_NS
-	MetaTimeDay      MetaKey = 31 // NFT_META_TIME_DAY
-	MetaTimeHour     MetaKey = 32 // NFT_META_TIME_HOUR
-	MetaSdif         MetaKey = 33 // NFT_META_SDIF
-	MetaSdifname     MetaKey = 34 // NFT_META_SDIFNAME
-	MetaBriBroute    MetaKey = 35 // NFT_META_BRI_BROUTE
+	MetaLen          MetaKey = unix.NFT_META_LEN         // NFT_META_LEN
+	MetaProtocol     MetaKey = unix.NFT_META_PROTOCOL    // NFT_META_PROTOCOL
+	MetaPriority     MetaKey = unix.NFT_META_PRIORITY    // NFT_META_PRIORITY
+	MetaMark         MetaKey = unix.NFT_META_MARK        // NFT_META_MARK
+	MetaIif          MetaKey = unix.NFT_META_IIF         // NFT_META_IIF
+	MetaOif          MetaKey = unix.NFT_META_OIF         // NFT_META_OIF
+	MetaIifname      MetaKey = unix.NFT_META_IIFNAME     // NFT_META_IIFNAME
+	MetaOifname      MetaKey = unix.NFT_META_OIFNAME     // NFT_META_OIFNAME
+	MetaIiftype      MetaKey = unix.NFT_META_IIFTYPE     // NFT_META_IIFTYPE
+	MetaOiftype      MetaKey = unix.NFT_META_OIFTYPE     // NFT_META_OIFTYPE
+	MetaSkuid        MetaKey = unix.NFT_META_SKUID       // NFT_META_SKUID
+	MetaSkgid        MetaKey = unix.NFT_META_SKGID       // NFT_META_SKGID
+	MetaNftrace      MetaKey = unix.NFT_META_NFTRACE     // NFT_META_NFTRACE
+	MetaRtclassid    MetaKey = unix.NFT_META_RTCLASSID   // NFT_META_RTCLASSID
+	MetaSecmark      MetaKey = unix.NFT_META_SECMARK     // NFT_META_SECMARK
+	MetaNfproto      MetaKey = unix.NFT_META_NFPROTO     // NFT_META_NFPROTO
+	MetaL4proto      MetaKey = unix.NFT_META_L4PROTO     // NFT_META_L4PROTO
+	MetaBriIifname   MetaKey = unix.NFT_META_BRI_IIFNAME // NFT_META_BRI_IIFNAME
+	MetaBriOifname   MetaKey = unix.NFT_META_BRI_OIFNAME // NFT_META_BRI_OIFNAME
+	MetaPkttype      MetaKey = unix.NFT_META_PKTTYPE     // NFT_META_PKTTYPE
+	MetaCPU          MetaKey = unix.NFT_META_CPU         // NFT_META_CPU
+	MetaIifgroup     MetaKey = unix.NFT_META_IIFGROUP    // NFT_META_IIFGROUP
+	MetaOifgroup     MetaKey = unix.NFT_META_OIFGROUP    // NFT_META_OIFGROUP
+	MetaCgroup       MetaKey = unix.NFT_META_CGROUP      // NFT_META_CGROUP
+	MetaPrandom      MetaKey = unix.NFT_META_PRANDOM     // NFT_META_PRANDOM
+	MetaSecpath      MetaKey = 25                        // NFT_META_SECPATH
+	MetaIifkind      MetaKey = 26                        // NFT_META_IIFKIND
+	MetaOifkind      MetaKey = 27                        // NFT_META_OIFKIND
+	MetaBriIifpvid   MetaKey = 28                        // NFT_META_BRI_IIFPVID
+	MetaBriIifvproto MetaKey = 29                        // NFT_META_BRI_IIFVPROTO
+	MetaTimeNS       MetaKey = 30                        // NFT_META_TIME_NS
+	MetaTimeDay      MetaKey = 31                        // NFT_META_TIME_DAY
+	MetaTimeHour     MetaKey = 32                        // NFT_META_TIME_HOUR
+	MetaSdif         MetaKey = 33                        // NFT_META_SDIF
+	MetaSdifname     MetaKey = 34                        // NFT_META_SDIFNAME
+	MetaBriBroute    MetaKey = 35                        // NFT_META_BRI_BROUTE
 )
 
 var metaKeyNames = []string{
@@ -252,13 +252,13 @@ type NatFlags uint32
 
 // The NAT range flags, from linux/netfilter/nf_nat.h.
 const (
-	NatMapIPs          NatFlags = 0x01 // NF_NAT_RANGE_MAP_IPS
-	NatProtoSpecified  NatFlags = 0x02 // NF_NAT_RANGE_PROTO_SPECIFIED
-	NatProtoRandom     NatFlags = 0x04 // NF_NAT_RANGE_PROTO_RANDOM
-	NatPersistent      NatFlags = 0x08 // NF_NAT_RANGE_PERSISTENT
-	NatProtoRandomFull NatFlags = 0x10 // NF_NAT_RANGE_PROTO_RANDOM_FULLY
-	NatProtoOffset     NatFlags = 0x20 // NF_NAT_RANGE_PROTO_OFFSET
-	NatNetmap          NatFlags = 0x40 // NF_NAT_RANGE_NETMAP
+	NatMapIPs          NatFlags = unix.NF_NAT_RANGE_MAP_IPS            // NF_NAT_RANGE_MAP_IPS
+	NatProtoSpecified  NatFlags = unix.NF_NAT_RANGE_PROTO_SPECIFIED    // NF_NAT_RANGE_PROTO_SPECIFIED
+	NatProtoRandom     NatFlags = unix.NF_NAT_RANGE_PROTO_RANDOM       // NF_NAT_RANGE_PROTO_RANDOM
+	NatPersistent      NatFlags = unix.NF_NAT_RANGE_PERSISTENT         // NF_NAT_RANGE_PERSISTENT
+	NatProtoRandomFull NatFlags = unix.NF_NAT_RANGE_PROTO_RANDOM_FULLY // NF_NAT_RANGE_PROTO_RANDOM_FULLY
+	NatProtoOffset     NatFlags = unix.NF_NAT_RANGE_PROTO_OFFSET       // NF_NAT_RANGE_PROTO_OFFSET
+	NatNetmap          NatFlags = unix.NF_NAT_RANGE_NETMAP             // NF_NAT_RANGE_NETMAP
 )
 
 // RejectType is how a reject expression answers (NFTA_REJECT_TYPE,

@@ -66,18 +66,20 @@ func (s *ExprScanner) Next() bool {
 		}
 		return true
 	}
+	s.e = Expr{}
 	s.err = s.list.Err()
 	return false
 }
 
-// Expr returns the current expression.
+// Expr returns the current expression (the zero Expr once Next has
+// returned false).
 func (s *ExprScanner) Expr() Expr { return s.e }
 
 // Err returns the error that stopped the walk, or nil.
 func (s *ExprScanner) Err() error { return s.err }
 
 // Decode decodes one expression nest (the payload of an NFTA_LIST_ELEM or of
-// an NFTA_*_EXPR attribute), replacing all of e.
+// an NFTA_*_EXPR attribute), replacing all of e. On error e is left zero.
 func (e *Expr) Decode(b []byte) error {
 	*e = Expr{}
 	a := nftmon.NewAttrScanner(b)
@@ -90,9 +92,11 @@ func (e *Expr) Decode(b []byte) error {
 		}
 	}
 	if err := a.Err(); err != nil {
+		*e = Expr{}
 		return err
 	}
 	if e.Name == nil {
+		*e = Expr{}
 		return errExprNoName
 	}
 	return nil

@@ -14,7 +14,8 @@ type RejectExpr struct {
 	Present  AttrSet    // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *RejectExpr) Decode(data []byte) error {
 	*e = RejectExpr{}
 	s := nftmon.NewAttrScanner(data)
@@ -27,7 +28,7 @@ func (e *RejectExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = RejectExpr{}
@@ -45,7 +46,8 @@ type QueueExpr struct {
 	Present  AttrSet  // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *QueueExpr) Decode(data []byte) error {
 	*e = QueueExpr{}
 	s := nftmon.NewAttrScanner(data)
@@ -62,7 +64,7 @@ func (e *QueueExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = QueueExpr{}
@@ -79,7 +81,8 @@ type DupExpr struct {
 	Present  AttrSet  // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *DupExpr) Decode(data []byte) error {
 	*e = DupExpr{}
 	s := nftmon.NewAttrScanner(data)
@@ -92,7 +95,7 @@ func (e *DupExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = DupExpr{}
@@ -110,7 +113,8 @@ type FwdExpr struct {
 	Present  AttrSet       // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *FwdExpr) Decode(data []byte) error {
 	*e = FwdExpr{}
 	s := nftmon.NewAttrScanner(data)
@@ -118,14 +122,14 @@ func (e *FwdExpr) Decode(data []byte) error {
 		switch s.Type() {
 		case unix.NFTA_FWD_SREG_DEV:
 			e.SRegDev = Register(s.Uint32())
-		case nftaFwdSregAddr:
+		case AttrFwdSregAddr:
 			e.SRegAddr = Register(s.Uint32())
-		case nftaFwdNfproto:
+		case AttrFwdNfproto:
 			e.NFProto = nftmon.Family(s.Uint32())
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = FwdExpr{}
@@ -145,7 +149,8 @@ type LogExpr struct {
 	Present    AttrSet // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *LogExpr) Decode(data []byte) error {
 	*e = LogExpr{}
 	s := nftmon.NewAttrScanner(data)
@@ -166,7 +171,7 @@ func (e *LogExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = LogExpr{}

@@ -43,10 +43,11 @@ func abs(i int) int {
 }
 
 // BenchmarkExprDecodeRule walks a typical rule's expressions and decodes
-// each with its typed view.
+// each with an ExprDecoder.
 func BenchmarkExprDecodeRule(b *testing.B) {
 	rule, n := typicalRule(b)
 	list := ruleExprList(rule.attrs)
+	var d ExprDecoder
 	b.ReportAllocs()
 	b.ResetTimer()
 	b.ReportMetric(float64(n), "exprs/rule")
@@ -54,10 +55,8 @@ func BenchmarkExprDecodeRule(b *testing.B) {
 		s := NewExprScanner(list)
 		for s.Next() {
 			e := s.Expr()
-			if dec := exprDecoders[string(e.Name)]; dec != nil {
-				if err := dec(e.Data); err != nil {
-					b.Fatal(err)
-				}
+			if _, err := d.Decode(e.Name, e.Data); err != nil {
+				b.Fatal(err)
 			}
 		}
 		if s.Err() != nil {

@@ -17,7 +17,8 @@ type CompatExpr struct {
 	Present AttrSet // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *CompatExpr) Decode(data []byte) error {
 	*e = CompatExpr{}
 	s := nftmon.NewAttrScanner(data)
@@ -32,7 +33,7 @@ func (e *CompatExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = CompatExpr{}

@@ -5,41 +5,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Expression views, by expression name (Expr.Name):
-//
-//	payload PayloadExpr   cmp CmpExpr           range RangeExpr
-//	meta MetaExpr         immediate ImmediateExpr
-//	bitwise BitwiseExpr   byteorder ByteorderExpr
-//	lookup LookupExpr     dynset DynsetExpr     objref ObjrefExpr
-//	counter CounterExpr   limit LimitExpr       quota QuotaExpr
-//	connlimit ConnlimitExpr                     last LastExpr
-//	ct CtExpr             log LogExpr           reject RejectExpr
-//	nat NatExpr           masq MasqExpr         redir RedirExpr
-//	tproxy TproxyExpr     synproxy SynproxyExpr queue QueueExpr
-//	dup DupExpr           fwd FwdExpr           exthdr ExthdrExpr
-//	fib FibExpr           numgen NumgenExpr     hash HashExpr
-//	socket SocketExpr     osf OsfExpr           xfrm XfrmExpr
-//	rt RtExpr             tunnel TunnelExpr     inner InnerExpr
-//	match, target CompatExpr                    notrack (no attributes)
-//
-// Any other name is an expression this package does not know: its raw
-// attributes are in Expr.Data, to be walked with nftmon.NewAttrScanner.
-//
-// Every expression view follows one contract: Decode takes the
-// payload of the expression's NFTA_EXPR_DATA nest (Expr.Data), resets the
-// whole value first, fills the fields named after the NFTA_* attributes the
-// kernel sent, records which ones in Present (test with
-// Present.Has(unix.NFTA_...)), and never allocates. Byte slices alias the
-// input. Unknown attributes are skipped. An attribute of the wrong size is
-// an error (a *nftmon.ParseError), and then the value is left zero.
-
-// exprMark records attribute t in p.
-func exprMark(p *AttrSet, t uint16) {
-	if t < 64 {
-		*p |= 1 << t
-	}
-}
-
 // decodeData decodes the data nest under s into d, folding the error into s.
 func decodeData(s *nftmon.AttrScanner, d *Data) {
 	s.Fail(d.Decode(s.Bytes()))
@@ -60,7 +25,8 @@ type PayloadExpr struct {
 	Present    AttrSet         // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *PayloadExpr) Decode(data []byte) error {
 	*e = PayloadExpr{}
 	s := nftmon.NewAttrScanner(data)
@@ -85,7 +51,7 @@ func (e *PayloadExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = PayloadExpr{}
@@ -102,7 +68,8 @@ type CmpExpr struct {
 	Present AttrSet  // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *CmpExpr) Decode(data []byte) error {
 	*e = CmpExpr{}
 	s := nftmon.NewAttrScanner(data)
@@ -117,7 +84,7 @@ func (e *CmpExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = CmpExpr{}
@@ -136,7 +103,8 @@ type RangeExpr struct {
 	Present AttrSet  // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *RangeExpr) Decode(data []byte) error {
 	*e = RangeExpr{}
 	s := nftmon.NewAttrScanner(data)
@@ -153,7 +121,7 @@ func (e *RangeExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = RangeExpr{}
@@ -171,7 +139,8 @@ type MetaExpr struct {
 	Present AttrSet  // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *MetaExpr) Decode(data []byte) error {
 	*e = MetaExpr{}
 	s := nftmon.NewAttrScanner(data)
@@ -186,7 +155,7 @@ func (e *MetaExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = MetaExpr{}
@@ -203,7 +172,8 @@ type ImmediateExpr struct {
 	Present AttrSet  // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *ImmediateExpr) Decode(data []byte) error {
 	*e = ImmediateExpr{}
 	s := nftmon.NewAttrScanner(data)
@@ -216,7 +186,7 @@ func (e *ImmediateExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = ImmediateExpr{}
@@ -239,7 +209,8 @@ type BitwiseExpr struct {
 	Present AttrSet   // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *BitwiseExpr) Decode(data []byte) error {
 	*e = BitwiseExpr{}
 	s := nftmon.NewAttrScanner(data)
@@ -255,16 +226,16 @@ func (e *BitwiseExpr) Decode(data []byte) error {
 			decodeData(&s, &e.Mask)
 		case unix.NFTA_BITWISE_XOR:
 			decodeData(&s, &e.Xor)
-		case nftaBitwiseOp:
+		case AttrBitwiseOp:
 			e.Op = BitwiseOp(s.Uint32())
-		case nftaBitwiseData:
+		case AttrBitwiseData:
 			decodeData(&s, &e.Data)
-		case nftaBitwiseSreg2:
+		case AttrBitwiseSreg2:
 			e.SReg2 = Register(s.Uint32())
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = BitwiseExpr{}
@@ -284,7 +255,8 @@ type ByteorderExpr struct {
 	Present AttrSet     // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *ByteorderExpr) Decode(data []byte) error {
 	*e = ByteorderExpr{}
 	s := nftmon.NewAttrScanner(data)
@@ -303,7 +275,7 @@ func (e *ByteorderExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = ByteorderExpr{}

@@ -17,7 +17,8 @@ type CtExpr struct {
 	Present   AttrSet  // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *CtExpr) Decode(data []byte) error {
 	*e = CtExpr{}
 	s := nftmon.NewAttrScanner(data)
@@ -34,7 +35,7 @@ func (e *CtExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = CtExpr{}

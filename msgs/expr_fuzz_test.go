@@ -10,16 +10,19 @@ import (
 	"github.com/nftmon/nftmon"
 )
 
-// exprViews returns a fresh value of every expression view.
-func exprViews() []interface{ Decode([]byte) error } {
-	return []interface{ Decode([]byte) error }{
-		&PayloadExpr{}, &CmpExpr{}, &RangeExpr{}, &MetaExpr{}, &ImmediateExpr{}, &BitwiseExpr{},
-		&ByteorderExpr{}, &LookupExpr{}, &CounterExpr{}, &CtExpr{}, &ConnlimitExpr{}, &LimitExpr{},
-		&QuotaExpr{}, &LastExpr{}, &LogExpr{}, &ObjrefExpr{}, &DynsetExpr{}, &NatExpr{}, &MasqExpr{},
-		&RedirExpr{}, &TproxyExpr{}, &SynproxyExpr{}, &RejectExpr{}, &QueueExpr{}, &DupExpr{},
-		&FwdExpr{}, &ExthdrExpr{}, &FibExpr{}, &NumgenExpr{}, &HashExpr{}, &SocketExpr{}, &OsfExpr{},
-		&XfrmExpr{}, &RtExpr{}, &TunnelExpr{}, &InnerExpr{}, &CompatExpr{},
+// exprViews returns a fresh value of every expression view type of
+// exprKinds.
+func exprViews() []ExprView {
+	seen := map[reflect.Type]bool{}
+	var out []ExprView
+	for _, v := range exprKinds {
+		typ := reflect.TypeOf(v).Elem()
+		if !seen[typ] {
+			seen[typ] = true
+			out = append(out, reflect.New(typ).Interface().(ExprView))
+		}
 	}
+	return out
 }
 
 // inside reports whether b is empty or lies within buf.
@@ -58,11 +61,13 @@ func exprSeeds(f *testing.F) [][]byte {
 
 // FuzzExprDecode: every expression view, on any data, does not panic,
 // returns an error and a zero value or a value whose slices all lie within
-// the input.
+// the input; an ExprDecoder, by every name, gives the same view and error
+// as a fresh view of the name's kind.
 func FuzzExprDecode(f *testing.F) {
 	for _, nest := range exprSeeds(f) {
-		f.Add(xExprOf(f, nest).Data)
+		f.Add(exprOf(f, nest).Data)
 	}
+	var d ExprDecoder
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, v := range exprViews() {
 			err := v.Decode(data)
@@ -74,6 +79,14 @@ func FuzzExprDecode(f *testing.F) {
 				continue
 			}
 			checkSlices(t, rv, data, rv.Type().Name())
+		}
+		for name, kind := range exprKinds {
+			fresh := reflect.New(reflect.TypeOf(kind).Elem()).Interface().(ExprView)
+			want := fresh.Decode(data)
+			got, err := d.Decode([]byte(name), data)
+			if (err == nil) != (want == nil) || (err == nil && !reflect.DeepEqual(got, fresh)) {
+				t.Fatalf("%s: decoder gave %+v, %v; the view %+v, %v", name, got, err, fresh, want)
+			}
 		}
 	})
 }
@@ -93,7 +106,7 @@ func FuzzExprText(f *testing.F) {
 		if !bytes.HasPrefix(out, e.Name) {
 			t.Fatalf("text %q does not start with the name %q", out, e.Name)
 		}
-		if _, err := appendExprRaw(nil, e, 0); err != nil && !bytes.HasSuffix(out, []byte(" (malformed)")) {
+		if _, err := appendExprRaw(nil, new(ExprDecoder), e, 0); err != nil && !bytes.HasSuffix(out, []byte(" (malformed)")) {
 			t.Fatalf("malformed expression rendered as %q", out)
 		}
 	})

@@ -17,7 +17,8 @@ type NumgenExpr struct {
 	Present AttrSet    // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *NumgenExpr) Decode(data []byte) error {
 	*e = NumgenExpr{}
 	s := nftmon.NewAttrScanner(data)
@@ -34,7 +35,7 @@ func (e *NumgenExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = NumgenExpr{}
@@ -57,7 +58,8 @@ type HashExpr struct {
 	Present AttrSet  // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *HashExpr) Decode(data []byte) error {
 	*e = HashExpr{}
 	s := nftmon.NewAttrScanner(data)
@@ -77,12 +79,12 @@ func (e *HashExpr) Decode(data []byte) error {
 			e.Offset = s.Uint32()
 		case unix.NFTA_HASH_TYPE:
 			e.Type = HashType(s.Uint32())
-		case nftaHashSetName:
+		case AttrHashSetName:
 			e.SetName = s.StringBytes()
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = HashExpr{}

@@ -23,7 +23,8 @@ type ExthdrExpr struct {
 	Present AttrSet  // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *ExthdrExpr) Decode(data []byte) error {
 	*e = ExthdrExpr{}
 	s := nftmon.NewAttrScanner(data)
@@ -46,7 +47,7 @@ func (e *ExthdrExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = ExthdrExpr{}
@@ -63,7 +64,8 @@ type FibExpr struct {
 	Present AttrSet   // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *FibExpr) Decode(data []byte) error {
 	*e = FibExpr{}
 	s := nftmon.NewAttrScanner(data)
@@ -78,7 +80,7 @@ func (e *FibExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = FibExpr{}
@@ -96,22 +98,23 @@ type SocketExpr struct {
 	Present AttrSet   // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *SocketExpr) Decode(data []byte) error {
 	*e = SocketExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
 		switch s.Type() {
-		case nftaSocketKey:
+		case AttrSocketKey:
 			e.Key = SocketKey(s.Uint32())
-		case nftaSocketDreg:
+		case AttrSocketDreg:
 			e.DReg = Register(s.Uint32())
-		case nftaSocketLevel:
+		case AttrSocketLevel:
 			e.Level = s.Uint32()
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = SocketExpr{}
@@ -128,22 +131,23 @@ type OsfExpr struct {
 	Present AttrSet  // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *OsfExpr) Decode(data []byte) error {
 	*e = OsfExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
 		switch s.Type() {
-		case nftaOsfDreg:
+		case AttrOsfDreg:
 			e.DReg = Register(s.Uint32())
-		case nftaOsfTTL:
+		case AttrOsfTTL:
 			e.TTL = s.Uint8()
-		case nftaOsfFlags:
+		case AttrOsfFlags:
 			e.Flags = s.Uint32()
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = OsfExpr{}
@@ -162,24 +166,25 @@ type XfrmExpr struct {
 	Present AttrSet  // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *XfrmExpr) Decode(data []byte) error {
 	*e = XfrmExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
 		switch s.Type() {
-		case nftaXfrmDreg:
+		case AttrXfrmDreg:
 			e.DReg = Register(s.Uint32())
-		case nftaXfrmKey:
+		case AttrXfrmKey:
 			e.Key = XfrmKey(s.Uint32())
-		case nftaXfrmDir:
+		case AttrXfrmDir:
 			e.Dir = XfrmDir(s.Uint8())
-		case nftaXfrmSpnum:
+		case AttrXfrmSpnum:
 			e.Spnum = s.Uint32()
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = XfrmExpr{}
@@ -195,7 +200,8 @@ type RtExpr struct {
 	Present AttrSet  // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *RtExpr) Decode(data []byte) error {
 	*e = RtExpr{}
 	s := nftmon.NewAttrScanner(data)
@@ -208,7 +214,7 @@ func (e *RtExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = RtExpr{}
@@ -225,22 +231,23 @@ type TunnelExpr struct {
 	Present AttrSet   // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *TunnelExpr) Decode(data []byte) error {
 	*e = TunnelExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
 		switch s.Type() {
-		case nftaTunnelKey:
+		case AttrTunnelKey:
 			e.Key = TunnelKey(s.Uint32())
-		case nftaTunnelDreg:
+		case AttrTunnelDreg:
 			e.DReg = Register(s.Uint32())
-		case nftaTunnelMode:
+		case AttrTunnelMode:
 			e.Mode = s.Uint32()
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = TunnelExpr{}
@@ -260,26 +267,27 @@ type InnerExpr struct {
 	Present AttrSet // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *InnerExpr) Decode(data []byte) error {
 	*e = InnerExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
 		switch s.Type() {
-		case nftaInnerNum:
+		case AttrInnerNum:
 			e.Num = s.Uint32()
-		case nftaInnerType:
+		case AttrInnerType:
 			e.Type = s.Uint32()
-		case nftaInnerFlags:
+		case AttrInnerFlags:
 			e.Flags = s.Uint32()
-		case nftaInnerHdrsize:
+		case AttrInnerHdrsize:
 			e.HdrSize = s.Uint32()
-		case nftaInnerExpr:
+		case AttrInnerExpr:
 			e.Expr = s.Bytes()
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = InnerExpr{}

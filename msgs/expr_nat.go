@@ -21,7 +21,8 @@ type NatExpr struct {
 	Present     AttrSet       // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *NatExpr) Decode(data []byte) error {
 	*e = NatExpr{}
 	s := nftmon.NewAttrScanner(data)
@@ -44,7 +45,7 @@ func (e *NatExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = NatExpr{}
@@ -62,7 +63,8 @@ type MasqExpr struct {
 	Present     AttrSet  // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *MasqExpr) Decode(data []byte) error {
 	*e = MasqExpr{}
 	s := nftmon.NewAttrScanner(data)
@@ -77,7 +79,7 @@ func (e *MasqExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = MasqExpr{}
@@ -94,7 +96,8 @@ type RedirExpr struct {
 	Present     AttrSet  // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *RedirExpr) Decode(data []byte) error {
 	*e = RedirExpr{}
 	s := nftmon.NewAttrScanner(data)
@@ -109,7 +112,7 @@ func (e *RedirExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = RedirExpr{}
@@ -126,22 +129,23 @@ type TproxyExpr struct {
 	Present AttrSet       // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *TproxyExpr) Decode(data []byte) error {
 	*e = TproxyExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
 		switch s.Type() {
-		case nftaTproxyFamily:
+		case AttrTproxyFamily:
 			e.Family = nftmon.Family(s.Uint32())
-		case nftaTproxyRegAddr:
+		case AttrTproxyRegAddr:
 			e.RegAddr = Register(s.Uint32())
-		case nftaTproxyRegPort:
+		case AttrTproxyRegPort:
 			e.RegPort = Register(s.Uint32())
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = TproxyExpr{}
@@ -159,22 +163,23 @@ type SynproxyExpr struct {
 }
 
 // Decode decodes the payload of the expression's NFTA_EXPR_DATA (or of an
-// NFT_OBJECT_SYNPROXY object's NFTA_OBJ_DATA).
+// NFT_OBJECT_SYNPROXY object's NFTA_OBJ_DATA), replacing all of e. On error e is
+// left zero.
 func (e *SynproxyExpr) Decode(data []byte) error {
 	*e = SynproxyExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
 		switch s.Type() {
-		case nftaSynproxyMSS:
+		case AttrSynproxyMSS:
 			e.MSS = s.Uint16()
-		case nftaSynproxyWscale:
+		case AttrSynproxyWscale:
 			e.Wscale = s.Uint8()
-		case nftaSynproxyFlags:
+		case AttrSynproxyFlags:
 			e.Flags = s.Uint32()
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = SynproxyExpr{}

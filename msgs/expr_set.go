@@ -18,7 +18,8 @@ type LookupExpr struct {
 	Present AttrSet  // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *LookupExpr) Decode(data []byte) error {
 	*e = LookupExpr{}
 	s := nftmon.NewAttrScanner(data)
@@ -37,7 +38,7 @@ func (e *LookupExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = LookupExpr{}
@@ -62,8 +63,9 @@ type DynsetExpr struct {
 	Present     AttrSet  // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA. The nested
-// expressions are not decoded: walk them with Exprs.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero. The nested expressions are
+// not decoded: walk them with Exprs.
 func (e *DynsetExpr) Decode(data []byte) error {
 	*e = DynsetExpr{}
 	s := nftmon.NewAttrScanner(data)
@@ -83,14 +85,14 @@ func (e *DynsetExpr) Decode(data []byte) error {
 			e.Timeout = s.Uint64()
 		case unix.NFTA_DYNSET_EXPR:
 			e.Expr = s.Bytes()
-		case nftaDynsetFlags:
+		case AttrDynsetFlags:
 			e.Flags = s.Uint32()
-		case nftaDynsetExpressions:
+		case AttrDynsetExpressions:
 			e.Expressions = s.Bytes()
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = DynsetExpr{}
@@ -118,7 +120,8 @@ type ObjrefExpr struct {
 	Present AttrSet  // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *ObjrefExpr) Decode(data []byte) error {
 	*e = ObjrefExpr{}
 	s := nftmon.NewAttrScanner(data)
@@ -137,7 +140,7 @@ func (e *ObjrefExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = ObjrefExpr{}

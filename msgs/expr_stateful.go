@@ -15,7 +15,8 @@ type CounterExpr struct {
 	Present AttrSet // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *CounterExpr) Decode(data []byte) error {
 	*e = CounterExpr{}
 	s := nftmon.NewAttrScanner(data)
@@ -28,7 +29,7 @@ func (e *CounterExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = CounterExpr{}
@@ -49,7 +50,8 @@ type LimitExpr struct {
 }
 
 // Decode decodes the payload of the expression's NFTA_EXPR_DATA (or of an
-// NFT_OBJECT_LIMIT object's NFTA_OBJ_DATA).
+// NFT_OBJECT_LIMIT object's NFTA_OBJ_DATA), replacing all of e. On error e is
+// left zero.
 func (e *LimitExpr) Decode(data []byte) error {
 	*e = LimitExpr{}
 	s := nftmon.NewAttrScanner(data)
@@ -68,7 +70,7 @@ func (e *LimitExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = LimitExpr{}
@@ -86,7 +88,8 @@ type QuotaExpr struct {
 }
 
 // Decode decodes the payload of the expression's NFTA_EXPR_DATA (or of an
-// NFT_OBJECT_QUOTA object's NFTA_OBJ_DATA).
+// NFT_OBJECT_QUOTA object's NFTA_OBJ_DATA), replacing all of e. On error e is
+// left zero.
 func (e *QuotaExpr) Decode(data []byte) error {
 	*e = QuotaExpr{}
 	s := nftmon.NewAttrScanner(data)
@@ -101,7 +104,7 @@ func (e *QuotaExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = QuotaExpr{}
@@ -117,20 +120,21 @@ type ConnlimitExpr struct {
 	Present AttrSet // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *ConnlimitExpr) Decode(data []byte) error {
 	*e = ConnlimitExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
 		switch s.Type() {
-		case nftaConnlimitCount:
+		case AttrConnlimitCount:
 			e.Count = s.Uint32()
-		case nftaConnlimitFlags:
+		case AttrConnlimitFlags:
 			e.Flags = s.Uint32()
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = ConnlimitExpr{}
@@ -146,20 +150,21 @@ type LastExpr struct {
 	Present AttrSet // the attributes the kernel sent
 }
 
-// Decode decodes the payload of the expression's NFTA_EXPR_DATA.
+// Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
+// all of e. On error e is left zero.
 func (e *LastExpr) Decode(data []byte) error {
 	*e = LastExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
 		switch s.Type() {
-		case nftaLastSet:
+		case AttrLastSet:
 			e.Set = s.Uint32()
-		case nftaLastMsecs:
+		case AttrLastMsecs:
 			e.Msecs = s.Uint64()
 		default:
 			continue
 		}
-		exprMark(&e.Present, s.Type())
+		e.Present.add(s.Type())
 	}
 	if err := s.Err(); err != nil {
 		*e = LastExpr{}

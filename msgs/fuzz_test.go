@@ -2,6 +2,7 @@ package msgs
 
 import (
 	"errors"
+	"reflect"
 	"testing"
 	"unsafe"
 
@@ -13,6 +14,10 @@ import (
 // set expressions), returning the first error. It is what a thorough caller
 // does with each message.
 func decodeAll(typ nftmon.MsgType, attrs []byte) error {
+	if typ == nftmon.MsgTrace {
+		var v Trace
+		return v.Decode(attrs)
+	}
 	switch typ.Object() {
 	case nftmon.ObjectTable:
 		var v Table
@@ -76,7 +81,7 @@ func decodeAll(typ nftmon.MsgType, attrs []byte) error {
 		}
 		return d.Err()
 	case nftmon.ObjectGen:
-		var v Gen
+		var v nftmon.Gen
 		return v.Decode(attrs)
 	}
 	return nil
@@ -105,6 +110,9 @@ func FuzzDecode(f *testing.F) {
 		}
 		f.Add(uint8(m.Header.MsgType()), m.Attrs)
 	}
+	for _, s := range traceSeeds(f)[:4] {
+		f.Add(uint8(nftmon.MsgTrace), s)
+	}
 	f.Fuzz(func(t *testing.T, typ uint8, attrs []byte) {
 		err := decodeAll(nftmon.MsgType(typ), attrs)
 		if err == nil {
@@ -128,6 +136,12 @@ func checkWithin(t *testing.T, typ nftmon.MsgType, attrs []byte) {
 		if len(b) > 0 && !within(attrs, b) {
 			t.Fatalf("%s %q does not alias the input", what, b)
 		}
+	}
+	if typ == nftmon.MsgTrace {
+		var v Trace
+		_ = v.Decode(attrs)
+		checkSlices(t, reflect.ValueOf(&v), attrs, "Trace")
+		return
 	}
 	switch typ.Object() {
 	case nftmon.ObjectTable:

@@ -106,7 +106,7 @@ func formatMsg(m capMsg) string {
 			err = formatFlowtable(&b, &v)
 		}
 	case nftmon.ObjectGen:
-		var v Gen
+		var v nftmon.Gen
 		if err = v.Decode(m.Attrs); err == nil {
 			fmt.Fprintf(&b, " id=%d pid=%d name=%q", v.ID, v.ProcPID, v.ProcName)
 		}

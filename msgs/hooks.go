@@ -2,31 +2,31 @@ package msgs
 
 import "github.com/nftmon/nftmon"
 
-// The hook names nft uses, by family and hook number (NF_INET_*, NF_ARP_*,
-// NF_BR_*, NF_NETDEV_* in linux/netfilter*.h).
+// The hook names nft uses, indexed by hook number: enum nf_inet_hooks
+// (NF_INET_PRE_ROUTING 0 to NF_INET_INGRESS 5), the NF_ARP_* hooks of
+// linux/netfilter_arp.h, and enum nf_dev_hooks (NF_NETDEV_INGRESS 0,
+// NF_NETDEV_EGRESS 1).
 var (
 	inetHooks   = [...]string{"prerouting", "input", "forward", "output", "postrouting", "ingress"}
 	arpHooks    = [...]string{"input", "output", "forward"}
-	bridgeHooks = [...]string{"prerouting", "input", "forward", "output", "postrouting"}
 	netdevHooks = [...]string{"ingress", "egress"}
 )
 
 // HookName returns the name nft gives hook number num of family f
-// ("prerouting", "input", ..., "ingress", "egress"), or "" when it has none.
-// The numbers mean different hooks in different families: arp's 1 is
-// "output", netdev's 1 is "egress".
+// ("prerouting", "input", "forward", "output", "postrouting", "ingress",
+// "egress"), or "" when nft has none (it prints "unknown"). This is nft's
+// hooknum2str (src/rule.c of nftables 1.0.6): the numbers mean different
+// hooks in different families, arp's 1 is "output" and netdev's 1 is
+// "egress"; ip, ip6, inet and bridge share enum nf_inet_hooks, so hook 5 is
+// "ingress" in all four, though the kernel accepts it only in inet chains
+// (and calls bridge's 5 NF_BR_BROUTING, a hook nf_tables does not offer).
 func HookName(f nftmon.Family, num uint32) string {
 	var names []string
 	switch f {
-	case nftmon.FamilyIPv4, nftmon.FamilyIPv6, nftmon.FamilyINet:
+	case nftmon.FamilyIPv4, nftmon.FamilyIPv6, nftmon.FamilyINet, nftmon.FamilyBridge:
 		names = inetHooks[:]
-		if f != nftmon.FamilyINet {
-			names = names[:5] // NF_INET_INGRESS is for inet chains only
-		}
 	case nftmon.FamilyARP:
 		names = arpHooks[:]
-	case nftmon.FamilyBridge:
-		names = bridgeHooks[:]
 	case nftmon.FamilyNetdev:
 		names = netdevHooks[:]
 	}

@@ -8,7 +8,8 @@ import (
 
 // TestInlining checks that the small functions the allocation-free claims
 // and the decoders' speed rest on are inlined: the iterator constructors,
-// the accessors, and the presence record.
+// the accessors, the presence record, and the helpers the expression
+// decoders and the renderer call per attribute or per word.
 func TestInlining(t *testing.T) {
 	goTool, err := exec.LookPath("go")
 	if err != nil {
@@ -23,6 +24,10 @@ func TestInlining(t *testing.T) {
 		"NewDevScanner", "(*DevScanner).Device", "(*ChainHook).Devices", "(*FlowtableHook).Devices",
 		"NewElemScanner", "(*ElemScanner).Elem", "(*SetElems).Elems", "(*Elem).Exprs",
 		"(*Rule).Exprs", "(*Set).Exprs",
+		"NewExprScanner", "(*ExprScanner).Expr", "(*DynsetExpr).Exprs", "(*InnerExpr).Exprs",
+		"ExprScanner.All", "ExprScanner.All.func1", "ElemScanner.All", "ElemScanner.All.func1",
+		"DevScanner.All", "DevScanner.All.func1",
+		"viewOf", "txName", "txU", "txReg", "appendHex8", "verdictText",
 	}
 	for _, fn := range want {
 		re := regexp.MustCompile(`(?m)can inline ` + regexp.QuoteMeta(fn) + `( |$)`)

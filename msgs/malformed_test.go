@@ -1,7 +1,6 @@
 package msgs
 
 import (
-	"encoding/binary"
 	"errors"
 	"reflect"
 	"strings"
@@ -10,39 +9,6 @@ import (
 	"github.com/nftmon/nftmon"
 	"golang.org/x/sys/unix"
 )
-
-// Builders for synthesized malformed input (the only hand-made bytes in
-// these tests, besides the flowtable messages the test kernel cannot make).
-
-func at(typ uint16, payload ...[]byte) []byte {
-	var p []byte
-	for _, b := range payload {
-		p = append(p, b...)
-	}
-	return nftmon.AppendAttr(nil, typ, p)
-}
-
-func atStr(typ uint16, s string) []byte { return nftmon.AppendStringAttr(nil, typ, s) }
-
-func atU32(typ uint16, v uint32) []byte { return at(typ, binary.BigEndian.AppendUint32(nil, v)) }
-
-func atU64(typ uint16, v uint64) []byte { return at(typ, binary.BigEndian.AppendUint64(nil, v)) }
-
-func cat(parts ...[]byte) []byte {
-	var b []byte
-	for _, p := range parts {
-		b = append(b, p...)
-	}
-	return b
-}
-
-// rawAttr is an attribute header with any length, followed by payload; the
-// length may lie.
-func rawAttr(length, typ uint16, payload []byte) []byte {
-	b := binary.NativeEndian.AppendUint16(nil, length)
-	b = binary.NativeEndian.AppendUint16(b, typ)
-	return append(b, payload...)
-}
 
 type malformedCase struct {
 	name  string

@@ -48,7 +48,7 @@ func TestNoAllocs(t *testing.T) {
 		ev SetElems
 		ov Obj
 		fv Flowtable
-		gv Gen
+		gv nftmon.Gen
 		n  int
 	)
 	cases := []struct {

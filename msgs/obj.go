@@ -1,6 +1,8 @@
 package msgs
 
 import (
+	"strconv"
+
 	"github.com/nftmon/nftmon"
 	"golang.org/x/sys/unix"
 )
@@ -10,16 +12,16 @@ type ObjType uint32
 
 // The object types.
 const (
-	ObjCounter   ObjType = 1  // NFT_OBJECT_COUNTER
-	ObjQuota     ObjType = 2  // NFT_OBJECT_QUOTA
-	ObjCTHelper  ObjType = 3  // NFT_OBJECT_CT_HELPER
-	ObjLimit     ObjType = 4  // NFT_OBJECT_LIMIT
-	ObjConnlimit ObjType = 5  // NFT_OBJECT_CONNLIMIT
-	ObjTunnel    ObjType = 6  // NFT_OBJECT_TUNNEL
-	ObjCTTimeout ObjType = 7  // NFT_OBJECT_CT_TIMEOUT
-	ObjSecmark   ObjType = 8  // NFT_OBJECT_SECMARK
-	ObjCTExpect  ObjType = 9  // NFT_OBJECT_CT_EXPECT
-	ObjSynproxy  ObjType = 10 // NFT_OBJECT_SYNPROXY
+	ObjCounter   ObjType = unix.NFT_OBJECT_COUNTER    // NFT_OBJECT_COUNTER
+	ObjQuota     ObjType = unix.NFT_OBJECT_QUOTA      // NFT_OBJECT_QUOTA
+	ObjCTHelper  ObjType = unix.NFT_OBJECT_CT_HELPER  // NFT_OBJECT_CT_HELPER
+	ObjLimit     ObjType = unix.NFT_OBJECT_LIMIT      // NFT_OBJECT_LIMIT
+	ObjConnlimit ObjType = unix.NFT_OBJECT_CONNLIMIT  // NFT_OBJECT_CONNLIMIT
+	ObjTunnel    ObjType = unix.NFT_OBJECT_TUNNEL     // NFT_OBJECT_TUNNEL
+	ObjCTTimeout ObjType = unix.NFT_OBJECT_CT_TIMEOUT // NFT_OBJECT_CT_TIMEOUT
+	ObjSecmark   ObjType = unix.NFT_OBJECT_SECMARK    // NFT_OBJECT_SECMARK
+	ObjCTExpect  ObjType = unix.NFT_OBJECT_CT_EXPECT  // NFT_OBJECT_CT_EXPECT
+	ObjSynproxy  ObjType = unix.NFT_OBJECT_SYNPROXY   // NFT_OBJECT_SYNPROXY
 )
 
 var objTypeNames = [...]string{"unspec", "counter", "quota", "ct helper", "limit", "connlimit", "tunnel", "ct timeout", "secmark", "ct expectation", "synproxy"}
@@ -30,7 +32,7 @@ func (t ObjType) String() string {
 	if t > 0 && int(t) < len(objTypeNames) {
 		return objTypeNames[t]
 	}
-	return "object(" + string(appendUint(nil, uint64(t))) + ")"
+	return "object(" + strconv.FormatUint(uint64(t), 10) + ")"
 }
 
 // Obj is a view of a stateful object message (NEWOBJ, DELOBJ, or a GETOBJ

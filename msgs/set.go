@@ -1,6 +1,8 @@
 package msgs
 
 import (
+	"strconv"
+
 	"github.com/nftmon/nftmon"
 	"golang.org/x/sys/unix"
 )
@@ -45,7 +47,7 @@ func (p SetPolicy) String() string {
 	case SetPolicyMemory:
 		return "memory"
 	}
-	return "policy(" + string(appendUint(nil, uint64(p))) + ")"
+	return "policy(" + strconv.FormatUint(uint64(p), 10) + ")"
 }
 
 // maxSetFields is the most fields a concatenated key can have
@@ -57,7 +59,7 @@ const maxSetFields = 16
 type SetDesc struct {
 	Size      uint32               // NFTA_SET_DESC_SIZE: the declared maximum number of elements
 	NumFields int                  // how many entries of FieldLen NFTA_SET_DESC_CONCAT filled
-	FieldLen  [maxSetFields]uint32 // NFTA_SET_FIELD_LEN of each concatenated field, in bytes
+	FieldLen  [maxSetFields]uint32 // NFTA_SET_FIELD_LEN of each concatenated field, in bytes (KERNEL.md, fact 15)
 }
 
 // Fields returns the lengths of the concatenated key's fields, a view of d.
@@ -85,7 +87,7 @@ type Set struct {
 	Handle      uint64    // NFTA_SET_HANDLE
 	Expr        []byte    // NFTA_SET_EXPR: one expression nest (decode with Expr.Decode)
 	Expressions []byte    // NFTA_SET_EXPRESSIONS: the raw expression list; walk it with Exprs
-	Type        []byte    // NFTA_SET_TYPE: the kernel's backend, printed with %ps: "nft_rhash_ops", or an address like "0xffffffff82509020" without kallsyms (Linux 6.16+, informational)
+	Type        []byte    // NFTA_SET_TYPE: the kernel's backend, printed with %ps: "nft_rhash_ops", or an address like "0xffffffff82509020" without kallsyms (Linux 6.16+, informational; KERNEL.md, fact 15)
 	Count       uint32    // NFTA_SET_COUNT: the number of elements (Linux 6.16+)
 	Present     AttrSet   // the attribute types the message carried
 }

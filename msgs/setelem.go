@@ -22,7 +22,8 @@ var elemFlagNames = [...]string{"interval-end", "catchall"}
 
 // SetElems is a view of a set-element message (NEWSETELEM, DELSETELEM, or a
 // GETSETELEM dump reply): the set, and a list of elements to walk with
-// Elems. Notifications carry one element per message, dumps many.
+// Elems. Notifications carry one element per message, dumps many
+// (KERNEL.md, fact 5).
 type SetElems struct {
 	Table    []byte  // NFTA_SET_ELEM_LIST_TABLE
 	Set      []byte  // NFTA_SET_ELEM_LIST_SET
@@ -81,7 +82,7 @@ func (e *SetElems) Elems() ElemScanner { return NewElemScanner(e.Elements) }
 // Elem is one set element (the payload of an NFTA_LIST_ELEM of
 // NFTA_SET_ELEM_LIST_ELEMENTS). Byte slices alias the message.
 type Elem struct {
-	Key         []byte    // NFTA_SET_ELEM_KEY's NFTA_DATA_VALUE; none for the catch-all element
+	Key         []byte    // NFTA_SET_ELEM_KEY's NFTA_DATA_VALUE; none for the catch-all element (KERNEL.md, fact 15)
 	KeyEnd      []byte    // NFTA_SET_ELEM_KEY_END's NFTA_DATA_VALUE: the end of an interval of a concatenated key
 	Data        []byte    // NFTA_SET_ELEM_DATA's NFTA_DATA_VALUE: a map's value
 	Verdict     Verdict   // NFTA_SET_ELEM_DATA's NFTA_DATA_VERDICT: a verdict map's value, when IsVerdict

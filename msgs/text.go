@@ -23,8 +23,6 @@ import (
 // (dynset, inner) that the renderer follows; the kernel nests one level.
 const maxExprDepth = 4
 
-var errTextNoTable = &nftmon.ParseError{What: "rule or set element list without a table name"}
-
 // AppendExprText appends the libnftnl debug text of one expression: what
 // nft prints between "[ " and " ]", e.g.
 // "payload load 2b @ transport header + 2 => reg 1". An expression whose
@@ -32,7 +30,8 @@ var errTextNoTable = &nftmon.ParseError{What: "rule or set element list without 
 // Unknown expressions are printed as their name alone.
 func AppendExprText(dst []byte, e Expr) []byte {
 	n := len(dst)
-	dst, err := appendExprRaw(dst, e, 0)
+	var d ExprDecoder
+	dst, err := appendExprRaw(dst, &d, e, 0)
 	if err != nil {
 		dst = append(append(dst[:n], e.Name...), " (malformed)"...)
 		return dst
@@ -63,48 +62,25 @@ func AppendRuleText(dst []byte, family nftmon.Family, ruleAttrs []byte) ([]byte,
 }
 
 func appendRuleText(dst []byte, family nftmon.Family, ruleAttrs []byte) ([]byte, error) {
-	var table, chain, exprs, udata []byte
-	var handle, position uint64
-	var hasHandle, hasPosition bool
-	s := nftmon.NewAttrScanner(ruleAttrs)
-	for s.Next() {
-		switch s.Type() {
-		case unix.NFTA_RULE_TABLE:
-			table = s.StringBytes()
-		case unix.NFTA_RULE_CHAIN:
-			chain = s.StringBytes()
-		case unix.NFTA_RULE_HANDLE:
-			handle, hasHandle = s.Uint64(), true
-		case unix.NFTA_RULE_POSITION:
-			position, hasPosition = s.Uint64(), true
-		case unix.NFTA_RULE_EXPRESSIONS:
-			exprs = s.Bytes()
-		case unix.NFTA_RULE_USERDATA:
-			udata = s.Bytes()
-		}
-	}
-	if err := s.Err(); err != nil {
+	var r Rule
+	if err := r.Decode(ruleAttrs); err != nil {
 		return dst, err
 	}
-	if table == nil {
-		return dst, errTextNoTable
-	}
 	dst = append(dst, familyText(family)...)
-	dst = append(append(dst, ' '), table...)
-	if chain != nil {
-		dst = append(append(dst, ' '), chain...)
+	dst = append(append(dst, ' '), r.Table...)
+	dst = append(append(dst, ' '), r.Chain...)
+	if r.Present.Has(unix.NFTA_RULE_HANDLE) {
+		dst = strconv.AppendUint(append(dst, ' '), r.Handle, 10)
 	}
-	if hasHandle {
-		dst = strconv.AppendUint(append(dst, ' '), handle, 10)
+	if r.Present.Has(unix.NFTA_RULE_POSITION) {
+		dst = strconv.AppendUint(append(dst, ' '), r.Position, 10)
 	}
-	if hasPosition {
-		dst = strconv.AppendUint(append(dst, ' '), position, 10)
-	}
-	es := NewExprScanner(exprs)
+	var d ExprDecoder
+	es := r.Exprs()
 	for es.Next() {
 		var err error
 		dst = append(dst, "\n  [ "...)
-		if dst, err = appendExprRaw(dst, es.Expr(), 0); err != nil {
+		if dst, err = appendExprRaw(dst, &d, es.Expr(), 0); err != nil {
 			return dst, err
 		}
 		dst = append(dst, ']')
@@ -112,8 +88,8 @@ func appendRuleText(dst []byte, family nftmon.Family, ruleAttrs []byte) ([]byte,
 	if err := es.Err(); err != nil {
 		return dst, err
 	}
-	if len(udata) > 0 {
-		dst = appendUserdata(append(dst, "\n  userdata = { "...), udata)
+	if len(r.UserData) > 0 {
+		dst = appendUserdata(append(dst, "\n  userdata = { "...), r.UserData)
 		dst = append(dst, " }"...)
 	}
 	return dst, nil
@@ -128,25 +104,13 @@ func appendRuleText(dst []byte, family nftmon.Family, ruleAttrs []byte) ([]byte,
 // for a set dumped in several messages, use AppendSetElemLines for the
 // messages after the first. On error dst is returned as it was.
 func AppendSetElemsText(dst []byte, family nftmon.Family, setElemAttrs []byte) ([]byte, error) {
-	var table, set []byte
-	n := len(dst)
-	s := nftmon.NewAttrScanner(setElemAttrs)
-	for s.Next() {
-		switch s.Type() {
-		case unix.NFTA_SET_ELEM_LIST_TABLE:
-			table = s.StringBytes()
-		case unix.NFTA_SET_ELEM_LIST_SET:
-			set = s.StringBytes()
-		}
-	}
-	if err := s.Err(); err != nil {
+	var e SetElems
+	if err := e.Decode(setElemAttrs); err != nil {
 		return dst, err
 	}
-	if table == nil {
-		return dst, errTextNoTable
-	}
-	dst = AppendSetHeaderText(dst, family, table, set)
-	dst, err := AppendSetElemLines(dst, setElemAttrs)
+	n := len(dst)
+	dst = AppendSetHeaderText(dst, family, e.Table, e.Set)
+	dst, err := appendElemLines(dst, e.Elems())
 	if err != nil {
 		return dst[:n], err
 	}
@@ -163,76 +127,44 @@ func AppendSetHeaderText(dst []byte, family nftmon.Family, table, set []byte) []
 }
 
 // AppendSetElemLines appends the element lines of AppendSetElemsText
-// without the header: "\n\telement ..." for each element.
+// without the header: "\n\telement ..." for each element. On error dst is
+// returned as it was.
 func AppendSetElemLines(dst []byte, setElemAttrs []byte) ([]byte, error) {
-	n := len(dst)
-	s := nftmon.NewAttrScanner(setElemAttrs)
-	for s.Next() {
-		if s.Type() != unix.NFTA_SET_ELEM_LIST_ELEMENTS {
-			continue
-		}
-		l := s.Nested()
-		for l.Next() {
-			if l.Type() != unix.NFTA_LIST_ELEM {
-				continue
-			}
-			var err error
-			dst = append(dst, "\n\t"...)
-			if dst, err = appendElemText(dst, l.Bytes()); err != nil {
-				return dst[:n], err
-			}
-		}
-		s.Fail(l.Err())
+	var e SetElems
+	if err := e.Decode(setElemAttrs); err != nil {
+		return dst, err
 	}
-	if err := s.Err(); err != nil {
+	n := len(dst)
+	dst, err := appendElemLines(dst, e.Elems())
+	if err != nil {
 		return dst[:n], err
 	}
 	return dst, nil
 }
 
-// appendElemText appends "element ..." for one element nest
+// appendElemLines appends "\n\telement ..." for each element of s
 // (nftnl_set_elem_snprintf_default).
-func appendElemText(dst []byte, elem []byte) ([]byte, error) {
-	var key, keyEnd, data Data
-	var hasKeyEnd, hasData bool
-	var flags uint32
-	var udata []byte
-	s := nftmon.NewAttrScanner(elem)
+func appendElemLines(dst []byte, s ElemScanner) ([]byte, error) {
 	for s.Next() {
-		switch s.Type() {
-		case unix.NFTA_SET_ELEM_KEY:
-			s.Fail(key.Decode(s.Bytes()))
-		case 10: // NFTA_SET_ELEM_KEY_END
-			s.Fail(keyEnd.Decode(s.Bytes()))
-			hasKeyEnd = true
-		case unix.NFTA_SET_ELEM_DATA:
-			s.Fail(data.Decode(s.Bytes()))
-			hasData = true
-		case unix.NFTA_SET_ELEM_FLAGS:
-			flags = s.Uint32()
-		case unix.NFTA_SET_ELEM_USERDATA:
-			udata = s.Bytes()
+		el := s.Elem()
+		dst = append(dst, "\n\telement "...)
+		dst = appendWords(dst, el.Key, false)
+		if el.Present.Has(AttrSetElemKeyEnd) {
+			dst = appendWords(append(dst, " - "...), el.KeyEnd, false)
+		}
+		dst = append(dst, " : "...)
+		if el.Present.Has(unix.NFTA_SET_ELEM_DATA) {
+			data := Data{Value: el.Data, Verdict: el.Verdict, IsVerdict: el.IsVerdict}
+			dst = appendData(dst, &data, false)
+		}
+		dst = strconv.AppendUint(dst, uint64(el.Flags), 10)
+		dst = append(dst, " [end]"...)
+		if len(el.UserData) > 0 {
+			dst = appendUserdata(append(dst, "  userdata = { "...), el.UserData)
+			dst = append(dst, " }"...)
 		}
 	}
-	if err := s.Err(); err != nil {
-		return dst, err
-	}
-	dst = append(dst, "element "...)
-	dst = appendWords(dst, key.Value, false)
-	if hasKeyEnd {
-		dst = appendWords(append(dst, " - "...), keyEnd.Value, false)
-	}
-	dst = append(dst, " : "...)
-	if hasData {
-		dst = appendData(dst, &data, false)
-	}
-	dst = strconv.AppendUint(dst, uint64(flags), 10)
-	dst = append(dst, " [end]"...)
-	if len(udata) > 0 {
-		dst = appendUserdata(append(dst, "  userdata = { "...), udata)
-		dst = append(dst, " }"...)
-	}
-	return dst, nil
+	return dst, s.Err()
 }
 
 // appendUserdata appends b as libnftnl does: printable bytes as they are,
@@ -249,55 +181,28 @@ func appendUserdata(dst, b []byte) []byte {
 	return dst
 }
 
-// familyText is libnftnl's nftnl_family2str.
+// familyText is libnftnl's nftnl_family2str: Family.String for the six
+// families, "unknown" for any other value.
 func familyText(f nftmon.Family) string {
 	switch f {
-	case nftmon.FamilyIPv4:
-		return "ip"
-	case nftmon.FamilyIPv6:
-		return "ip6"
-	case nftmon.FamilyINet:
-		return "inet"
-	case nftmon.FamilyBridge:
-		return "bridge"
-	case nftmon.FamilyARP:
-		return "arp"
-	case nftmon.FamilyNetdev:
-		return "netdev"
+	case nftmon.FamilyIPv4, nftmon.FamilyIPv6, nftmon.FamilyINet, nftmon.FamilyBridge, nftmon.FamilyARP, nftmon.FamilyNetdev:
+		return f.String()
 	}
 	return "unknown"
 }
 
-// verdictText is libnftnl's nftnl_verdict2str.
+// verdictText is libnftnl's nftnl_verdict2str: VerdictCode.String for the
+// verdicts from VerdictReturn (NFT_RETURN, the lowest) to VerdictStop
+// (NF_STOP, the highest), "unknown" for any other value.
 func verdictText(v VerdictCode) string {
-	switch v {
-	case VerdictAccept:
-		return "accept"
-	case VerdictDrop:
-		return "drop"
-	case VerdictStolen:
-		return "stolen"
-	case VerdictQueue:
-		return "queue"
-	case VerdictRepeat:
-		return "repeat"
-	case VerdictStop:
-		return "stop"
-	case VerdictReturn:
-		return "return"
-	case VerdictJump:
-		return "jump"
-	case VerdictGoto:
-		return "goto"
-	case VerdictContinue:
-		return "continue"
-	case VerdictBreak:
-		return "break"
+	if v < VerdictReturn || v > VerdictStop {
+		return "unknown"
 	}
-	return "unknown"
+	return v.String()
 }
 
-// appendHex8 appends u as %.8x.
+// appendHex8 appends u as %.8x. strconv has no zero padding, and this runs
+// for every data word of the text, inlined (TestInlining).
 func appendHex8(dst []byte, u uint32) []byte {
 	const digits = "0123456789abcdef"
 	for i := 28; i >= 0; i -= 4 {

@@ -3,10 +3,8 @@ package msgs
 import (
 	"bytes"
 	"encoding/binary"
-	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -58,22 +56,8 @@ func corpusFiles(t *testing.T) []string {
 // parseCorpusMsgs splits datagrams into nftables messages.
 func parseCorpusMsgs(t testing.TB, datagrams [][]byte) []corpusMsg {
 	var out []corpusMsg
-	for _, d := range datagrams {
-		s := nftmon.NewMessageScanner(d)
-		for s.Next() {
-			m := s.Message()
-			if !m.Header.IsNFTables() {
-				continue
-			}
-			nf, attrs, err := m.NFGen()
-			if err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, corpusMsg{m.Header.MsgType(), nf.Family, attrs, d})
-		}
-		if err := s.Err(); err != nil {
-			t.Fatal(err)
-		}
+	for _, m := range capMsgs(t, datagrams) {
+		out = append(out, corpusMsg{m.Header.MsgType(), m.NF.Family, m.Attrs, m.Datagram})
 	}
 	return out
 }
@@ -211,30 +195,6 @@ func writePcap(t *testing.T, path string, datagrams [][]byte) {
 	}
 	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
-	}
-}
-
-func readPcap(t testing.TB, path string) [][]byte {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r, err := pcapnl.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out [][]byte
-	for {
-		rec, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			return out
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, bytes.Clone(rec.Data))
 	}
 }
 

@@ -48,20 +48,30 @@ func ExampleAppendRuleText() {
 	}
 	fmt.Println(string(buf))
 
-	// One expression, typed.
-	s := msgs.NewExprScanner(nil)
-	sc := nftmon.NewAttrScanner(rule)
-	for sc.Next() {
-		if sc.Type() == unix.NFTA_RULE_EXPRESSIONS {
-			s = msgs.NewExprScanner(sc.Bytes())
-		}
+	// The same expressions, typed: the rule view, a range loop over its
+	// expressions, and a decoder that picks each one's view by name.
+	var r msgs.Rule
+	if err := r.Decode(rule); err != nil {
+		panic(err)
 	}
-	for s.Next() {
-		if e := s.Expr(); string(e.Name) == "payload" {
-			var p msgs.PayloadExpr
-			if err := p.Decode(e.Data); err == nil {
-				fmt.Println(p.Base, p.Offset, p.Len, p.DReg)
-			}
+	var d msgs.ExprDecoder // reused: its views are preallocated
+	for e, err := range r.Exprs().All() {
+		if err != nil {
+			panic(err)
+		}
+		v, err := d.Decode(e.Name, e.Data)
+		if err != nil {
+			panic(err)
+		}
+		switch x := v.(type) {
+		case *msgs.MetaExpr:
+			fmt.Println("meta", x.Key, "into", x.DReg)
+		case *msgs.PayloadExpr:
+			fmt.Println("payload", x.Base, x.Offset, x.Len, "into", x.DReg)
+		case *msgs.CmpExpr:
+			fmt.Println("cmp", x.Op, x.SReg, x.Data.Value)
+		case *msgs.ImmediateExpr:
+			fmt.Println("immediate", x.Data.Verdict.Code)
 		}
 	}
 	// Output:
@@ -71,5 +81,31 @@ func ExampleAppendRuleText() {
 	//   [ payload load 2b @ transport header + 2 => reg 1 ]
 	//   [ cmp eq reg 1 0x00001600 ]
 	//   [ immediate reg 0 accept ]
-	// transport 2 2 1
+	// meta l4proto into 1
+	// cmp eq 1 [6]
+	// payload transport 2 2 into 1
+	// cmp eq 1 [0 22]
+	// immediate accept
+}
+
+// A packet trace event, as a Conn joined to unix.NFNLGRP_NFTRACE receives
+// it for a packet marked with "meta nftrace set 1": here, rule 10 of chain
+// pre accepted packet 0x53d33810.
+func ExampleTrace() {
+	attrs := exU32(unix.NFTA_TRACE_ID, 0x53d33810)
+	attrs = append(attrs, exU32(unix.NFTA_TRACE_TYPE, uint32(msgs.TraceRule))...)
+	attrs = nftmon.AppendStringAttr(attrs, unix.NFTA_TRACE_TABLE, "t")
+	attrs = nftmon.AppendStringAttr(attrs, unix.NFTA_TRACE_CHAIN, "pre")
+	attrs = append(attrs, exAttr(unix.NFTA_TRACE_RULE_HANDLE, binary.BigEndian.AppendUint64(nil, 10))...)
+	attrs = append(attrs, exAttr(unix.NFTA_TRACE_VERDICT, exU32(unix.NFTA_VERDICT_CODE, uint32(msgs.VerdictAccept)))...)
+
+	var tr msgs.Trace
+	if err := tr.Decode(attrs); err != nil {
+		panic(err)
+	}
+	fmt.Printf("trace id %08x %s %s rule handle %d (verdict %s)\n", tr.ID, tr.Table, tr.Chain, tr.RuleHandle, tr.Verdict.Code)
+	fmt.Println(tr.Present.Has(unix.NFTA_TRACE_IIF), tr.Type)
+	// Output:
+	// trace id 53d33810 t pre rule handle 10 (verdict accept)
+	// false rule
 }

@@ -1,6 +1,8 @@
 package msgs
 
 import (
+	"strconv"
+
 	"github.com/nftmon/nftmon"
 	"golang.org/x/sys/unix"
 )
@@ -52,7 +54,7 @@ func (v VerdictCode) String() string {
 	case VerdictReturn:
 		return "return"
 	}
-	return "verdict(" + string(appendInt(nil, int64(v))) + ")"
+	return "verdict(" + strconv.Itoa(int(v)) + ")"
 }
 
 // Verdict is a decoded NFTA_DATA_VERDICT nest.
@@ -65,7 +67,7 @@ type Verdict struct {
 }
 
 // Decode decodes the payload of an NFTA_DATA_VERDICT nest, replacing all
-// of v. NFTA_VERDICT_CODE is required.
+// of v. NFTA_VERDICT_CODE is required. On error v is left zero.
 func (v *Verdict) Decode(b []byte) error {
 	*v = Verdict{}
 	var hasCode bool
@@ -86,6 +88,7 @@ func (v *Verdict) Decode(b []byte) error {
 		return err
 	}
 	if !hasCode {
+		*v = Verdict{}
 		return errVerdictNoCode
 	}
 	return nil
@@ -101,7 +104,8 @@ type Data struct {
 
 // Decode decodes the payload of an nft_data nest (NFTA_SET_ELEM_KEY,
 // NFTA_SET_ELEM_DATA, NFTA_CMP_DATA, ...), replacing all of d. The nest must
-// hold exactly one of NFTA_DATA_VALUE and NFTA_DATA_VERDICT.
+// hold exactly one of NFTA_DATA_VALUE and NFTA_DATA_VERDICT. On error d is
+// left zero.
 func (d *Data) Decode(b []byte) error {
 	*d = Data{}
 	var n int
