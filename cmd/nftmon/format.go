@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/hex"
 	"strconv"
 	"unicode/utf8"
 
@@ -79,49 +80,16 @@ func appendQuoted(b []byte, s []byte) []byte {
 }
 
 // appendHex appends v as lower-case hex digits, two per byte.
-func appendHex(b []byte, v []byte) []byte {
-	for _, c := range v {
-		b = append(b, hexDigits[c>>4], hexDigits[c&0xf])
-	}
-	return b
-}
+func appendHex(b []byte, v []byte) []byte { return hex.AppendEncode(b, v) }
 
-// hookName returns the name nft gives a hook number in a family.
-func hookName(f nftmon.Family, num uint32) string {
-	switch f {
-	case nftmon.FamilyNetdev:
-		switch num {
-		case 0:
-			return "ingress"
-		case 1:
-			return "egress"
-		}
-	case nftmon.FamilyARP:
-		switch num {
-		case 0:
-			return "input"
-		case 1:
-			return "output"
-		case 2:
-			return "forward"
-		}
-	default:
-		switch num {
-		case 0:
-			return "prerouting"
-		case 1:
-			return "input"
-		case 2:
-			return "forward"
-		case 3:
-			return "output"
-		case 4:
-			return "postrouting"
-		case 5:
-			return "ingress"
-		}
+// hookText returns the name nft gives hook number num of family f, or
+// "unknown" as nft prints a hook it has no name for (src/rule.c,
+// hooknum2str).
+func hookText(f nftmon.Family, num uint32) string {
+	if name := msgs.HookName(f, num); name != "" {
+		return name
 	}
-	return "hook" + strconv.FormatUint(uint64(num), 10)
+	return "unknown"
 }
 
 // A standard priority nft prints by name (nft's std_prios and

@@ -113,7 +113,7 @@ func (p *jsonPrinter) body(b []byte, e *nftmon.Event) ([]byte, error) {
 		b = appendJSONString(append(b, `,"name":`...), c.Name)
 		b = jsonHandle(b, c.Present.Has(unix.NFTA_CHAIN_HANDLE), c.Handle)
 		if c.Present.Has(unix.NFTA_CHAIN_HOOK) {
-			b = appendJSONStr(append(b, `,"hook":`...), hookName(e.Family, c.Hook.Num))
+			b = appendJSONStr(append(b, `,"hook":`...), hookText(e.Family, c.Hook.Num))
 			b = strconv.AppendInt(append(b, `,"prio":`...), int64(c.Hook.Priority), 10)
 			b = jsonDevices(b, c.Hook.Dev, c.Hook.Devices())
 		}
@@ -224,7 +224,7 @@ func (p *jsonPrinter) body(b []byte, e *nftmon.Event) ([]byte, error) {
 		b = appendJSONString(append(b, `,"name":`...), f.Name)
 		b = jsonHandle(b, f.Present.Has(msgs.AttrFlowtableHandle), f.Handle)
 		if f.Present.Has(msgs.AttrFlowtableHook) {
-			b = appendJSONStr(append(b, `,"hook":`...), hookName(nftmon.FamilyNetdev, f.Hook.Num))
+			b = appendJSONStr(append(b, `,"hook":`...), hookText(nftmon.FamilyNetdev, f.Hook.Num))
 			b = strconv.AppendInt(append(b, `,"prio":`...), int64(f.Hook.Priority), 10)
 			b = jsonDevices(b, nil, f.Hook.Devices())
 		}

@@ -157,7 +157,7 @@ func (p *textPrinter) change(b []byte, e *nftmon.Event) ([]byte, error) {
 			n := len(b)
 			if c.Present.Has(unix.NFTA_CHAIN_HOOK) {
 				b = append(append(b, "type "...), c.Type...)
-				b = append(append(b, " hook "...), hookName(e.Family, c.Hook.Num)...)
+				b = append(append(b, " hook "...), hookText(e.Family, c.Hook.Num)...)
 				b = appendDevices(b, c.Hook.Dev, c.Hook.Devices())
 				b = appendPrio(append(b, " priority "...), e.Family, c.Hook.Num, c.Hook.Priority)
 				b = append(b, "; "...)
@@ -231,7 +231,7 @@ func (p *textPrinter) change(b []byte, e *nftmon.Event) ([]byte, error) {
 		b = append(append(append(op(b, e, "flowtable"), f.Table...), ' '), f.Name...)
 		if !del && f.Present.Has(msgs.AttrFlowtableHook) {
 			b = append(b, " { hook "...)
-			b = append(b, hookName(nftmon.FamilyNetdev, f.Hook.Num)...)
+			b = append(b, hookText(nftmon.FamilyNetdev, f.Hook.Num)...)
 			b = strconv.AppendInt(append(b, " priority "...), int64(f.Hook.Priority), 10)
 			b = append(b, "; "...)
 			s := f.Hook.Devices()
