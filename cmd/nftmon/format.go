@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/hex"
 	"strconv"
+	"time"
 	"unicode/utf8"
 
 	"github.com/nftmon/nftmon"
@@ -78,6 +79,13 @@ func appendQuoted(b []byte, s []byte) []byte {
 	}
 	return append(b, '"')
 }
+
+// timeLayout is how -t prints a time: RFC 3339 in UTC, in microseconds,
+// the resolution of most pcap files.
+const timeLayout = "2006-01-02T15:04:05.000000Z07:00"
+
+// appendTime appends t as -t prints it.
+func appendTime(b []byte, t time.Time) []byte { return t.UTC().AppendFormat(b, timeLayout) }
 
 // appendHex appends v as lower-case hex digits, two per byte.
 func appendHex(b []byte, v []byte) []byte { return hex.AppendEncode(b, v) }

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/nftmon/nftmon"
@@ -343,6 +344,8 @@ func TestPrintNoAllocs(t *testing.T) {
 		evs = append(evs, loadEvents(t, name)...)
 	}
 	w := bufio.NewWriter(io.Discard)
+	// -t and -a: the time and handles cost nothing either.
+	li := &lineInfo{time: time.Unix(1764603160, 123456789), handles: true}
 	for _, p := range []printer{newTextPrinter(w), newJSONPrinter(w)} {
 		printAll := func() {
 			for _, e := range evs {
@@ -352,7 +355,7 @@ func TestPrintNoAllocs(t *testing.T) {
 					// the sets are not deleted between runs.
 					continue
 				}
-				if err := p.print(e); err != nil {
+				if err := p.print(e, li); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -368,12 +371,13 @@ func TestPrintNoAllocs(t *testing.T) {
 func BenchmarkPrint(b *testing.B) {
 	evs := loadEvents(b, "big")
 	w := bufio.NewWriter(io.Discard)
+	li := &lineInfo{}
 	for _, p := range []printer{newTextPrinter(w), newJSONPrinter(w)} {
 		b.Run(printerName(p), func(b *testing.B) {
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {
 				for _, e := range evs {
-					p.print(e)
+					p.print(e, li)
 				}
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(evs)), "ns/event")
