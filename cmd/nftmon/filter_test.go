@@ -161,7 +161,7 @@ func TestNSID(t *testing.T) {
 }
 
 // loadDatagrams reads the datagrams of a capture.
-func loadDatagrams(t *testing.T, name string) [][]byte {
+func loadDatagrams(t testing.TB, name string) [][]byte {
 	t.Helper()
 	f, err := os.Open("../../testdata/" + name + ".pcap")
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -24,9 +25,18 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 // testdata (NAME.pcap, leaving out the dumps).
 func captures(t *testing.T) []string {
 	t.Helper()
-	files, err := filepath.Glob("../../testdata/*.pcap")
+	names, err := captureNames()
 	if err != nil {
 		t.Fatal(err)
+	}
+	return names
+}
+
+// captureNames is captures for a fuzz target's seeds.
+func captureNames() ([]string, error) {
+	files, err := filepath.Glob("../../testdata/*.pcap")
+	if err != nil {
+		return nil, err
 	}
 	var names []string
 	for _, f := range files {
@@ -36,9 +46,9 @@ func captures(t *testing.T) []string {
 		names = append(names, strings.TrimSuffix(filepath.Base(f), ".pcap"))
 	}
 	if len(names) < 10 {
-		t.Fatalf("found only %d captures in ../../testdata: %v", len(names), names)
+		return nil, fmt.Errorf("found only %d captures in ../../testdata: %v", len(names), names)
 	}
-	return names
+	return names, nil
 }
 
 // runCmd runs the command with args and returns its exit status, standard

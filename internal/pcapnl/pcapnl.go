@@ -171,6 +171,9 @@ func (r *Reader) Next() (Record, error) {
 	if !r.nano {
 		sub *= time.Microsecond
 	}
+	if sub >= time.Second {
+		return Record{}, fmt.Errorf("%w: a record's fraction of a second is %v", ErrFormat, sub)
+	}
 	rec := Record{Time: time.Unix(int64(r.order.Uint32(r.hdr[0:])), int64(sub)), Data: b[cookedLen:]}
 	if binary.BigEndian.Uint16(b[2:]) != ARPHRDNetlink {
 		return Record{}, fmt.Errorf("%w: cooked header type %d", ErrFormat, binary.BigEndian.Uint16(b[2:]))
