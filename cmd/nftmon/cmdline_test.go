@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"flag"
@@ -489,5 +490,23 @@ func TestTruncatedFile(t *testing.T) {
 	}
 	if cuts < 8 {
 		t.Errorf("%d cuts", cuts)
+	}
+}
+
+// TestNamesCannotBreakLines checks that a process name or a namespace name
+// with control bytes prints on its one line: a process cannot forge a
+// commit line by its name.
+func TestNamesCannotBreakLines(t *testing.T) {
+	var out bytes.Buffer
+	w := bufio.NewWriter(&out)
+	p := newTextPrinter(w)
+	li := &lineInfo{netns: "blue\n# new generation 2", lostAfter: []nsGen{{nsid: 5, netns: "a\rb", gen: 4}}}
+	p.print(&nftmon.Event{Kind: nftmon.EventCommit, Type: nftmon.MsgNewGen, Gen: 3, ProcPID: 9, ProcName: []byte("x)\n# new generation 1 by process 1 (init\x7f"), NSID: 5, HasNSID: true}, li)
+	p.print(&nftmon.Event{Kind: nftmon.EventLoss, Err: nftmon.ErrOverflow}, li)
+	w.Flush()
+	want := `[nsid 5 netns blue\x0a# new generation 2] # new generation 3 by process 9 (x)\x0a# new generation 1 by process 1 (init\x7f)` + "\n" +
+		`# ERROR: We lost some netlink events! Changes after generation nsid 5 netns a\x0db: 4 may be missing, up to the next generation printed (`
+	if !strings.HasPrefix(out.String(), want) || strings.Count(out.String(), "\n") != 2 {
+		t.Errorf("got:\n%s\nwant:\n%s...", out.String(), want)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -99,11 +100,22 @@ func FuzzTextPrinter(f *testing.F) {
 		if !strings.HasSuffix(text, "\n") {
 			t.Fatalf("output does not end a line: %q", text)
 		}
-		if bytes.IndexByte(data, '\n') >= 0 {
-			return
-		}
+		// The commit and loss lines end the output, whatever the
+		// names: process and namespace names cannot break a line.
 		prefix := string(appendTime(nil, li.time)) + " "
-		for _, l := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
+		lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
+		ns := ""
+		if nsid >= 0 {
+			ns = "[nsid " + strconv.Itoa(int(nsid))
+		}
+		if n := len(lines); n < 2 || !strings.HasPrefix(lines[n-2], prefix+ns) || !strings.Contains(lines[n-2], "# new generation 8 by process 0 (") || !strings.HasSuffix(lines[n-2], ")") ||
+			!strings.HasPrefix(lines[n-1], prefix+"# ERROR: We lost some netlink events! Changes after generation 3, nsid 5") {
+			t.Fatalf("the output does not end with the commit and loss lines:\n%q", text)
+		}
+		if bytes.IndexByte(data, '\n') >= 0 {
+			return // a name the value renderer prints raw may break a line
+		}
+		for _, l := range lines {
 			if !strings.HasPrefix(l, prefix) {
 				t.Fatalf("line without the time: %q\nin %q", l, text)
 			}

@@ -63,7 +63,7 @@ func (p *textPrinter) prefix(b []byte, e *nftmon.Event) []byte {
 	if e.HasNSID {
 		b = strconv.AppendInt(append(b, "[nsid "...), int64(e.NSID), 10)
 		if p.li.netns != "" {
-			b = append(append(b, " netns "...), p.li.netns...)
+			b = appendTextStr(append(b, " netns "...), p.li.netns)
 		}
 		b = append(b, "] "...)
 	}
@@ -90,7 +90,7 @@ func (p *textPrinter) print(e *nftmon.Event, li *lineInfo) error {
 		b = append(p.prefix(b, e), "# new generation "...)
 		b = strconv.AppendUint(b, uint64(e.Gen), 10)
 		b = strconv.AppendUint(append(b, " by process "...), uint64(e.ProcPID), 10)
-		b = append(append(append(b, " ("...), e.ProcName...), ")\n"...)
+		b = append(appendText(append(b, " ("...), e.ProcName), ")\n"...)
 	case nftmon.EventLoss:
 		b = p.loss(p.prefix(b, e), e)
 	case nftmon.EventSnapshotBegin:
@@ -128,7 +128,7 @@ func (p *textPrinter) loss(b []byte, e *nftmon.Event) []byte {
 			if g.nsid >= 0 {
 				b = strconv.AppendInt(append(b, "nsid "...), int64(g.nsid), 10)
 				if g.netns != "" {
-					b = append(append(b, " netns "...), g.netns...)
+					b = appendTextStr(append(b, " netns "...), g.netns)
 				}
 				b = append(b, ": "...)
 			}
