@@ -677,7 +677,7 @@ func TestKernelLoss(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "loss.pcap")
 	for _, args := range [][]string{{"-netns", ns.Path, "-rcvbuf", "8k"}, {"-json", "-stats", "-netns", ns.Path, "-rcvbuf", "8k", "-w", file}} {
 		p := nftmonProc(t, args...)
-		syncProcs(t, ns, p)
+		before := syncProcs(t, ns, p)
 		if err := p.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
 			t.Fatal(err)
 		}
@@ -691,9 +691,11 @@ func TestKernelLoss(t *testing.T) {
 			t.Fatalf("%s: exit %d: %s", p.name, code, p.errb.String())
 		}
 		out := p.out.String()
-		want := "# ERROR: We lost some netlink events!"
+		// The last transaction read whole before the loss is the
+		// sync one: its NEWGEN was read before the reader stopped.
+		want := fmt.Sprintf("# ERROR: We lost some netlink events! Changes after generation %d may be missing", before)
 		if strings.Contains(p.name, "-json") {
-			want = `{"type":"LOSS","error":`
+			want = fmt.Sprintf(`"lost_after":[{"gen":%d}]}`, before)
 		}
 		if !strings.Contains(out, want) {
 			t.Fatalf("%s: no %q in the output:\n%s", p.name, want, tail(out, 1000))
