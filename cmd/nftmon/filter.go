@@ -70,3 +70,6 @@ func (f *filter) pass(e *nftmon.Event) bool {
 	}
 	return true
 }
+
+// active reports whether the filter hides anything.
+func (f *filter) active() bool { return f.any || f.op != nftmon.OpOther }

@@ -114,8 +114,8 @@ func TestFlags(t *testing.T) {
 			t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit 2 and one line", args, code, out, errs)
 		}
 	}
-	if code, _, errs := runCmd("-h"); code != exitOK || !strings.Contains(errs, "-since-gen") {
-		t.Errorf("-h: exit %d, %q", code, errs)
+	if code, out, errs := runCmd("-h"); code != exitOK || !strings.Contains(out, "-since-gen") || errs != "" {
+		t.Errorf("-h: exit %d, stdout %q, stderr %q", code, out, errs)
 	}
 }
 
@@ -161,7 +161,7 @@ func TestNSID(t *testing.T) {
 }
 
 // loadDatagrams reads the datagrams of a capture.
-func loadDatagrams(t *testing.T, name string) [][]byte {
+func loadDatagrams(t testing.TB, name string) [][]byte {
 	t.Helper()
 	f, err := os.Open("../../testdata/" + name + ".pcap")
 	if err != nil {
@@ -189,11 +189,8 @@ func loadDatagrams(t *testing.T, name string) [][]byte {
 // namespace with the given nsid, or from the watched one when nsid < 0.
 func replayDatagrams(o *options, out io.Writer, dgs [][]byte, nsid int32) (nftmon.Stats, error) {
 	w := bufio.NewWriter(out)
-	var p printer = newTextPrinter(w)
-	if o.json {
-		p = newJSONPrinter(w)
-	}
-	h := &handler{p: p, w: w, filter: o.filter}
+	h := newHandler(o, w)
+	p := h.p
 	m := nftmon.NewReplay(o.config(), h.event)
 	for _, dg := range dgs {
 		if err := m.Feed(dg, nsid, nsid >= 0); err != nil {

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"encoding/hex"
 	"strconv"
+	"time"
 	"unicode/utf8"
 
 	"github.com/nftmon/nftmon"
@@ -78,50 +80,48 @@ func appendQuoted(b []byte, s []byte) []byte {
 	return append(b, '"')
 }
 
-// appendHex appends v as lower-case hex digits, two per byte.
-func appendHex(b []byte, v []byte) []byte {
-	for _, c := range v {
-		b = append(b, hexDigits[c>>4], hexDigits[c&0xf])
+// timeLayout is how -t prints a time: RFC 3339 in UTC, in microseconds,
+// the resolution of most pcap files.
+const timeLayout = "2006-01-02T15:04:05.000000Z07:00"
+
+// appendTime appends t as -t prints it.
+func appendTime(b []byte, t time.Time) []byte { return t.UTC().AppendFormat(b, timeLayout) }
+
+// appendText appends s raw, as nft prints a process or namespace name,
+// but for control bytes, escaped as \xHH: a name cannot break a line, nor
+// forge one (a process may name itself "x)\n# new generation 1 ...").
+func appendText(b []byte, s []byte) []byte {
+	for _, c := range s {
+		if c < 0x20 || c == 0x7f {
+			b = append(b, '\\', 'x', hexDigits[c>>4], hexDigits[c&0xf])
+		} else {
+			b = append(b, c)
+		}
 	}
 	return b
 }
 
-// hookName returns the name nft gives a hook number in a family.
-func hookName(f nftmon.Family, num uint32) string {
-	switch f {
-	case nftmon.FamilyNetdev:
-		switch num {
-		case 0:
-			return "ingress"
-		case 1:
-			return "egress"
-		}
-	case nftmon.FamilyARP:
-		switch num {
-		case 0:
-			return "input"
-		case 1:
-			return "output"
-		case 2:
-			return "forward"
-		}
-	default:
-		switch num {
-		case 0:
-			return "prerouting"
-		case 1:
-			return "input"
-		case 2:
-			return "forward"
-		case 3:
-			return "output"
-		case 4:
-			return "postrouting"
-		case 5:
-			return "ingress"
+// appendTextStr is appendText for a string.
+func appendTextStr(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] == 0x7f {
+			return appendText(b, []byte(s))
 		}
 	}
-	return "hook" + strconv.FormatUint(uint64(num), 10)
+	return append(b, s...)
+}
+
+// appendHex appends v as lower-case hex digits, two per byte.
+func appendHex(b []byte, v []byte) []byte { return hex.AppendEncode(b, v) }
+
+// hookText returns the name nft gives hook number num of family f, or
+// "unknown" as nft prints a hook it has no name for (src/rule.c,
+// hooknum2str).
+func hookText(f nftmon.Family, num uint32) string {
+	if name := msgs.HookName(f, num); name != "" {
+		return name
+	}
+	return "unknown"
 }
 
 // A standard priority nft prints by name (nft's std_prios and

@@ -45,7 +45,10 @@ func jsonType(e *nftmon.Event) string {
 
 func (p *jsonPrinter) finish() error { return nil }
 
-func (p *jsonPrinter) print(e *nftmon.Event) error {
+// observe does nothing: a JSON line needs nothing of the changes before.
+func (p *jsonPrinter) observe(*nftmon.Event) {}
+
+func (p *jsonPrinter) print(e *nftmon.Event, li *lineInfo) error {
 	b := append(p.buf[:0], `{"type":"`...)
 	b = append(b, jsonType(e)...)
 	b = append(b, '"')
@@ -61,6 +64,12 @@ func (p *jsonPrinter) print(e *nftmon.Event) error {
 	}
 	if e.HasNSID {
 		b = strconv.AppendInt(append(b, `,"nsid":`...), int64(e.NSID), 10)
+		if li.netns != "" {
+			b = appendJSONStr(append(b, `,"netns":`...), li.netns)
+		}
+	}
+	if !li.time.IsZero() {
+		b = append(appendTime(append(b, `,"time":"`...), li.time), '"')
 	}
 	switch e.Kind {
 	case nftmon.EventSnapshot, nftmon.EventSnapshotBegin, nftmon.EventSnapshotEnd:
@@ -73,6 +82,7 @@ func (p *jsonPrinter) print(e *nftmon.Event) error {
 			msg = e.Err.Error()
 		}
 		b = appendJSONStr(append(b, `,"error":`...), msg)
+		b = jsonLostAfter(b, li.lostAfter)
 	}
 	if e.Streamed {
 		b = append(b, `,"streamed":true`...)
@@ -113,7 +123,7 @@ func (p *jsonPrinter) body(b []byte, e *nftmon.Event) ([]byte, error) {
 		b = appendJSONString(append(b, `,"name":`...), c.Name)
 		b = jsonHandle(b, c.Present.Has(unix.NFTA_CHAIN_HANDLE), c.Handle)
 		if c.Present.Has(unix.NFTA_CHAIN_HOOK) {
-			b = appendJSONStr(append(b, `,"hook":`...), hookName(e.Family, c.Hook.Num))
+			b = appendJSONStr(append(b, `,"hook":`...), hookText(e.Family, c.Hook.Num))
 			b = strconv.AppendInt(append(b, `,"prio":`...), int64(c.Hook.Priority), 10)
 			b = jsonDevices(b, c.Hook.Dev, c.Hook.Devices())
 		}
@@ -224,7 +234,7 @@ func (p *jsonPrinter) body(b []byte, e *nftmon.Event) ([]byte, error) {
 		b = appendJSONString(append(b, `,"name":`...), f.Name)
 		b = jsonHandle(b, f.Present.Has(msgs.AttrFlowtableHandle), f.Handle)
 		if f.Present.Has(msgs.AttrFlowtableHook) {
-			b = appendJSONStr(append(b, `,"hook":`...), hookName(nftmon.FamilyNetdev, f.Hook.Num))
+			b = appendJSONStr(append(b, `,"hook":`...), hookText(nftmon.FamilyNetdev, f.Hook.Num))
 			b = strconv.AppendInt(append(b, `,"prio":`...), int64(f.Hook.Priority), 10)
 			b = jsonDevices(b, nil, f.Hook.Devices())
 		}
@@ -254,6 +264,28 @@ func appendJSONEscapedTail(b []byte, start int) []byte {
 	n := len(b)
 	b = appendJSONString(b, b[start:n])
 	return append(b[:start], b[n:]...)
+}
+
+// jsonLostAfter appends "lost_after": the last generation known complete
+// in each namespace, after which changes may be missing.
+func jsonLostAfter(b []byte, l []nsGen) []byte {
+	b = append(b, `,"lost_after":[`...)
+	for i, g := range l {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '{')
+		if g.nsid >= 0 {
+			b = strconv.AppendInt(append(b, `"nsid":`...), int64(g.nsid), 10)
+			if g.netns != "" {
+				b = appendJSONStr(append(b, `,"netns":`...), g.netns)
+			}
+			b = append(b, ',')
+		}
+		b = strconv.AppendUint(append(b, `"gen":`...), uint64(g.gen), 10)
+		b = append(b, '}')
+	}
+	return append(b, ']')
 }
 
 func jsonHandle(b []byte, present bool, h uint64) []byte {

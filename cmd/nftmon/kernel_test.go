@@ -133,9 +133,15 @@ func (p *proc) stop(t *testing.T, sig syscall.Signal) int {
 	return 0
 }
 
+// json reports whether the process prints JSON: nftmon with -json, -j or
+// the json word.
+func (p *proc) json() bool {
+	return strings.HasPrefix(p.name, "nftmon ") && slices.ContainsFunc(p.cmd.Args[1:], func(a string) bool { return a == "-json" || a == "-j" || a == "json" })
+}
+
 // genMarker returns what a process prints for the commit of gen.
 func (p *proc) genMarker(gen uint32) string {
-	if strings.Contains(p.name, "-json") {
+	if p.json() {
 		return fmt.Sprintf(`{"type":"NEWGEN","family":"unspec","gen":%d,`, gen)
 	}
 	return fmt.Sprintf("# new generation %d by process ", gen)
@@ -179,8 +185,15 @@ func currentGen(t *testing.T, ns *nstest.NS) uint32 {
 // its generation: what the processes print after it, they all saw.
 func syncProcs(t *testing.T, ns *nstest.NS, procs ...*proc) uint32 {
 	t.Helper()
+	return syncProcsWith(t, ns, "add table ip __sync\ndelete table ip __sync\n", procs...)
+}
+
+// syncProcsWith is syncProcs committing script, for processes whose
+// filter would hide the default one's changes (and so its commit).
+func syncProcsWith(t *testing.T, ns *nstest.NS, script string, procs ...*proc) uint32 {
+	t.Helper()
 	for try := 0; ; try++ {
-		ns.Script(t, "add table ip __sync\ndelete table ip __sync\n")
+		ns.Script(t, script)
 		g := currentGen(t, ns)
 		all := true
 		for _, p := range procs {
@@ -556,7 +569,10 @@ func TestKernelErrors(t *testing.T) {
 		{exec.Command(bin, "-since-gen", "x"), 2, "-since-gen"},
 		{exec.Command(bin, "-rcvbuf", "-1"), 2, "-rcvbuf"},
 		{exec.Command(bin, "-r", "f", "-w", "g"), 2, "-r reads a file"},
-		{exec.Command(bin, "extra"), 2, "unexpected argument"},
+		{exec.Command(bin, "extra"), 2, `unexpected word "extra"`},
+		{exec.Command(bin, "trace"), 2, "trace: packet traces are not supported yet"},
+		{exec.Command(bin, "new", "trace", "-netns", ns.Path), 2, "not supported yet"},
+		{exec.Command(bin, "xml"), 2, "not supported"},
 		{exec.Command(bin, "-netns", "nftmon-test-no-such-ns"), 1, `network namespace "nftmon-test-no-such-ns" not found`},
 		{exec.Command(bin, "-netns", "/nonexistent/ns"), 1, "not found"},
 		{exec.Command(bin, "-r", "/nonexistent.pcap"), 1, "no such file"},
@@ -661,7 +677,7 @@ func TestKernelLoss(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "loss.pcap")
 	for _, args := range [][]string{{"-netns", ns.Path, "-rcvbuf", "8k"}, {"-json", "-stats", "-netns", ns.Path, "-rcvbuf", "8k", "-w", file}} {
 		p := nftmonProc(t, args...)
-		syncProcs(t, ns, p)
+		before := syncProcs(t, ns, p)
 		if err := p.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
 			t.Fatal(err)
 		}
@@ -675,9 +691,11 @@ func TestKernelLoss(t *testing.T) {
 			t.Fatalf("%s: exit %d: %s", p.name, code, p.errb.String())
 		}
 		out := p.out.String()
-		want := "# ERROR: We lost some netlink events!"
+		// The last transaction read whole before the loss is the
+		// sync one: its NEWGEN was read before the reader stopped.
+		want := fmt.Sprintf("# ERROR: We lost some netlink events! Changes after generation %d may be missing", before)
 		if strings.Contains(p.name, "-json") {
-			want = `{"type":"LOSS","error":`
+			want = fmt.Sprintf(`"lost_after":[{"gen":%d}]}`, before)
 		}
 		if !strings.Contains(out, want) {
 			t.Fatalf("%s: no %q in the output:\n%s", p.name, want, tail(out, 1000))
@@ -695,21 +713,27 @@ func TestKernelLoss(t *testing.T) {
 	}
 }
 
-// TestKernelFilters checks -kind and -op on live output.
+// TestKernelFilters checks -kind and -op, and nft monitor's words, on live
+// output: a transaction whose changes the filter hides has no commit line.
 func TestKernelFilters(t *testing.T) {
 	ns := nstest.New(t)
 	rules := nftmonProc(t, "-json", "-kind", "rules", "-netns", ns.Path)
 	dels := nftmonProc(t, "-json", "-op", "delete", "-netns", ns.Path)
-	floor := syncProcs(t, ns, rules, dels)
+	newRules := nftmonProc(t, "new", "rules", "-netns", ns.Path, "json")
+	// The sync transaction has a change each filter lets through.
+	const sync = "add table ip __sync\nadd chain ip __sync c\nadd rule ip __sync c accept\ndelete table ip __sync\n"
+	floor := syncProcsWith(t, ns, sync, rules, dels, newRules)
 	ns.Script(t, "add table inet flt\nadd chain inet flt c\nadd rule inet flt c accept\n")
+	ns.Script(t, "add chain inet flt d\n") // nothing for the rules filters
 	ns.Script(t, "delete table inet flt\n")
-	syncProcs(t, ns, rules, dels)
+	syncProcsWith(t, ns, sync, rules, dels, newRules)
 	for _, c := range []struct {
 		p    *proc
 		want []string
 	}{
-		{rules, []string{"NEWRULE", "NEWGEN", "DELRULE", "NEWGEN", "NEWGEN"}},
-		{dels, []string{"NEWGEN", "DELRULE", "DELCHAIN", "DELTABLE", "NEWGEN", "DELTABLE", "NEWGEN"}},
+		{rules, []string{"NEWRULE", "NEWGEN", "DELRULE", "NEWGEN", "NEWRULE", "DELRULE", "NEWGEN"}},
+		{dels, []string{"DELRULE", "DELCHAIN", "DELCHAIN", "DELTABLE", "NEWGEN", "DELRULE", "DELCHAIN", "DELTABLE", "NEWGEN"}},
+		{newRules, []string{"NEWRULE", "NEWGEN", "NEWRULE", "NEWGEN"}},
 	} {
 		var got []string
 		s := bufio.NewScanner(strings.NewReader(after(t, c.p, floor)))
@@ -814,7 +838,7 @@ func TestKernelSnapshot(t *testing.T) {
 
 // TestKernelAllNetNS watches namespace a with -all-netns and -netns NAME
 // (a name under /run/netns): changes in namespace b, which has nsid 5 in
-// a, carry the nsid; a's own do not.
+// a, carry the nsid and b's name; a's own do not.
 func TestKernelAllNetNS(t *testing.T) {
 	nstest.New(t) // skips where namespaces or nft are missing
 	a, b := fmt.Sprintf("nftmon-test-a-%d", os.Getpid()), fmt.Sprintf("nftmon-test-b-%d", os.Getpid())
@@ -858,8 +882,8 @@ func TestKernelAllNetNS(t *testing.T) {
 	}
 	out := jp.out.String()
 	checkJSONLines(t, out)
-	if !regexp.MustCompile(`(?m)^\{"type":"NEWTABLE","family":"ip","gen":\d+,"pid":\d+,"comm":"nft","nsid":5,"table":"inb",`).MatchString(out) ||
-		!regexp.MustCompile(`(?m)^\{"type":"NEWGEN","family":"unspec","gen":\d+,"pid":\d+,"comm":"nft","nsid":5\}$`).MatchString(out) {
+	if !regexp.MustCompile(`(?m)^\{"type":"NEWTABLE","family":"ip","gen":\d+,"pid":\d+,"comm":"nft","nsid":5,"netns":"`+b+`","table":"inb",`).MatchString(out) ||
+		!regexp.MustCompile(`(?m)^\{"type":"NEWGEN","family":"unspec","gen":\d+,"pid":\d+,"comm":"nft","nsid":5,"netns":"`+b+`"\}$`).MatchString(out) {
 		t.Errorf("no events of namespace b with nsid 5:\n%s", out)
 	}
 	for _, l := range strings.Split(out, "\n") {
@@ -868,7 +892,84 @@ func TestKernelAllNetNS(t *testing.T) {
 		}
 	}
 	text := tp.out.String()
-	if !strings.Contains(text, "\n[nsid 5] add table ip inb\n[nsid 5] # new generation ") || !strings.Contains(text, "\nadd table ip ina\n# new generation ") {
+	if !strings.Contains(text, "\n[nsid 5 netns "+b+"] add table ip inb\n[nsid 5 netns "+b+"] # new generation ") || !strings.Contains(text, "\nadd table ip ina\n# new generation ") {
 		t.Errorf("text:\n%s", text)
+	}
+}
+
+var nftHandleRE = regexp.MustCompile(`# handle (\d+)`)
+
+// handleKeys returns "op kind family table name handle" for each line of
+// a monitor's text that prints a handle.
+func handleKeys(text string) []string {
+	var keys []string
+	for _, l := range strings.Split(text, "\n") {
+		l = timeRE.ReplaceAllString(l, "")
+		m := nftHandleRE.FindStringSubmatch(l)
+		if m == nil {
+			continue
+		}
+		f := strings.Fields(l)
+		if f[0] == "insert" {
+			f[0] = "add"
+		}
+		key := f[:4]
+		if f[1] != "table" {
+			key = f[:5]
+		}
+		keys = append(keys, strings.Join(key, " ")+" "+m[1])
+	}
+	return keys
+}
+
+// TestKernelHandlesTimes runs nftmon -a -t next to nft -a monitor: every
+// handle nft prints, nftmon prints for the same object; the times nftmon
+// prints are those of the reads, in order.
+func TestKernelHandlesTimes(t *testing.T) {
+	ns := nstest.New(t)
+	nm := startProc(t, "nft -a monitor", ns.Command("nft", "-a", "monitor"))
+	p := nftmonProc(t, "-a", "-t", "-netns", ns.Path)
+	jp := nftmonProc(t, "-j", "-t", "-netns", ns.Path)
+	floor := syncProcs(t, ns, nm, p, jp)
+	start := time.Now()
+	ns.Script(t, `add table ip h
+add chain ip h c { type filter hook input priority 0; policy accept; }
+add chain ip h r
+add set ip h s { type ipv4_addr; }
+add counter ip h cnt
+add quota ip h q { over 100 mbytes }
+add rule ip h c ip saddr 10.0.0.1 counter accept
+add rule ip h c jump r
+`)
+	ns.Script(t, "insert rule ip h c drop\n")
+	ns.Script(t, "delete table ip h\n")
+	syncProcs(t, ns, nm, p, jp)
+	end := time.Now()
+	want, got := handleKeys(after(t, nm, floor)), handleKeys(after(t, p, floor))
+	if len(want) < 10 {
+		t.Fatalf("nft -a monitor printed %d handles:\n%s", len(want), after(t, nm, floor))
+	}
+	for _, w := range want {
+		if i := slices.Index(got, w); i < 0 {
+			t.Errorf("nft -a monitor printed %q; nftmon -a did not:\n%q", w, got)
+		} else {
+			got = slices.Delete(got, i, i+1)
+		}
+	}
+	var last time.Time
+	for _, l := range strings.Split(strings.TrimSpace(after(t, p, floor)), "\n") {
+		ts, err := time.Parse(timeLayout, strings.TrimSpace(timeRE.FindString(l)))
+		if err != nil || ts.Before(start.Truncate(time.Microsecond)) || ts.After(end) || ts.Before(last) {
+			t.Errorf("line %q: time not within the test (%v to %v) and after the previous line's (%v): %v", l, start, end, last, err)
+		}
+		last = ts
+	}
+	for _, l := range strings.Split(strings.TrimSpace(after(t, jp, floor)), "\n") {
+		var e struct{ Time string }
+		json.Unmarshal([]byte(l), &e)
+		ts, err := time.Parse(timeLayout, e.Time)
+		if err != nil || ts.Before(start.Truncate(time.Microsecond)) || ts.After(end) {
+			t.Errorf("JSON line %q: time not within the test: %v", l, err)
+		}
 	}
 }

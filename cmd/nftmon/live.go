@@ -18,13 +18,13 @@ func (o *options) config() nftmon.Config {
 	}
 }
 
-// watch runs a Monitor on the socket until ctx is done or fn fails, and
+// watch runs a Monitor on the socket until ctx is done or h fails, and
 // returns a function that reads the monitor's counters.
-func watch(ctx context.Context, o *options, fn func(*nftmon.Event) error) (func() nftmon.Stats, error) {
+func watch(ctx context.Context, o *options, h *handler) (func() nftmon.Stats, error) {
 	if err := resolveNetNS(o); err != nil {
 		return nil, err
 	}
-	m, err := nftmon.NewMonitor(o.config(), fn)
+	m, err := nftmon.NewMonitor(o.config(), h.event)
 	if err != nil {
 		return nil, explainOpen(err)
 	}

@@ -55,7 +55,7 @@ func lossRecordErr(b []byte) error {
 // o.write, and feeds it to a replay Monitor, which groups and delivers the
 // events as a live one would. The Monitor API hands out events, not the raw
 // datagrams they came from, hence the socket of our own.
-func record(ctx context.Context, o *options, fn func(*nftmon.Event) error) (func() nftmon.Stats, error) {
+func record(ctx context.Context, o *options, h *handler) (func() nftmon.Stats, error) {
 	if err := resolveNetNS(o); err != nil {
 		return nil, err
 	}
@@ -86,7 +86,7 @@ func record(ctx context.Context, o *options, fn func(*nftmon.Event) error) (func
 	// The file is flushed with the output: at each commit, loss or
 	// outside event.
 	flushing := func(e *nftmon.Event) error {
-		if err := fn(e); err != nil {
+		if err := h.event(e); err != nil {
 			return err
 		}
 		if e.Kind != nftmon.EventChange {
@@ -113,7 +113,8 @@ func record(ctx context.Context, o *options, fn func(*nftmon.Event) error) (func
 		if err != nil {
 			if errors.Is(err, nftmon.ErrOverflow) || errors.Is(err, nftmon.ErrTruncated) {
 				loss = appendLossRecord(loss[:0], err)
-				if werr := pw.Write(time.Now(), loss, 0, false); werr != nil {
+				h.readAt = time.Now()
+				if werr := pw.Write(h.readAt, loss, 0, false); werr != nil {
 					return stats, fmt.Errorf("%s: %w", o.write, werr)
 				}
 				if err := m.FeedLoss(err); err != nil {
@@ -126,7 +127,10 @@ func record(ctx context.Context, o *options, fn func(*nftmon.Event) error) (func
 			}
 			return stats, fmt.Errorf("receive: %w", err)
 		}
-		if err := pw.Write(time.Now(), buf[:dg.N], dg.NSID, dg.HasNSID); err != nil {
+		// The time recorded is the time printed with -t: -r -t
+		// prints what was printed live.
+		h.readAt = time.Now()
+		if err := pw.Write(h.readAt, buf[:dg.N], dg.NSID, dg.HasNSID); err != nil {
 			return stats, fmt.Errorf("%s: %w", o.write, err)
 		}
 		if err := m.Feed(buf[:dg.N], dg.NSID, dg.HasNSID); err != nil {
@@ -144,7 +148,7 @@ func record(ctx context.Context, o *options, fn func(*nftmon.Event) error) (func
 
 // replayFile decodes the datagrams recorded in the pcap file o.read, as a
 // live monitor would have delivered them.
-func replayFile(ctx context.Context, o *options, fn func(*nftmon.Event) error) (func() nftmon.Stats, error) {
+func replayFile(ctx context.Context, o *options, h *handler) (func() nftmon.Stats, error) {
 	f, err := os.Open(o.read)
 	if err != nil {
 		return nil, err
@@ -154,7 +158,7 @@ func replayFile(ctx context.Context, o *options, fn func(*nftmon.Event) error) (
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", o.read, err)
 	}
-	m := nftmon.NewReplay(o.config(), fn)
+	m := nftmon.NewReplay(o.config(), h.event)
 	for ctx.Err() == nil {
 		rec, err := r.Next()
 		if err == io.EOF {
@@ -163,6 +167,7 @@ func replayFile(ctx context.Context, o *options, fn func(*nftmon.Event) error) (
 		if err != nil {
 			return m.Stats, fmt.Errorf("%s: %w", o.read, err)
 		}
+		h.readAt = rec.Time
 		if lerr := lossRecordErr(rec.Data); lerr != nil {
 			err = m.FeedLoss(lerr)
 		} else {

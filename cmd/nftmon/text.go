@@ -14,8 +14,10 @@ import (
 // "add table ip t", "delete chain inet f c", "add element inet s ports
 // { 22 }", and "# new generation G by process P (NAME)" after each
 // transaction. Rules are printed with libnftnl's expression text
-// ("add rule inet f c handle 4 [ meta load l4proto => reg 1 ] ..."), as
-// nftmon does not turn expressions back into nft syntax.
+// ("add rule inet f c [ meta load l4proto => reg 1 ] ..."), as nftmon does
+// not turn expressions back into nft syntax. Handles are printed with -a
+// only, at the end of the line (" # handle 4"), except a deleted rule's,
+// which names it ("delete rule inet f c handle 4"), as nft monitor does.
 //
 // Unlike nft monitor it also prints the creation of anonymous sets and
 // their elements. The elements of an interval set are printed as nft does
@@ -35,6 +37,8 @@ type textPrinter struct {
 	pendDel, pendIsEnd                 bool
 	endK                               []byte
 
+	li *lineInfo // of the event being printed
+
 	table msgs.Table
 	chain msgs.Chain
 	rule  msgs.Rule
@@ -50,44 +54,56 @@ func newTextPrinter(w *bufio.Writer) *textPrinter {
 	return &textPrinter{w: w, buf: make([]byte, 0, 4096)}
 }
 
-// prefix appends what starts every line of an event: the nsid of another
-// namespace, and the operation.
-func prefix(b []byte, e *nftmon.Event) []byte {
+// prefix appends what starts every line of an event: the time it was read
+// (-t), and the nsid and name of another namespace.
+func (p *textPrinter) prefix(b []byte, e *nftmon.Event) []byte {
+	if !p.li.time.IsZero() {
+		b = append(appendTime(b, p.li.time), ' ')
+	}
 	if e.HasNSID {
 		b = strconv.AppendInt(append(b, "[nsid "...), int64(e.NSID), 10)
+		if p.li.netns != "" {
+			b = appendTextStr(append(b, " netns "...), p.li.netns)
+		}
 		b = append(b, "] "...)
 	}
 	return b
 }
 
-func (p *textPrinter) print(e *nftmon.Event) error {
+// handle appends a handle the kernel sent, as nft -a prints it, when -a
+// asks for it.
+func (p *textPrinter) handle(b []byte, present bool, h uint64) []byte {
+	if !p.li.handles || !present {
+		return b
+	}
+	return strconv.AppendUint(append(b, " # handle "...), h, 10)
+}
+
+func (p *textPrinter) print(e *nftmon.Event, li *lineInfo) error {
+	p.li = li
 	b := p.buf[:0]
 	if p.pending && e.Type.Object() != nftmon.ObjectSetElem {
 		b = p.flushPending(b)
 	}
 	switch e.Kind {
 	case nftmon.EventCommit:
-		b = append(prefix(b, e), "# new generation "...)
+		b = append(p.prefix(b, e), "# new generation "...)
 		b = strconv.AppendUint(b, uint64(e.Gen), 10)
 		b = strconv.AppendUint(append(b, " by process "...), uint64(e.ProcPID), 10)
-		b = append(append(append(b, " ("...), e.ProcName...), ")\n"...)
+		b = append(appendText(append(b, " ("...), e.ProcName), ")\n"...)
 	case nftmon.EventLoss:
-		b = append(b, "# ERROR: We lost some netlink events!"...)
-		if e.Err != nil {
-			b = append(append(append(b, " ("...), e.Err.Error()...), ')')
-		}
-		b = append(b, '\n')
+		b = p.loss(p.prefix(b, e), e)
 	case nftmon.EventSnapshotBegin:
-		b = strconv.AppendUint(append(b, "# snapshot of generation "...), uint64(e.Gen), 10)
+		b = strconv.AppendUint(append(p.prefix(b, e), "# snapshot of generation "...), uint64(e.Gen), 10)
 		b = append(b, '\n')
 	case nftmon.EventSnapshotEnd:
-		b = strconv.AppendUint(append(b, "# end of snapshot of generation "...), uint64(e.Gen), 10)
+		b = strconv.AppendUint(append(p.prefix(b, e), "# end of snapshot of generation "...), uint64(e.Gen), 10)
 		b = append(b, '\n')
 	default:
 		start := len(b)
 		var err error
 		if b, err = p.change(b, e); err != nil {
-			b = append(b[:start], "# malformed "...)
+			b = append(p.prefix(b[:start], e), "# malformed "...)
 			b = append(append(append(b, e.Type.String()...), ": "...), err.Error()...)
 			b = append(b, '\n')
 		}
@@ -97,9 +113,57 @@ func (p *textPrinter) print(e *nftmon.Event) error {
 	return err
 }
 
+// loss appends the loss line: nft monitor's, then which generations may
+// have lost changes and why.
+func (p *textPrinter) loss(b []byte, e *nftmon.Event) []byte {
+	b = append(b, "# ERROR: We lost some netlink events!"...)
+	if len(p.li.lostAfter) == 0 {
+		b = append(b, " Changes before the next generation printed may be missing"...)
+	} else {
+		b = append(b, " Changes after generation "...)
+		for i, g := range p.li.lostAfter {
+			if i > 0 {
+				b = append(b, ", "...)
+			}
+			if g.nsid >= 0 {
+				b = strconv.AppendInt(append(b, "nsid "...), int64(g.nsid), 10)
+				if g.netns != "" {
+					b = appendTextStr(append(b, " netns "...), g.netns)
+				}
+				b = append(b, ": "...)
+			}
+			b = strconv.AppendUint(b, uint64(g.gen), 10)
+		}
+		b = append(b, " may be missing, up to the next generation printed"...)
+	}
+	if e.Err != nil {
+		b = append(append(append(b, " ("...), e.Err.Error()...), ')')
+	}
+	return append(b, '\n')
+}
+
+// observe learns from a change that the filter hides what the lines of
+// later changes need: the types of the sets their elements belong to.
+func (p *textPrinter) observe(e *nftmon.Event) {
+	switch e.Type {
+	case nftmon.MsgNewSet:
+		if p.set.Decode(e.Attrs) == nil {
+			p.types.add(e, &p.set)
+		}
+	case nftmon.MsgDelSet:
+		if p.set.Decode(e.Attrs) == nil {
+			p.types.remove(e, p.set.Table, p.set.Name)
+		}
+	case nftmon.MsgDelTable:
+		if p.table.Decode(e.Attrs) == nil {
+			p.types.removeTable(e, p.table.Name)
+		}
+	}
+}
+
 // op appends "add ", "insert " or "delete " and the object's family.
-func op(b []byte, e *nftmon.Event, what string) []byte {
-	b = prefix(b, e)
+func (p *textPrinter) op(b []byte, e *nftmon.Event, what string) []byte {
+	b = p.prefix(b, e)
 	switch {
 	case e.Type.Op() == nftmon.OpDelete:
 		b = append(b, "delete "...)
@@ -135,7 +199,7 @@ func (p *textPrinter) change(b []byte, e *nftmon.Event) ([]byte, error) {
 		if del {
 			p.types.removeTable(e, t.Name)
 		}
-		b = append(op(b, e, "table"), t.Name...)
+		b = append(p.op(b, e, "table"), t.Name...)
 		if !del {
 			n := len(b)
 			if t.Flags != 0 {
@@ -146,18 +210,19 @@ func (p *textPrinter) change(b []byte, e *nftmon.Event) ([]byte, error) {
 			}
 			b = brace(b, n)
 		}
+		b = p.handle(b, t.Present.Has(msgs.AttrTableHandle), t.Handle)
 		return endLine(b, e), nil
 	case nftmon.ObjectChain:
 		c := &p.chain
 		if err := c.Decode(e.Attrs); err != nil {
 			return b, err
 		}
-		b = append(append(append(op(b, e, "chain"), c.Table...), ' '), c.Name...)
+		b = append(append(append(p.op(b, e, "chain"), c.Table...), ' '), c.Name...)
 		if !del {
 			n := len(b)
 			if c.Present.Has(unix.NFTA_CHAIN_HOOK) {
 				b = append(append(b, "type "...), c.Type...)
-				b = append(append(b, " hook "...), hookName(e.Family, c.Hook.Num)...)
+				b = append(append(b, " hook "...), hookText(e.Family, c.Hook.Num)...)
 				b = appendDevices(b, c.Hook.Dev, c.Hook.Devices())
 				b = appendPrio(append(b, " priority "...), e.Family, c.Hook.Num, c.Hook.Priority)
 				b = append(b, "; "...)
@@ -170,14 +235,17 @@ func (p *textPrinter) change(b []byte, e *nftmon.Event) ([]byte, error) {
 			}
 			b = brace(b, n)
 		}
+		b = p.handle(b, c.Present.Has(unix.NFTA_CHAIN_HANDLE), c.Handle)
 		return endLine(b, e), nil
 	case nftmon.ObjectRule:
 		r := &p.rule
 		if err := r.Decode(e.Attrs); err != nil {
 			return b, err
 		}
-		b = append(append(append(op(b, e, "rule"), r.Table...), ' '), r.Chain...)
-		if r.Present.Has(unix.NFTA_RULE_HANDLE) {
+		b = append(append(append(p.op(b, e, "rule"), r.Table...), ' '), r.Chain...)
+		if del && r.Present.Has(unix.NFTA_RULE_HANDLE) {
+			// nft monitor names the rule deleted by its handle, with
+			// or without -a.
 			b = strconv.AppendUint(append(b, " handle "...), r.Handle, 10)
 		}
 		if !del {
@@ -191,6 +259,7 @@ func (p *textPrinter) change(b []byte, e *nftmon.Event) ([]byte, error) {
 			if c := r.Comment(); c != nil {
 				b = appendQuoted(append(b, " comment "...), c)
 			}
+			b = p.handle(b, r.Present.Has(unix.NFTA_RULE_HANDLE), r.Handle)
 		}
 		return endLine(b, e), nil
 	case nftmon.ObjectSet:
@@ -200,7 +269,8 @@ func (p *textPrinter) change(b []byte, e *nftmon.Event) ([]byte, error) {
 		}
 		if del {
 			p.types.remove(e, s.Table, s.Name)
-			b = append(append(append(op(b, e, "set"), s.Table...), ' '), s.Name...)
+			b = append(append(append(p.op(b, e, "set"), s.Table...), ' '), s.Name...)
+			b = p.handle(b, s.Present.Has(msgs.AttrSetHandle), s.Handle)
 			return endLine(b, e), nil
 		}
 		p.types.add(e, s)
@@ -208,8 +278,9 @@ func (p *textPrinter) change(b []byte, e *nftmon.Event) ([]byte, error) {
 		if s.Flags&(msgs.SetMap|msgs.SetObject) != 0 {
 			what = "map"
 		}
-		b = append(append(append(op(b, e, what), s.Table...), ' '), s.Name...)
+		b = append(append(append(p.op(b, e, what), s.Table...), ' '), s.Name...)
 		b = append(p.setBody(append(b, " { "...), s), '}')
+		b = p.handle(b, s.Present.Has(msgs.AttrSetHandle), s.Handle)
 		return endLine(b, e), nil
 	case nftmon.ObjectSetElem:
 		return p.elements(b, e)
@@ -218,20 +289,21 @@ func (p *textPrinter) change(b []byte, e *nftmon.Event) ([]byte, error) {
 		if err := o.Decode(e.Attrs); err != nil {
 			return b, err
 		}
-		b = append(append(append(op(b, e, o.Type.String()), o.Table...), ' '), o.Name...)
+		b = append(append(append(p.op(b, e, o.Type.String()), o.Table...), ' '), o.Name...)
 		if !del {
 			b = p.objBody(b, o)
 		}
+		b = p.handle(b, o.Present.Has(msgs.AttrObjHandle), o.Handle)
 		return endLine(b, e), nil
 	case nftmon.ObjectFlowtable:
 		f := &p.ft
 		if err := f.Decode(e.Attrs); err != nil {
 			return b, err
 		}
-		b = append(append(append(op(b, e, "flowtable"), f.Table...), ' '), f.Name...)
+		b = append(append(append(p.op(b, e, "flowtable"), f.Table...), ' '), f.Name...)
 		if !del && f.Present.Has(msgs.AttrFlowtableHook) {
 			b = append(b, " { hook "...)
-			b = append(b, hookName(nftmon.FamilyNetdev, f.Hook.Num)...)
+			b = append(b, hookText(nftmon.FamilyNetdev, f.Hook.Num)...)
 			b = strconv.AppendInt(append(b, " priority "...), int64(f.Hook.Priority), 10)
 			b = append(b, "; "...)
 			s := f.Hook.Devices()
@@ -250,10 +322,11 @@ func (p *textPrinter) change(b []byte, e *nftmon.Event) ([]byte, error) {
 			}
 			b = append(b, '}')
 		}
+		b = p.handle(b, f.Present.Has(msgs.AttrFlowtableHandle), f.Handle)
 		return endLine(b, e), nil
 	}
 	// An unknown message type: name it.
-	b = append(prefix(b, e), "# "...)
+	b = append(p.prefix(b, e), "# "...)
 	b = append(append(b, e.Type.String()...), ' ')
 	b = append(b, e.Family.String()...)
 	return endLine(b, e), nil

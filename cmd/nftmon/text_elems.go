@@ -53,7 +53,7 @@ func (p *textPrinter) elements(b []byte, e *nftmon.Event) ([]byte, error) {
 			b = p.flushPending(b)
 		}
 		line := len(b)
-		b = append(append(append(op(b, e, "element"), el.Table...), ' '), el.Set...)
+		b = append(append(append(p.op(b, e, "element"), el.Table...), ' '), el.Set...)
 		b = append(b, " { "...)
 		keyStart := len(b)
 		switch {

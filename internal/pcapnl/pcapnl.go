@@ -81,8 +81,16 @@ type Record struct {
 	HasNSID bool
 }
 
-// ErrFormat matches every error about a file that is not a netlink pcap file.
-var ErrFormat = errors.New("pcap: not a LINKTYPE_NETLINK pcap file")
+// Errors of Reader, matched with errors.Is.
+var (
+	// ErrFormat matches every error about a file that is not a netlink
+	// pcap file.
+	ErrFormat = errors.New("pcap: not a LINKTYPE_NETLINK pcap file")
+	// ErrTruncated matches the error about a netlink pcap file that ends
+	// inside its file header or inside a record: a copy cut short, or a
+	// recording still being written.
+	ErrTruncated = errors.New("pcap: file truncated")
+)
 
 // Reader reads datagrams from a pcap file written by Writer, nlmon or
 // tcpdump -i nlmon0.
@@ -97,7 +105,10 @@ type Reader struct {
 // NewReader reads the file header from r.
 func NewReader(r io.Reader) (*Reader, error) {
 	var h [24]byte
-	if _, err := io.ReadFull(r, h[:]); err != nil {
+	if n, err := io.ReadFull(r, h[:]); err != nil {
+		if err == io.ErrUnexpectedEOF && n >= 4 && isMagic(h[:4]) {
+			return nil, fmt.Errorf("%w: the file header ends after %d of %d bytes", ErrTruncated, n, len(h))
+		}
 		return nil, fmt.Errorf("%w: file header: %v", ErrFormat, err)
 	}
 	rd := &Reader{r: r}
@@ -119,13 +130,28 @@ func NewReader(r io.Reader) (*Reader, error) {
 	return rd, nil
 }
 
-// Next returns the next datagram, or io.EOF at the end of the file.
-func (r *Reader) Next() (Record, error) {
-	if _, err := io.ReadFull(r.r, r.hdr[:]); err != nil {
-		if err == io.EOF {
-			return Record{}, io.EOF
+// isMagic reports whether b starts with a pcap magic number, in either
+// byte order.
+func isMagic(b []byte) bool {
+	for _, m := range [...]uint32{magicMicro, magicNano} {
+		if binary.LittleEndian.Uint32(b) == m || binary.BigEndian.Uint32(b) == m {
+			return true
 		}
-		return Record{}, fmt.Errorf("%w: record header: %v", ErrFormat, err)
+	}
+	return false
+}
+
+// Next returns the next datagram, or io.EOF at the end of the file. A file
+// that ends inside a record gives an error matching ErrTruncated.
+func (r *Reader) Next() (Record, error) {
+	if n, err := io.ReadFull(r.r, r.hdr[:]); err != nil {
+		switch err {
+		case io.EOF:
+			return Record{}, io.EOF
+		case io.ErrUnexpectedEOF:
+			return Record{}, fmt.Errorf("%w: a record header ends after %d of %d bytes", ErrTruncated, n, len(r.hdr))
+		}
+		return Record{}, fmt.Errorf("pcap: record header: %w", err)
 	}
 	incl := r.order.Uint32(r.hdr[8:])
 	if incl < cookedLen || incl > SnapLen*4 {
@@ -135,12 +161,18 @@ func (r *Reader) Next() (Record, error) {
 		r.buf = make([]byte, incl)
 	}
 	b := r.buf[:incl]
-	if _, err := io.ReadFull(r.r, b); err != nil {
-		return Record{}, fmt.Errorf("%w: record: %v", ErrFormat, err)
+	if n, err := io.ReadFull(r.r, b); err != nil {
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return Record{}, fmt.Errorf("%w: a record of %d bytes ends after %d", ErrTruncated, incl, n)
+		}
+		return Record{}, fmt.Errorf("pcap: record: %w", err)
 	}
 	sub := time.Duration(r.order.Uint32(r.hdr[4:]))
 	if !r.nano {
 		sub *= time.Microsecond
+	}
+	if sub >= time.Second {
+		return Record{}, fmt.Errorf("%w: a record's fraction of a second is %v", ErrFormat, sub)
 	}
 	rec := Record{Time: time.Unix(int64(r.order.Uint32(r.hdr[0:])), int64(sub)), Data: b[cookedLen:]}
 	if binary.BigEndian.Uint16(b[2:]) != ARPHRDNetlink {
