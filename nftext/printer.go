@@ -172,7 +172,7 @@ func (p *Printer) appendElems(dst []byte, e *nftmon.Event, del bool) ([]byte, er
 			continue
 		}
 		var st ElemStatus
-		if dst, st = info.AppendElem(dst, del, raw, &p.el); st != ElemPrinted {
+		if dst, st = info.AppendElem(dst, del, raw, &p.el); st != ElemReady {
 			dst = dst[:line]
 			continue
 		}
