@@ -223,6 +223,10 @@ func (s *SetInfo) Learn(family nftmon.Family, set *msgs.Set) {
 // it. Named sets keep none: their elements are printed as they come.
 func (s *SetInfo) Elems() msgs.ElemScanner { return msgs.NewElemScanner(s.elems) }
 
+// DropElems forgets the elements kept for an anonymous set, once the rule
+// that uses it has been rendered; its storage is kept for the next ones.
+func (s *SetInfo) DropElems() { s.elems = s.elems[:0] }
+
 // collect keeps a copy of the elements of an element message of an
 // anonymous set.
 func (s *SetInfo) collect(elements []byte) {
