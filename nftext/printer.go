@@ -19,7 +19,7 @@ import (
 // Where nft monitor 1.0.6 is wrong, Printer prints what `nft list ruleset`
 // prints instead: the elements of concatenated interval sets
 // (`10.0.0.0/8 . 22-25`, not garbage), the devices of netdev chains, the
-// catch-all element `*` of a set with counters (nft monitor crashes). Like
+// catch-all element `*` of an interval set (nft monitor crashes). Like
 // nft monitor, it hides the creation of anonymous sets and their elements
 // (the rule that uses them shows them inline) but prints their deletion.
 //
