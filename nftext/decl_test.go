@@ -106,7 +106,7 @@ func TestTypeof(t *testing.T) {
 		// Lengths that do not fit: nft falls back to the type.
 		{tlv(3, payload(12, 11)), nftext.TypeIPAddr, 16, make([]byte, 16), "set inet t s { type ipv4_addr; } 0x00000000000000000000000000000000"},
 		// An expression this package cannot name: the type.
-		{tlv(3, expr(26, u32(0, 1))), nftext.TypeFIBAddr, 4, []byte{2, 0, 0, 0}, "set inet t s { type fib_addrtype; } local"},
+		{tlv(3, expr(8, u32(0, 1))), nftext.TypeFIBAddr, 4, []byte{2, 0, 0, 0}, "set inet t s { type fib_addrtype; } local"},
 		// Broken user data: the type.
 		{[]byte{3, 200, 1}, nftext.TypeIPAddr, 4, []byte{1, 2, 3, 4}, "set inet t s { type ipv4_addr; } 1.2.3.4"},
 	} {

@@ -1,5 +1,7 @@
 package nftext
 
+import "strconv"
+
 // A set declared `typeof ip saddr . tcp dport` keeps the expressions in its
 // user data (NFTNL_UDATA_SET_KEY_TYPEOF, NFTNL_UDATA_SET_DATA_TYPEOF), each
 // as nft's expression type and that expression's own TLVs. This file turns
@@ -12,8 +14,13 @@ const (
 	exprVerdict = 1  // EXPR_VERDICT
 	exprPayload = 7  // EXPR_PAYLOAD
 	exprMeta    = 9  // EXPR_META
+	exprSocket  = 10 // EXPR_SOCKET
+	exprOsf     = 11 // EXPR_OSF
 	exprCt      = 12 // EXPR_CT
 	exprConcat  = 13 // EXPR_CONCAT
+	exprNumgen  = 23 // EXPR_NUMGEN
+	exprRt      = 25 // EXPR_RT
+	exprFib     = 26 // EXPR_FIB
 )
 
 // The TLVs of each expression (the NFTNL_UDATA_* defines of src/payload.c,
@@ -27,7 +34,46 @@ const (
 	udataCtDir         = 1 // NFTNL_UDATA_CT_DIR
 	udataConcatSubType = 0 // NFTNL_UDATA_SET_KEY_CONCAT_SUB_TYPE
 	udataConcatSubData = 1 // NFTNL_UDATA_SET_KEY_CONCAT_SUB_DATA
+	udataSocketKey     = 0 // NFTNL_UDATA_SOCKET_KEY
+	udataNumgenType    = 0 // NFTNL_UDATA_NUMGEN_TYPE
+	udataNumgenMod     = 1 // NFTNL_UDATA_NUMGEN_MOD
+	udataNumgenOffset  = 2 // NFTNL_UDATA_NUMGEN_OFFSET
+	udataRtKey         = 0 // NFTNL_UDATA_RT_KEY
+	udataFibResult     = 0 // NFTNL_UDATA_FIB_RESULT
+	udataFibFlags      = 1 // NFTNL_UDATA_FIB_FLAGS
 )
+
+// socketTemplates are nft's socket keys (socket_templates, src/socket.c),
+// indexed by enum nft_socket_keys; cgroupv2 needs its level, which typeof
+// does not keep.
+var socketTemplates = [...]template{
+	0: {"transparent", TypeInteger, HostEndian, 1},
+	1: {"mark", TypeMark, HostEndian, 0},
+	2: {"wildcard", TypeInteger, HostEndian, 1},
+}
+
+// rtTemplates are nft's routing keys (rt_templates, src/rt.c), indexed by
+// enum nft_rt_keys.
+var rtTemplates = [...]template{
+	0: {"classid", TypeRealm, HostEndian, 0},
+	1: {"ip nexthop", TypeIPAddr, BigEndian, 0},
+	2: {"ip6 nexthop", TypeIP6Addr, BigEndian, 0},
+	3: {"mtu", TypeInteger, HostEndian, 2},
+	4: {"ipsec", TypeBoolean, HostEndian, 0},
+}
+
+// The fib flags and results (enum nft_fib_flags, nft_fib_result).
+var (
+	fibFlagNames = [...]string{"saddr", "daddr", "mark", "iif", "oif"} // NFTA_FIB_F_SADDR... by bit
+	fibResults   = [...]template{
+		1: {"oif", TypeIfIndex, HostEndian, 0},     // NFT_FIB_RESULT_OIF
+		2: {"oifname", TypeString, HostEndian, 16}, // NFT_FIB_RESULT_OIFNAME
+		3: {"type", TypeFIBAddr, HostEndian, 0},    // NFT_FIB_RESULT_ADDRTYPE
+	}
+)
+
+// fibFlagPresent is NFTA_FIB_F_PRESENT, which nft does not print.
+const fibFlagPresent = 1 << 5
 
 // Field is one field of a set's key or data: its type, the byte order of
 // its bytes, and its length in bytes (unpadded).
@@ -241,6 +287,62 @@ func typeofOne(text []byte, f *typeofFields, etype uint32, data []byte) ([]byte,
 		}
 		t := &ctTemplates[key]
 		text = append(text, t.name...)
+		fl = t.field()
+	case exprSocket:
+		key, ok := udataU32Find(data, udataSocketKey)
+		if !ok || key >= uint32(len(socketTemplates)) {
+			return text, false
+		}
+		t := &socketTemplates[key]
+		text = append(append(text, "socket "...), t.name...)
+		fl = t.field()
+	case exprOsf:
+		text = append(text, "osf name"...)
+		fl = Field{Type: TypeString, Order: HostEndian, Len: 16} // NFT_OSF_MAXGENRELEN
+	case exprNumgen:
+		typ, ok1 := udataU32Find(data, udataNumgenType)
+		mod, ok2 := udataU32Find(data, udataNumgenMod)
+		off, _ := udataU32Find(data, udataNumgenOffset)
+		if !ok1 || !ok2 || typ > 1 {
+			return text, false
+		}
+		text = append(text, "numgen "...)
+		text = append(text, [...]string{"inc", "random"}[typ]...)
+		text = strconv.AppendUint(append(text, " mod "...), uint64(mod), 10)
+		if off != 0 {
+			text = strconv.AppendUint(append(text, " offset "...), uint64(off), 10)
+		}
+		fl = Field{Type: TypeInteger, Order: HostEndian, Len: 4}
+	case exprRt:
+		key, ok := udataU32Find(data, udataRtKey)
+		if !ok || key >= uint32(len(rtTemplates)) {
+			return text, false
+		}
+		t := &rtTemplates[key]
+		text = append(append(text, "rt "...), t.name...)
+		fl = t.field()
+	case exprFib:
+		res, ok1 := udataU32Find(data, udataFibResult)
+		flags, ok2 := udataU32Find(data, udataFibFlags)
+		if !ok1 || !ok2 || res == 0 || res >= uint32(len(fibResults)) {
+			return text, false
+		}
+		text = append(text, "fib "...)
+		flags &^= fibFlagPresent
+		for i, name := range fibFlagNames {
+			if flags&(1<<i) == 0 {
+				continue
+			}
+			text = append(text, name...)
+			if flags &^= 1 << i; flags != 0 {
+				text = append(text, " . "...)
+			}
+		}
+		if flags != 0 {
+			text = strconv.AppendUint(append(text, "0x"...), uint64(flags), 16)
+		}
+		t := &fibResults[res]
+		text = append(append(text, ' '), t.name...)
 		fl = t.field()
 	case exprVerdict:
 		text = append(text, "verdict"...)
