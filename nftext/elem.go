@@ -256,7 +256,14 @@ func (v *ValueType) AppendField(dst []byte, i int, data, last []byte) []byte {
 		end = len(data)
 	}
 	if last == nil {
-		return appendScalar(dst, f.Type, f.Order, data[off:end])
+		return f.appendValue(dst, data[off:end])
+	}
+	if f.Hex {
+		dst = appendHexNumber(dst, data[off:end], BigEndian, 0)
+		if !bytes.Equal(data[off:end], last[off:end]) {
+			dst = appendHexNumber(append(dst, '-'), last[off:end], BigEndian, 0)
+		}
+		return dst
 	}
 	return appendSpan(dst, f.Type, data[off:end], last[off:end])
 }

@@ -91,17 +91,25 @@ func (v *ValueType) AppendValue(dst []byte, data []byte) []byte {
 		return appendHexValue(dst, data)
 	}
 	if v.numFields == 1 {
-		return appendScalar(dst, v.fields[0].Type, v.fields[0].Order, data)
+		return v.fields[0].appendValue(dst, data)
 	}
 	for i := 0; i < v.numFields; i++ {
 		f := &v.fields[i]
 		if i > 0 {
 			dst = append(dst, " . "...)
 		}
-		dst = appendScalar(dst, f.Type, f.Order, data[:f.Len])
+		dst = f.appendValue(dst, data[:f.Len])
 		data = data[pad4(f.Len):]
 	}
 	return dst
+}
+
+// appendValue appends one value of the field.
+func (f *Field) appendValue(dst []byte, data []byte) []byte {
+	if f.Hex {
+		return appendHexNumber(dst, data, f.Order, 0)
+	}
+	return appendScalar(dst, f.Type, f.Order, data)
 }
 
 // AppendName appends the type as a set declaration names it: the typeof

@@ -28,6 +28,8 @@ const (
 const (
 	udataPayloadDesc   = 0 // NFTNL_UDATA_SET_KEY_PAYLOAD_DESC: enum proto_desc_id
 	udataPayloadType   = 1 // NFTNL_UDATA_SET_KEY_PAYLOAD_TYPE: the template's index
+	udataPayloadBase   = 2 // NFTNL_UDATA_SET_KEY_PAYLOAD_BASE: a raw payload's enum proto_bases
+	udataPayloadOffset = 3 // NFTNL_UDATA_SET_KEY_PAYLOAD_OFFSET: a raw payload's, in bits
 	udataPayloadLen    = 4 // NFTNL_UDATA_SET_KEY_PAYLOAD_LEN: in bits, for integer fields
 	udataMetaKey       = 0 // NFTNL_UDATA_META_KEY
 	udataCtKey         = 0 // NFTNL_UDATA_CT_KEY
@@ -81,6 +83,9 @@ type Field struct {
 	Type  Type
 	Order ByteOrder
 	Len   int
+	// Hex: the field is a raw payload (`typeof @nh,16,16`), an integer
+	// nft prints in hex (xinteger_type).
+	Hex bool
 }
 
 // template is one named field of an expression nft can name in a typeof.
@@ -252,7 +257,10 @@ func typeofOne(text []byte, f *typeofFields, etype uint32, data []byte) ([]byte,
 	case exprPayload:
 		desc, ok1 := udataU32Find(data, udataPayloadDesc)
 		idx, ok2 := udataU32Find(data, udataPayloadType)
-		if !ok1 || !ok2 || desc == 0 || desc >= uint32(len(protoTemplates)) || idx == 0 || idx >= uint32(len(protoTemplates[desc].fields)) {
+		if ok1 && desc == 0 {
+			return typeofRawPayload(text, f, data)
+		}
+		if !ok1 || !ok2 || desc >= uint32(len(protoTemplates)) || idx == 0 || idx >= uint32(len(protoTemplates[desc].fields)) {
 			return text, false
 		}
 		p := &protoTemplates[desc]
@@ -354,6 +362,27 @@ func typeofOne(text []byte, f *typeofFields, etype uint32, data []byte) ([]byte,
 		return text, false
 	}
 	f.fields[f.n] = fl
+	f.n++
+	return text, true
+}
+
+// protoBases are the names nft gives payload bases in a raw payload
+// expression (proto_base_tokens, src/proto.c).
+var protoBases = [...]string{"invalid", "ll", "nh", "th", "ih"}
+
+// typeofRawPayload appends a raw payload expression, `@nh,16,16`, and its
+// field: an integer nft prints in hex.
+func typeofRawPayload(text []byte, f *typeofFields, data []byte) ([]byte, bool) {
+	base, ok1 := udataU32Find(data, udataPayloadBase)
+	off, ok2 := udataU32Find(data, udataPayloadOffset)
+	bits, ok3 := udataU32Find(data, udataPayloadLen)
+	if !ok1 || !ok2 || !ok3 || base >= uint32(len(protoBases)) || bits == 0 || bits > 8*maxValueLen {
+		return text, false
+	}
+	text = append(append(text, '@'), protoBases[base]...)
+	text = strconv.AppendUint(append(text, ','), uint64(off), 10)
+	text = strconv.AppendUint(append(text, ','), uint64(bits), 10)
+	f.fields[f.n] = Field{Type: TypeInteger, Order: BigEndian, Len: int(bits+7) / 8, Hex: true}
 	f.n++
 	return text, true
 }
