@@ -4,7 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
+	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -13,6 +16,7 @@ import (
 	"time"
 
 	"github.com/nftmon/nftmon"
+	"github.com/nftmon/nftmon/internal/pcapnl"
 )
 
 // The fuzz targets of the command's writers. Each input is a datagram (a
@@ -239,6 +243,10 @@ func TestREADMEJSONKeys(t *testing.T) {
 		_, out, _ := runCmd("-j", "-t", "-r", "../../testdata/"+name+".pcap")
 		all.WriteString(out)
 	}
+	// A monitor started after the sets were made: their elements are
+	// printed with "types_known":false.
+	_, out, _ := runCmd("-j", "-r", withoutNewSets(t, "sets"))
+	all.WriteString(out)
 	for _, k := range keys {
 		switch k {
 		case "nsid", "netns", "lost_after", "snapshot", "outside", "streamed", "error":
@@ -253,4 +261,58 @@ func TestREADMEJSONKeys(t *testing.T) {
 			t.Errorf("no capture prints the documented element key %q", k)
 		}
 	}
+}
+
+// withoutNewSets writes a copy of capture name without the datagrams that
+// hold a NEWSET, as a monitor started after the sets were created would
+// have read it, and returns its path.
+func withoutNewSets(t *testing.T, name string) string {
+	t.Helper()
+	in, err := os.Open("../../testdata/" + name + ".pcap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	r, err := pcapnl.NewReader(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), name+"-late.pcap")
+	out, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	w, err := pcapnl.NewWriter(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dropped := 0
+	for {
+		rec, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		hasSet := false
+		s := nftmon.NewMessageScanner(rec.Data)
+		for s.Next() {
+			if s.Message().Header.MsgType() == nftmon.MsgNewSet {
+				hasSet = true
+			}
+		}
+		if hasSet {
+			dropped++
+			continue
+		}
+		if err := w.Write(rec.Time, rec.Data, rec.NSID, rec.HasNSID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if dropped == 0 {
+		t.Fatalf("%s: no datagram with a NEWSET", name)
+	}
+	return path
 }

@@ -58,6 +58,9 @@ type printer interface {
 	print(e *nftmon.Event, li *lineInfo) error
 	// observe learns what it needs of a change the filter hides.
 	observe(e *nftmon.Event)
+	// useConn gives the printer a request connection of the watched
+	// namespace, to ask the kernel about a set it does not know.
+	useConn(c *nftmon.Conn)
 	// finish prints what the printer still holds, at the end.
 	finish() error
 }

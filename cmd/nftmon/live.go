@@ -29,6 +29,14 @@ func watch(ctx context.Context, o *options, h *handler) (func() nftmon.Stats, er
 		return nil, explainOpen(err)
 	}
 	defer m.Close()
+	// A request socket in the watched namespace, for the printer to ask the
+	// kernel (once, GETSET) about a set made before the monitor started.
+	req, err := nftmon.Open(nftmon.ConnConfig{NetNS: o.netnsPath, ReadBuffer: -1})
+	if err != nil {
+		return nil, explainOpen(err)
+	}
+	defer req.Close()
+	h.p.useConn(req)
 	err = m.Run(ctx)
 	return m.Stats, err
 }
