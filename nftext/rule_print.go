@@ -1,0 +1,620 @@
+package nftext
+
+import (
+	"math/bits"
+	"strconv"
+
+	"github.com/nftmon/nftmon/msgs"
+	"golang.org/x/sys/unix"
+)
+
+// Printing the statements as nft does (the *_print functions of nftables
+// src/expression.c, src/payload.c, src/meta.c, src/ct.c, src/statement.c).
+
+// print appends every statement that is not dead, separated by blanks.
+func (s *ruleState) print(dst []byte) []byte {
+	n := len(dst)
+	for i := 0; i < s.n; i++ {
+		st := &s.stmts[i]
+		if st.dead {
+			continue
+		}
+		if len(dst) > n {
+			dst = append(dst, ' ')
+		}
+		dst = s.appendStmt(dst, st)
+	}
+	return dst
+}
+
+// appendStmt appends one statement.
+func (s *ruleState) appendStmt(dst []byte, st *stmt) []byte {
+	switch st.kind {
+	case sMatch:
+		return s.appendMatch(dst, st)
+	case sVerdict:
+		var x msgs.ImmediateExpr
+		if x.Decode(st.expr.Data) != nil {
+			return appendRawExpr(dst, st.expr)
+		}
+		return appendVerdict(dst, &x.Data.Verdict)
+	case sVmap:
+		dst = s.appendList(dst, st.left, st.nleft)
+		dst = append(dst, " vmap "...)
+		return s.appendSetRef(dst, st.set)
+	case sSimple:
+		return s.appendSimple(dst, st)
+	case sMetaSet:
+		var x msgs.MetaExpr
+		if x.Decode(st.expr.Data) != nil || metaInfo(x.Key) == nil {
+			return appendRawExpr(dst, st.expr)
+		}
+		m := metaInfo(x.Key)
+		if !metaUnqualified(x.Key) {
+			dst = append(dst, "meta "...)
+		}
+		dst = append(dst, m.name...)
+		dst = append(dst, " set "...)
+		return s.appendOperandAs(dst, st.val, m.typ, m.order)
+	case sCtSet:
+		var x msgs.CtExpr
+		if x.Decode(st.expr.Data) != nil || ctInfo(x.Key) == nil {
+			return appendRawExpr(dst, st.expr)
+		}
+		c := ctInfo(x.Key)
+		dir := int8(-1)
+		if x.Present.Has(unix.NFTA_CT_DIRECTION) {
+			dir = int8(x.Direction)
+		}
+		dst = appendCtName(dst, x.Key, dir, 0)
+		dst = append(dst, " set "...)
+		if x.Key == msgs.CtEventmask {
+			return s.appendCtEvents(dst, st.val)
+		}
+		return s.appendOperandAs(dst, st.val, c.typ, c.order)
+	case sPayloadSet:
+		return s.appendPayloadSet(dst, st)
+	case sExthdrSet:
+		return s.appendExthdrSet(dst, st)
+	case sNat, sMasq, sRedir:
+		return s.appendNat(dst, st)
+	case sTproxy:
+		return s.appendTproxy(dst, st)
+	case sDup:
+		return s.appendDup(dst, st)
+	case sFwd:
+		return s.appendFwd(dst, st)
+	case sQueue:
+		return s.appendQueue(dst, st)
+	case sDynset:
+		return s.appendDynset(dst, st)
+	case sObjref:
+		return s.appendObjrefMap(dst, st)
+	}
+	return appendRawExpr(dst, st.expr)
+}
+
+// appendVerdict appends a verdict.
+func appendVerdict(dst []byte, v *msgs.Verdict) []byte {
+	dst = append(dst, v.Code.String()...)
+	if v.Code == msgs.VerdictJump || v.Code == msgs.VerdictGoto {
+		dst = append(dst, ' ')
+		dst = append(dst, v.Chain...)
+	}
+	return dst
+}
+
+// appendSetRef appends a set reference: an anonymous set's elements
+// inline when known, "@name" otherwise.
+func (s *ruleState) appendSetRef(dst []byte, name []byte) []byte {
+	if isAnonymous(name) && s.sets != nil {
+		if d, ok := s.sets.AppendSetInline(dst, s.family, s.rule.Table, name); ok {
+			return d
+		}
+	}
+	dst = append(dst, '@')
+	return append(dst, name...)
+}
+
+// appendList appends the operands of a list joined by " . ".
+func (s *ruleState) appendList(dst []byte, list, count int8) []byte {
+	for k, i := range s.listOps(list, count) {
+		if k > 0 {
+			dst = append(dst, " . "...)
+		}
+		dst = s.appendOperand(dst, i)
+	}
+	return dst
+}
+
+// typeOf returns the data type of an operand's values.
+func (s *ruleState) typeOf(op *operand) Type {
+	switch op.kind {
+	case opPayload:
+		if op.typ == TypeInvalid {
+			return TypeInteger
+		}
+		return op.typ
+	case opMeta:
+		if m := metaInfo(msgs.MetaKey(op.key)); m != nil {
+			return m.typ
+		}
+	case opCt:
+		if op.typ != TypeInvalid {
+			return op.typ
+		}
+		if c := ctInfo(msgs.CtKey(op.key)); c != nil {
+			return c.typ
+		}
+	case opExthdr:
+		return exthdrType(op)
+	case opFib:
+		var x msgs.FibExpr
+		if x.Decode(op.e.Data) == nil {
+			return fibType(x.Result, x.Flags)
+		}
+	case opRt:
+		if int(op.key) < len(rtKeys) {
+			return rtKeys[op.key].typ
+		}
+	case opSocket:
+		if int(op.key) < len(socketKeys) {
+			return socketKeys[op.key].typ
+		}
+	case opXfrm:
+		if int(op.key) < len(xfrmKeys) {
+			return xfrmKeys[op.key].typ
+		}
+	case opOsf:
+		return TypeString
+	case opBitwise, opByteorder:
+		return s.typeOf(&s.ops[op.arg])
+	}
+	return TypeInteger
+}
+
+// orderOf returns the byte order of an operand's values.
+func (s *ruleState) orderOf(op *operand) ByteOrder {
+	switch op.kind {
+	case opPayload, opExthdr:
+		return BigEndian
+	case opMeta:
+		if m := metaInfo(msgs.MetaKey(op.key)); m != nil {
+			return m.order
+		}
+	case opCt:
+		if c := ctInfo(msgs.CtKey(op.key)); c != nil {
+			return c.order
+		}
+	case opRt:
+		if int(op.key) < len(rtKeys) {
+			return rtKeys[op.key].order
+		}
+	case opSocket:
+		if int(op.key) < len(socketKeys) {
+			return socketKeys[op.key].order
+		}
+	case opXfrm:
+		if int(op.key) < len(xfrmKeys) {
+			return xfrmKeys[op.key].order
+		}
+	case opBitwise, opByteorder:
+		return s.orderOf(&s.ops[op.arg])
+	}
+	return HostEndian
+}
+
+// isBitmask reports whether a type's values are flags.
+func (t Type) isBitmask() bool {
+	if i := t.info(); i != nil {
+		return i.bitmask
+	}
+	return false
+}
+
+// isString reports whether a type's values are strings.
+func (t Type) isString() bool {
+	return t == TypeString || t == TypeIfName
+}
+
+// appendMatch appends a match: left, operator, right.
+func (s *ruleState) appendMatch(dst []byte, st *stmt) []byte {
+	dst = s.appendList(dst, st.left, st.nleft)
+	left := &s.ops[s.lists[st.left]]
+	t := s.typeOf(left)
+	if st.rk == rFlagcmp {
+		if st.op == relNeq {
+			dst = append(dst, " != "...)
+		} else {
+			dst = append(dst, ' ')
+		}
+		dst = s.appendFlags(dst, t, s.orderOf(left), st.val1)
+		dst = append(dst, " / "...)
+		return s.appendFlags(dst, t, s.orderOf(left), st.mask)
+	}
+	switch st.op {
+	case relEq:
+		if (st.rk == rValue && t.isBitmask() && st.nleft == 1) || left.kind == opBitwise {
+			dst = append(dst, " == "...)
+		} else {
+			dst = append(dst, ' ')
+		}
+	case relNeq:
+		dst = append(dst, " != "...)
+	case relLt:
+		dst = append(dst, " < "...)
+	case relGt:
+		dst = append(dst, " > "...)
+	case relLte:
+		dst = append(dst, " <= "...)
+	case relGte:
+		dst = append(dst, " >= "...)
+	case relImplicit:
+		dst = append(dst, ' ')
+	case relNeg:
+		dst = append(dst, " ! "...)
+	}
+	switch st.rk {
+	case rValue:
+		if st.nleft > 1 {
+			return s.appendConcatValue(dst, st, st.val1)
+		}
+		return s.appendValueOf(dst, left, st.val1)
+	case rRange:
+		dst = s.appendValueOf(dst, left, st.val1)
+		dst = append(dst, '-')
+		return s.appendValueOf(dst, left, st.val2)
+	case rPrefix:
+		dst = s.appendValueOf(dst, left, st.val1)
+		dst = append(dst, '/')
+		return strconv.AppendUint(dst, uint64(st.prefix), 10)
+	case rSet:
+		return s.appendSetRef(dst, st.set)
+	case rFlags:
+		return s.appendFlagList(dst, t, s.orderOf(left), st.val1)
+	}
+	return dst
+}
+
+// appendValueOf appends a value compared with operand op, by its type.
+func (s *ruleState) appendValueOf(dst []byte, op *operand, v []byte) []byte {
+	if op.kind == opBitwise {
+		return s.appendValueOf(dst, &s.ops[op.arg], v)
+	}
+	t := s.typeOf(op)
+	order := s.orderOf(op)
+	if t.isBitmask() && bits.OnesCount64(loadUint(v, order)) > 1 {
+		return s.appendFlags(dst, t, order, v)
+	}
+	if t.isString() && len(v) > 0 && v[len(v)-1] != 0 {
+		// No NUL: a prefix, printed with a wildcard.
+		dst = appendString(dst, v)
+		if len(dst) > 0 && dst[len(dst)-1] == '"' {
+			dst = append(dst[:len(dst)-1], `*"`...)
+		}
+		return dst
+	}
+	if op.kind == opPayload && !op.known() && op.proto != protoTH {
+		return appendRawNumber(dst, v)
+	}
+	return AppendValue(dst, t, order, v)
+}
+
+// appendRawNumber appends the value of a raw payload, in hex
+// (xinteger_type).
+func appendRawNumber(dst []byte, v []byte) []byte {
+	return appendHexNumber(dst, v, BigEndian, 0)
+}
+
+// appendConcatValue appends a concatenated value: each operand's part,
+// each taking whole 32-bit registers.
+func (s *ruleState) appendConcatValue(dst []byte, st *stmt, v []byte) []byte {
+	off := 0
+	for k, i := range s.listOps(st.left, st.nleft) {
+		if k > 0 {
+			dst = append(dst, " . "...)
+		}
+		op := &s.ops[i]
+		n := int(op.len+7) / 8
+		if off+n > len(v) {
+			n = len(v) - off
+		}
+		dst = s.appendValueOf(dst, op, v[off:off+n])
+		off += regSpace(op.len) * 4
+		if off > len(v) {
+			off = len(v)
+		}
+	}
+	return dst
+}
+
+// appendFlags appends a bitmask value as nft's binop of flags: "syn",
+// "fin | syn".
+func (s *ruleState) appendFlags(dst []byte, t Type, order ByteOrder, v []byte) []byte {
+	return s.appendEachFlag(dst, t, order, v, " | ")
+}
+
+// appendFlagList appends the flags of a bitmask as a list: "established,related".
+func (s *ruleState) appendFlagList(dst []byte, t Type, order ByteOrder, v []byte) []byte {
+	return s.appendEachFlag(dst, t, order, v, ",")
+}
+
+// appendEachFlag appends each set bit of v, lowest first, as a value of t,
+// joined by sep.
+func (s *ruleState) appendEachFlag(dst []byte, t Type, order ByteOrder, v []byte, sep string) []byte {
+	u := loadUint(v, order)
+	if u == 0 || len(v) > 8 {
+		return AppendValue(dst, t, order, v)
+	}
+	first := true
+	var buf [8]byte
+	for u != 0 {
+		bit := u & -u
+		u &^= bit
+		b := buf[:len(v)]
+		storeUint(b, bit, order)
+		if !first {
+			dst = append(dst, sep...)
+		}
+		first = false
+		dst = AppendValue(dst, t, order, b)
+	}
+	return dst
+}
+
+// storeUint stores v in b in the given byte order.
+func storeUint(b []byte, v uint64, order ByteOrder) {
+	n := len(b)
+	for i := 0; i < n; i++ {
+		c := byte(v >> (8 * i))
+		if order == HostEndian {
+			b[i] = c
+		} else {
+			b[n-1-i] = c
+		}
+	}
+}
+
+// appendOperandAs appends an operand as the value of a statement: a
+// constant typed as t (meta mark set 0x00000001), or an expression.
+func (s *ruleState) appendOperandAs(dst []byte, i int8, t Type, order ByteOrder) []byte {
+	op := &s.ops[i]
+	if op.kind == opImm {
+		if t.isBitmask() && bits.OnesCount64(loadUint(op.value, order)) > 1 {
+			return s.appendFlags(dst, t, order, op.value)
+		}
+		return AppendValue(dst, t, order, op.value)
+	}
+	return s.appendOperand(dst, i)
+}
+
+// appendOperand appends an operand as an expression.
+func (s *ruleState) appendOperand(dst []byte, i int8) []byte {
+	op := &s.ops[i]
+	switch op.kind {
+	case opPayload:
+		return s.appendPayload(dst, op)
+	case opMeta:
+		k := msgs.MetaKey(op.key)
+		if !metaUnqualified(k) {
+			dst = append(dst, "meta "...)
+		}
+		if m := metaInfo(k); m != nil {
+			dst = append(dst, m.name...)
+		}
+		return dst
+	case opCt:
+		var nfproto uint8
+		switch op.typ {
+		case TypeIPAddr:
+			nfproto = unix.NFPROTO_IPV4
+		case TypeIP6Addr:
+			nfproto = unix.NFPROTO_IPV6
+		}
+		return appendCtName(dst, msgs.CtKey(op.key), op.dir, nfproto)
+	case opExthdr:
+		return s.appendExthdr(dst, op)
+	case opFib:
+		return appendFib(dst, op.e)
+	case opRt:
+		dst = append(dst, "rt "...)
+		if int(op.key) < len(rtKeys) {
+			dst = append(dst, rtKeys[op.key].name...)
+		}
+		return dst
+	case opSocket:
+		var x msgs.SocketExpr
+		x.Decode(op.e.Data)
+		dst = append(dst, "socket "...)
+		if int(op.key) < len(socketKeys) {
+			dst = append(dst, socketKeys[op.key].name...)
+		}
+		if x.Key == msgs.SocketCgroupv2 {
+			dst = append(dst, " level "...)
+			dst = strconv.AppendUint(dst, uint64(x.Level), 10)
+		}
+		return dst
+	case opOsf:
+		var x msgs.OsfExpr
+		x.Decode(op.e.Data)
+		dst = append(dst, "osf "...)
+		switch x.TTL {
+		case 1:
+			dst = append(dst, "ttl loose "...)
+		case 2:
+			dst = append(dst, "ttl skip "...)
+		}
+		if x.Flags&msgs.OsfVersion != 0 {
+			return append(dst, "version"...)
+		}
+		return append(dst, "name"...)
+	case opNumgen:
+		var x msgs.NumgenExpr
+		x.Decode(op.e.Data)
+		dst = append(dst, "numgen "...)
+		dst = append(dst, x.Type.String()...)
+		dst = append(dst, " mod "...)
+		dst = strconv.AppendUint(dst, uint64(x.Modulus), 10)
+		if x.Offset != 0 {
+			dst = append(dst, " offset "...)
+			dst = strconv.AppendUint(dst, uint64(x.Offset), 10)
+		}
+		return dst
+	case opHash:
+		var x msgs.HashExpr
+		x.Decode(op.e.Data)
+		if x.Type == msgs.HashSym {
+			dst = append(dst, "symhash"...)
+		} else {
+			dst = append(dst, "jhash "...)
+			dst = s.appendList(dst, op.list, op.nlist)
+		}
+		dst = append(dst, " mod "...)
+		dst = strconv.AppendUint(dst, uint64(x.Modulus), 10)
+		if x.Present.Has(unix.NFTA_HASH_SEED) {
+			dst = append(dst, " seed 0x"...)
+			dst = strconv.AppendUint(dst, uint64(x.Seed), 16)
+		}
+		if x.Offset != 0 {
+			dst = append(dst, " offset "...)
+			dst = strconv.AppendUint(dst, uint64(x.Offset), 10)
+		}
+		return dst
+	case opXfrm:
+		var x msgs.XfrmExpr
+		x.Decode(op.e.Data)
+		dst = append(dst, "ipsec "...)
+		dst = append(dst, x.Dir.String()...)
+		if x.Spnum != 0 {
+			dst = append(dst, " spnum "...)
+			dst = strconv.AppendUint(dst, uint64(x.Spnum), 10)
+		}
+		if int(op.key) < len(xfrmKeys) {
+			dst = append(dst, ' ')
+			dst = append(dst, xfrmKeys[op.key].name...)
+		}
+		return dst
+	case opImm:
+		return AppendValue(dst, TypeInteger, HostEndian, op.value)
+	case opBitwise:
+		return s.appendBinop(dst, op)
+	case opByteorder:
+		return s.appendOperand(dst, op.arg)
+	case opMap:
+		dst = s.appendList(dst, op.list, op.nlist)
+		dst = append(dst, " map "...)
+		return s.appendSetRef(dst, op.set)
+	}
+	return appendRawExpr(dst, op.e)
+}
+
+// appendBinop appends a bitwise operation: arg & mask ^ xor | or, or a
+// shift, values typed by the operand.
+func (s *ruleState) appendBinop(dst []byte, op *operand) []byte {
+	arg := &s.ops[op.arg]
+	t, order := s.typeOf(arg), s.orderOf(arg)
+	dst = s.appendOperand(dst, op.arg)
+	if op.shift != 0 {
+		if op.shift > 0 {
+			dst = append(dst, " << "...)
+		} else {
+			dst = append(dst, " >> "...)
+		}
+		return strconv.AppendUint(dst, uint64(op.shiftBy), 10)
+	}
+	part := func(dst []byte, sym string, v []byte) []byte {
+		dst = append(dst, sym...)
+		if t.isBitmask() && bits.OnesCount64(loadUint(v, order)) > 1 {
+			dst = append(dst, '(')
+			dst = s.appendFlags(dst, t, order, v)
+			return append(dst, ')')
+		}
+		return s.appendValueOf(dst, arg, v)
+	}
+	if op.and != nil {
+		dst = part(dst, " & ", op.and)
+	}
+	if op.xor != nil {
+		dst = part(dst, " ^ ", op.xor)
+	}
+	if op.or != nil {
+		dst = part(dst, " | ", op.or)
+	}
+	return dst
+}
+
+// appendPayload appends a payload field: "tcp dport", or raw "@th,16,16".
+func (s *ruleState) appendPayload(dst []byte, op *operand) []byte {
+	if op.known() || op.proto == protoTH {
+		p := &protos[op.proto]
+		dst = append(dst, p.name...)
+		dst = append(dst, ' ')
+		return append(dst, p.tmpls[op.tmpl].name...)
+	}
+	dst = append(dst, '@')
+	if op.base < baseCount {
+		dst = append(dst, baseTokens[op.base]...)
+	}
+	dst = append(dst, ',')
+	dst = strconv.AppendUint(dst, uint64(op.offset), 10)
+	dst = append(dst, ',')
+	return strconv.AppendUint(dst, uint64(op.len), 10)
+}
+
+// appendCtName appends a ct key: "ct state", "ct original saddr",
+// "ct original ip saddr" (ct_print).
+func appendCtName(dst []byte, k msgs.CtKey, dir int8, nfproto uint8) []byte {
+	dst = append(dst, "ct "...)
+	if dir >= 0 {
+		dst = append(dst, msgs.CtDir(dir).String()...)
+		dst = append(dst, ' ')
+		if k == msgs.CtSrc || k == msgs.CtDst {
+			switch nfproto {
+			case unix.NFPROTO_IPV4:
+				dst = append(dst, "ip "...)
+			case unix.NFPROTO_IPV6:
+				dst = append(dst, "ip6 "...)
+			}
+		}
+	}
+	if c := ctInfo(k); c != nil {
+		dst = append(dst, c.name...)
+	}
+	return dst
+}
+
+// appendCtEvents appends the events of "ct event set", as a list.
+func (s *ruleState) appendCtEvents(dst []byte, i int8) []byte {
+	op := &s.ops[i]
+	if op.kind != opImm {
+		return s.appendOperand(dst, i)
+	}
+	return s.appendFlagList(dst, TypeCtEventBit, HostEndian, op.value)
+}
+
+// appendFib appends a fib expression: "fib saddr . iif oif".
+func appendFib(dst []byte, e msgs.Expr) []byte {
+	var x msgs.FibExpr
+	x.Decode(e.Data)
+	dst = append(dst, "fib "...)
+	flags := x.Flags &^ msgs.FibPresent
+	for _, f := range [...]struct {
+		bit  msgs.FibFlags
+		name string
+	}{{msgs.FibSaddr, "saddr"}, {msgs.FibDaddr, "daddr"}, {msgs.FibMark, "mark"}, {msgs.FibIif, "iif"}, {msgs.FibOif, "oif"}} {
+		if flags&f.bit == 0 {
+			continue
+		}
+		flags &^= f.bit
+		dst = append(dst, f.name...)
+		if flags != 0 {
+			dst = append(dst, " . "...)
+		}
+	}
+	if flags != 0 {
+		dst = append(dst, "0x"...)
+		dst = strconv.AppendUint(dst, uint64(flags), 16)
+	}
+	dst = append(dst, ' ')
+	return append(dst, x.Result.String()...)
+}

@@ -1,0 +1,753 @@
+package nftext
+
+import (
+	"strconv"
+
+	"github.com/nftmon/nftmon"
+	"github.com/nftmon/nftmon/msgs"
+	"golang.org/x/sys/unix"
+)
+
+// The statements, printed as nft prints them (the *_stmt_print functions
+// of nftables src/statement.c).
+
+// appendSimple appends a statement printed from its expression alone.
+func (s *ruleState) appendSimple(dst []byte, st *stmt) []byte {
+	e := st.expr
+	n := len(dst)
+	ok := true
+	switch string(e.Name) {
+	case "counter":
+		var x msgs.CounterExpr
+		if ok = x.Decode(e.Data) == nil; ok {
+			dst = appendCounter(dst, &x)
+		}
+	case "log":
+		var x msgs.LogExpr
+		if ok = x.Decode(e.Data) == nil; ok {
+			dst = appendLog(dst, &x)
+		}
+	case "limit":
+		var x msgs.LimitExpr
+		if ok = x.Decode(e.Data) == nil; ok {
+			dst = appendLimit(dst, &x)
+		}
+	case "quota":
+		var x msgs.QuotaExpr
+		if ok = x.Decode(e.Data) == nil; ok {
+			dst = appendQuota(dst, &x)
+		}
+	case "connlimit":
+		var x msgs.ConnlimitExpr
+		if ok = x.Decode(e.Data) == nil; ok {
+			dst = append(dst, "ct count "...)
+			if x.Flags&msgs.ConnlimitInv != 0 {
+				dst = append(dst, "over "...)
+			}
+			dst = strconv.AppendUint(dst, uint64(x.Count), 10)
+		}
+	case "last":
+		var x msgs.LastExpr
+		if ok = x.Decode(e.Data) == nil; ok {
+			dst = append(dst, "last"...)
+			if x.Set == 0 {
+				dst = append(dst, " used never"...)
+			} else {
+				dst = append(dst, " used "...)
+				dst = appendDuration(dst, x.Msecs)
+			}
+		}
+	case "reject":
+		var x msgs.RejectExpr
+		if ok = x.Decode(e.Data) == nil; ok {
+			dst = s.appendReject(dst, &x)
+		}
+	case "notrack":
+		dst = append(dst, "notrack"...)
+	case "flow_offload":
+		dst = append(dst, "flow add @"...)
+		dst = append(dst, flowtableName(e.Data)...)
+	case "synproxy":
+		var x msgs.SynproxyExpr
+		if ok = x.Decode(e.Data) == nil; ok {
+			dst = appendSynproxy(dst, &x)
+		}
+	case "queue":
+		var x msgs.QueueExpr
+		if ok = x.Decode(e.Data) == nil; ok {
+			dst = appendQueueFlags(dst, &x)
+			dst = append(dst, " to "...)
+			dst = strconv.AppendUint(dst, uint64(x.Num), 10)
+			if x.Total > 1 {
+				dst = append(dst, '-')
+				dst = strconv.AppendUint(dst, uint64(x.Num)+uint64(x.Total)-1, 10)
+			}
+		}
+	case "objref":
+		var x msgs.ObjrefExpr
+		if ok = x.Decode(e.Data) == nil; ok {
+			dst = appendObjrefKind(dst, x.ImmType)
+			dst = appendString(dst, x.ImmName)
+		}
+	case "exthdr":
+		var x msgs.ExthdrExpr
+		if ok = x.Decode(e.Data) == nil; ok {
+			dst = append(dst, "reset "...)
+			dst = s.appendExthdr(dst, &operand{kind: opExthdr, e: e, key: uint32(x.Type), offset: x.Offset * 8, len: x.Len * 8})
+		}
+	case "match", "target":
+		var x msgs.CompatExpr
+		if ok = x.Decode(e.Data) == nil; ok {
+			dst = appendXt(dst, e.Name, x.Name)
+		}
+	default:
+		ok = false
+	}
+	if !ok {
+		return appendRawExpr(dst[:n], e)
+	}
+	return dst
+}
+
+// appendCounter appends "counter packets N bytes N".
+func appendCounter(dst []byte, x *msgs.CounterExpr) []byte {
+	dst = append(dst, "counter packets "...)
+	dst = strconv.AppendUint(dst, x.Packets, 10)
+	dst = append(dst, " bytes "...)
+	return strconv.AppendUint(dst, x.Bytes, 10)
+}
+
+// logLevels are the syslog levels as nft names them (log_level).
+var logLevels = [...]string{"emerg", "alert", "crit", "err", "warn", "notice", "info", "debug", "audit"}
+
+// logLevelWarn is the level nft leaves out (LOG_WARNING).
+const logLevelWarn = 4
+
+// logAll is every log flag (NF_LOG_MASK).
+const logAll = 0x2f
+
+// appendLog appends a log statement (log_stmt_print).
+func appendLog(dst []byte, x *msgs.LogExpr) []byte {
+	dst = append(dst, "log"...)
+	if x.Present.Has(unix.NFTA_LOG_PREFIX) {
+		dst = append(dst, " prefix "...)
+		dst = appendString(dst, x.Prefix)
+	}
+	if x.Present.Has(unix.NFTA_LOG_GROUP) {
+		dst = append(dst, " group "...)
+		dst = strconv.AppendUint(dst, uint64(x.Group), 10)
+	}
+	if x.Present.Has(unix.NFTA_LOG_SNAPLEN) {
+		dst = append(dst, " snaplen "...)
+		dst = strconv.AppendUint(dst, uint64(x.Snaplen), 10)
+	}
+	if x.Present.Has(unix.NFTA_LOG_QTHRESHOLD) {
+		dst = append(dst, " queue-threshold "...)
+		dst = strconv.AppendUint(dst, uint64(x.QThreshold), 10)
+	}
+	if x.Present.Has(unix.NFTA_LOG_LEVEL) && x.Level != logLevelWarn {
+		dst = append(dst, " level "...)
+		if int(x.Level) < len(logLevels) {
+			dst = append(dst, logLevels[x.Level]...)
+		} else {
+			dst = strconv.AppendUint(dst, uint64(x.Level), 10)
+		}
+	}
+	f := x.Flags
+	if f&logAll == logAll {
+		return append(dst, " flags all"...)
+	}
+	if f&(msgs.LogTCPSeq|msgs.LogTCPOpt) != 0 {
+		dst = append(dst, " flags tcp"...)
+		delim := " "
+		if f&msgs.LogTCPSeq != 0 {
+			dst = append(dst, " sequence"...)
+			delim = ","
+		}
+		if f&msgs.LogTCPOpt != 0 {
+			dst = append(dst, delim...)
+			dst = append(dst, "options"...)
+		}
+	}
+	if f&msgs.LogIPOpt != 0 {
+		dst = append(dst, " flags ip options"...)
+	}
+	if f&msgs.LogUID != 0 {
+		dst = append(dst, " flags skuid"...)
+	}
+	if f&msgs.LogMACDecode != 0 {
+		dst = append(dst, " flags ether"...)
+	}
+	return dst
+}
+
+// appendRateUnit appends a time unit of a limit (get_unit).
+func appendRateUnit(dst []byte, u uint64) []byte {
+	switch u {
+	case 1:
+		return append(dst, "second"...)
+	case 60:
+		return append(dst, "minute"...)
+	case 60 * 60:
+		return append(dst, "hour"...)
+	case 60 * 60 * 24:
+		return append(dst, "day"...)
+	case 60 * 60 * 24 * 7:
+		return append(dst, "week"...)
+	}
+	return append(dst, "error"...)
+}
+
+// appendBytes appends a byte count in the largest unit that divides it
+// (get_rate): "100 mbytes".
+func appendBytes(dst []byte, n uint64) []byte {
+	units := [...]string{"bytes", "kbytes", "mbytes"}
+	i := 0
+	for n != 0 && i < len(units)-1 && n%1024 == 0 {
+		n /= 1024
+		i++
+	}
+	dst = strconv.AppendUint(dst, n, 10)
+	dst = append(dst, ' ')
+	return append(dst, units[i]...)
+}
+
+// limitDefaultBurst is the burst nft leaves out of a packet limit.
+const limitDefaultBurst = 5
+
+// appendLimit appends a limit statement (limit_stmt_print).
+func appendLimit(dst []byte, x *msgs.LimitExpr) []byte {
+	dst = append(dst, "limit rate "...)
+	if x.Flags&msgs.LimitInv != 0 {
+		dst = append(dst, "over "...)
+	}
+	if x.Type == msgs.LimitBytes {
+		dst = appendBytes(dst, x.Rate)
+		dst = append(dst, '/')
+		dst = appendRateUnit(dst, x.Unit)
+		if x.Burst != 0 {
+			dst = append(dst, " burst "...)
+			dst = appendBytes(dst, uint64(x.Burst))
+		}
+		return dst
+	}
+	dst = strconv.AppendUint(dst, x.Rate, 10)
+	dst = append(dst, '/')
+	dst = appendRateUnit(dst, x.Unit)
+	if x.Burst != 0 && x.Burst != limitDefaultBurst {
+		dst = append(dst, " burst "...)
+		dst = strconv.AppendUint(dst, uint64(x.Burst), 10)
+		dst = append(dst, " packets"...)
+	}
+	return dst
+}
+
+// appendQuota appends a quota statement (quota_stmt_print).
+func appendQuota(dst []byte, x *msgs.QuotaExpr) []byte {
+	dst = append(dst, "quota "...)
+	if x.Flags&msgs.QuotaInv != 0 {
+		dst = append(dst, "over "...)
+	}
+	dst = appendBytes(dst, x.Bytes)
+	if x.Consumed != 0 {
+		dst = append(dst, " used "...)
+		dst = appendBytes(dst, x.Consumed)
+	}
+	return dst
+}
+
+// appendDuration appends milliseconds as nft prints a time: "1d2h3m4s5ms".
+func appendDuration(dst []byte, ms uint64) []byte {
+	var b [8]byte
+	storeUint(b[:], ms, HostEndian)
+	return AppendValue(dst, TypeTime, HostEndian, b[:])
+}
+
+// The reject codes nft leaves out (linux/icmp.h, linux/icmpv6.h,
+// linux/netfilter/nf_tables.h).
+const (
+	icmpPortUnreach   = 3 // ICMP_PORT_UNREACH
+	icmp6PortUnreach  = 4 // ICMPV6_PORT_UNREACH
+	icmpxPortUnreach  = 1 // NFT_REJECT_ICMPX_PORT_UNREACH
+	nfprotoIPv4       = unix.NFPROTO_IPV4
+	nfprotoIPv6       = unix.NFPROTO_IPV6
+	rejectVerboseFams = 0
+)
+
+// appendReject appends a reject statement (reject_stmt_print, with the
+// family and verbosity of stmt_reject_postprocess).
+func (s *ruleState) appendReject(dst []byte, x *msgs.RejectExpr) []byte {
+	dst = append(dst, "reject"...)
+	code := []byte{x.ICMPCode}
+	switch x.Type {
+	case msgs.RejectTCPRst:
+		return append(dst, " with tcp reset"...)
+	case msgs.RejectICMPXUnreach:
+		if x.ICMPCode == icmpxPortUnreach {
+			return dst
+		}
+		dst = append(dst, " with icmpx "...)
+		return AppendValue(dst, TypeICMPXCode, BigEndian, code)
+	case msgs.RejectICMPUnreach:
+		fam, verbose := uint8(0), false
+		switch s.family {
+		case nftmon.FamilyIPv4:
+			fam = nfprotoIPv4
+		case nftmon.FamilyIPv6:
+			fam = nfprotoIPv6
+		case nftmon.FamilyINet, nftmon.FamilyBridge, nftmon.FamilyNetdev:
+			fam, verbose = s.rejectFamily(), true
+		}
+		switch fam {
+		case nfprotoIPv4:
+			if !verbose && x.ICMPCode == icmpPortUnreach {
+				return dst
+			}
+			dst = append(dst, " with icmp "...)
+			return AppendValue(dst, TypeICMPCode, BigEndian, code)
+		case nfprotoIPv6:
+			if !verbose && x.ICMPCode == icmp6PortUnreach {
+				return dst
+			}
+			dst = append(dst, " with icmpv6 "...)
+			return AppendValue(dst, TypeICMPv6Code, BigEndian, code)
+		}
+	}
+	return dst
+}
+
+// nftaFlowTableName is the flowtable attribute of a flow_offload
+// expression (NFTA_FLOW_TABLE_NAME, linux/netfilter/nf_tables.h).
+const nftaFlowTableName = 1
+
+// flowtableName returns the flowtable of a flow_offload expression
+// (NFTA_FLOW_TABLE_NAME).
+func flowtableName(data []byte) []byte {
+	a := nftmon.NewAttrScanner(data)
+	for a.Next() {
+		if a.Type() == nftaFlowTableName {
+			return a.StringBytes()
+		}
+	}
+	return nil
+}
+
+// appendSynproxy appends a synproxy statement (synproxy_stmt_print).
+func appendSynproxy(dst []byte, x *msgs.SynproxyExpr) []byte {
+	dst = append(dst, "synproxy"...)
+	if x.Flags&msgs.SynproxyMSS != 0 {
+		dst = append(dst, " mss "...)
+		dst = strconv.AppendUint(dst, uint64(x.MSS), 10)
+	}
+	if x.Flags&msgs.SynproxyWscale != 0 {
+		dst = append(dst, " wscale "...)
+		dst = strconv.AppendUint(dst, uint64(x.Wscale), 10)
+	}
+	if x.Flags&msgs.SynproxyTstamp != 0 {
+		dst = append(dst, " timestamp"...)
+	}
+	if x.Flags&msgs.SynproxySackOK != 0 {
+		dst = append(dst, " sack-perm"...)
+	}
+	return dst
+}
+
+// appendQueueFlags appends "queue" and its flags (queue_stmt_print).
+func appendQueueFlags(dst []byte, x *msgs.QueueExpr) []byte {
+	dst = append(dst, "queue"...)
+	delim := " flags "
+	if x.Flags&msgs.QueueBypass != 0 {
+		dst = append(dst, delim...)
+		dst = append(dst, "bypass"...)
+		delim = ","
+	}
+	if x.Flags&msgs.QueueCPUFanout != 0 {
+		dst = append(dst, delim...)
+		dst = append(dst, "fanout"...)
+	}
+	return dst
+}
+
+// appendQueue appends a queue statement whose number comes from a register.
+func (s *ruleState) appendQueue(dst []byte, st *stmt) []byte {
+	var x msgs.QueueExpr
+	x.Decode(st.expr.Data)
+	dst = appendQueueFlags(dst, &x)
+	dst = append(dst, " to "...)
+	return s.appendOperand(dst, st.val)
+}
+
+// The stateful object types (NFT_OBJECT_*, linux/netfilter/nf_tables.h).
+const (
+	objCounter   = 1  // NFT_OBJECT_COUNTER
+	objQuota     = 2  // NFT_OBJECT_QUOTA
+	objCtHelper  = 3  // NFT_OBJECT_CT_HELPER
+	objLimit     = 4  // NFT_OBJECT_LIMIT
+	objConnlimit = 5  // NFT_OBJECT_CONNLIMIT
+	objTunnel    = 6  // NFT_OBJECT_TUNNEL
+	objCtTimeout = 7  // NFT_OBJECT_CT_TIMEOUT
+	objSecmark   = 8  // NFT_OBJECT_SECMARK
+	objCtExpect  = 9  // NFT_OBJECT_CT_EXPECT
+	objSynproxy  = 10 // NFT_OBJECT_SYNPROXY
+)
+
+// appendObjrefKind appends what an object reference starts with
+// (objref_stmt_print): "counter name ", "ct helper set ".
+func appendObjrefKind(dst []byte, t uint32) []byte {
+	switch t {
+	case objCtHelper:
+		return append(dst, "ct helper set "...)
+	case objCtTimeout:
+		return append(dst, "ct timeout set "...)
+	case objCtExpect:
+		return append(dst, "ct expectation set "...)
+	case objSecmark:
+		return append(dst, "meta secmark set "...)
+	}
+	names := [...]string{objCounter: "counter", objQuota: "quota", objLimit: "limit",
+		objConnlimit: "connlimit", objTunnel: "tunnel", objSynproxy: "synproxy"}
+	if int(t) < len(names) && names[t] != "" {
+		dst = append(dst, names[t]...)
+	} else {
+		dst = append(dst, "unknown"...)
+	}
+	return append(dst, " name "...)
+}
+
+// appendObjrefMap appends an object reference looked up in a map.
+func (s *ruleState) appendObjrefMap(dst []byte, st *stmt) []byte {
+	info, _ := s.setKeyLen(st.set)
+	dst = appendObjrefKind(dst, info.ObjType)
+	dst = s.appendList(dst, st.left, st.nleft)
+	dst = append(dst, " map "...)
+	return s.appendSetRef(dst, st.set)
+}
+
+// appendXt appends an x_tables extension as nft 1.0.6 prints one it cannot
+// translate: `xt match "name"`, `xt target "name"`.
+func appendXt(dst []byte, kind, name []byte) []byte {
+	dst = append(dst, "xt "...)
+	dst = append(dst, kind...)
+	dst = append(dst, ' ')
+	return appendString(dst, name)
+}
+
+// appendNatFlags appends the flags of a nat statement (print_nf_nat_flags).
+func appendNatFlags(dst []byte, f msgs.NatFlags) []byte {
+	delim := " "
+	if f&msgs.NatProtoRandom != 0 {
+		dst = append(dst, delim...)
+		dst = append(dst, "random"...)
+		delim = ","
+	}
+	if f&msgs.NatProtoRandomFull != 0 {
+		dst = append(dst, delim...)
+		dst = append(dst, "fully-random"...)
+		delim = ","
+	}
+	if f&msgs.NatPersistent != 0 {
+		dst = append(dst, delim...)
+		dst = append(dst, "persistent"...)
+	}
+	return dst
+}
+
+// appendNat appends snat, dnat, masquerade or redirect (nat_stmt_print).
+func (s *ruleState) appendNat(dst []byte, st *stmt) []byte {
+	var flags msgs.NatFlags
+	var addrType Type = TypeIPAddr
+	fam := nftmon.FamilyUnspec
+	switch st.kind {
+	case sNat:
+		var x msgs.NatExpr
+		if x.Decode(st.expr.Data) != nil {
+			return appendRawExpr(dst, st.expr)
+		}
+		dst = append(dst, x.Type.String()...)
+		flags = x.Flags
+		if x.Family == nftmon.FamilyIPv6 {
+			addrType = TypeIP6Addr
+		}
+		if s.family == nftmon.FamilyINet {
+			fam = x.Family
+		}
+		if st.val >= 0 && s.ops[st.val].kind == opMap && s.natProtoMap(st.val, x.Family) {
+			fam = x.Family
+		}
+	case sMasq:
+		var x msgs.MasqExpr
+		x.Decode(st.expr.Data)
+		dst = append(dst, "masquerade"...)
+		flags = x.Flags
+	case sRedir:
+		var x msgs.RedirExpr
+		x.Decode(st.expr.Data)
+		dst = append(dst, "redirect"...)
+		flags = x.Flags
+	}
+	addr, addr2, proto, proto2 := st.val, st.valOp2, st.valOp3, st.valOp4
+	if addr2 == addr {
+		addr2 = -1
+	}
+	if proto2 == proto {
+		proto2 = -1
+	}
+	if addr >= 0 || proto >= 0 {
+		switch fam {
+		case nftmon.FamilyIPv4:
+			dst = append(dst, " ip"...)
+		case nftmon.FamilyIPv6:
+			dst = append(dst, " ip6"...)
+		}
+		if flags&msgs.NatNetmap != 0 {
+			dst = append(dst, " prefix"...)
+		}
+		dst = append(dst, " to"...)
+	}
+	if addr >= 0 {
+		dst = append(dst, ' ')
+		bracket := proto >= 0 && addrType == TypeIP6Addr && s.ops[addr].kind == opImm
+		dst = s.appendAddrRange(dst, addr, addr2, addrType, bracket)
+	}
+	if proto >= 0 {
+		if addr < 0 {
+			dst = append(dst, ' ')
+		}
+		dst = append(dst, ':')
+		dst = s.appendOperandAs(dst, proto, TypeInetService, BigEndian)
+		if proto2 >= 0 {
+			dst = append(dst, '-')
+			dst = s.appendOperandAs(dst, proto2, TypeInetService, BigEndian)
+		}
+	}
+	return appendNatFlags(dst, flags)
+}
+
+// natProtoMap reports whether a nat address map gives addresses and ports
+// (is_nat_proto_map): its data is an address and a port register.
+func (s *ruleState) natProtoMap(i int8, fam nftmon.Family) bool {
+	info, ok := s.setKeyLen(s.ops[i].set)
+	if !ok {
+		return false
+	}
+	switch fam {
+	case nftmon.FamilyIPv4:
+		return info.DataLen == 4+4
+	case nftmon.FamilyIPv6:
+		return info.DataLen == 16+4
+	}
+	return false
+}
+
+// appendAddrRange appends an address, or a range of two, as a prefix when
+// the range is one (range_expr_to_prefix); IPv6 addresses in brackets when
+// a port follows.
+func (s *ruleState) appendAddrRange(dst []byte, a, b int8, t Type, bracket bool) []byte {
+	oa := &s.ops[a]
+	if b >= 0 && oa.kind == opImm && s.ops[b].kind == opImm {
+		if plen, ok := rangePrefix(oa.value, s.ops[b].value); ok {
+			dst = AppendValue(dst, t, BigEndian, oa.value)
+			dst = append(dst, '/')
+			return strconv.AppendUint(dst, uint64(plen), 10)
+		}
+	}
+	if bracket {
+		dst = append(dst, '[')
+	}
+	dst = s.appendOperandAs(dst, a, t, BigEndian)
+	if b >= 0 {
+		if bracket {
+			dst = append(dst, "]-["...)
+		} else {
+			dst = append(dst, '-')
+		}
+		dst = s.appendOperandAs(dst, b, t, BigEndian)
+	}
+	if bracket {
+		dst = append(dst, ']')
+	}
+	return dst
+}
+
+// rangePrefix reports whether [lo, hi] is a prefix, and its length.
+func rangePrefix(lo, hi []byte) (uint32, bool) {
+	if len(lo) != len(hi) || len(lo) == 0 {
+		return 0, false
+	}
+	n := uint32(len(lo)) * 8
+	var plen uint32
+	for plen = 0; plen < n; plen++ {
+		if bitAt(lo, n-1-plen) != bitAt(hi, n-1-plen) {
+			break
+		}
+	}
+	for i := plen; i < n; i++ {
+		if bitAt(lo, n-1-i) || !bitAt(hi, n-1-i) {
+			return 0, false
+		}
+	}
+	return plen, plen < n
+}
+
+// appendTproxy appends a tproxy statement (tproxy_stmt_print).
+func (s *ruleState) appendTproxy(dst []byte, st *stmt) []byte {
+	var x msgs.TproxyExpr
+	x.Decode(st.expr.Data)
+	dst = append(dst, "tproxy"...)
+	if s.family == nftmon.FamilyINet && x.Family != nftmon.FamilyUnspec {
+		dst = append(dst, ' ')
+		dst = append(dst, familyKeyword(x.Family)...)
+	}
+	dst = append(dst, " to"...)
+	t := TypeIPAddr
+	if x.Family == nftmon.FamilyIPv6 {
+		t = TypeIP6Addr
+	}
+	if st.val >= 0 {
+		dst = append(dst, ' ')
+		bracket := t == TypeIP6Addr && s.ops[st.val].kind == opImm
+		if bracket {
+			dst = append(dst, '[')
+		}
+		dst = s.appendOperandAs(dst, st.val, t, BigEndian)
+		if bracket {
+			dst = append(dst, ']')
+		}
+	}
+	if p := st.valOp3; p >= 0 && s.ops[p].kind == opImm {
+		if st.val < 0 {
+			dst = append(dst, ' ')
+		}
+		dst = append(dst, ':')
+		dst = s.appendOperandAs(dst, p, TypeInetService, BigEndian)
+	}
+	return dst
+}
+
+// familyKeyword returns "ip" or "ip6" for a network family.
+func familyKeyword(f nftmon.Family) string {
+	switch f {
+	case nftmon.FamilyIPv4:
+		return "ip"
+	case nftmon.FamilyIPv6:
+		return "ip6"
+	}
+	return "unknown"
+}
+
+// appendDup appends a dup statement (dup_stmt_print).
+func (s *ruleState) appendDup(dst []byte, st *stmt) []byte {
+	dst = append(dst, "dup"...)
+	addr, dev := st.val, st.valOp2
+	if addr >= 0 {
+		dst = append(dst, " to "...)
+		dst = s.appendOperandAs(dst, addr, s.addrType(addr), BigEndian)
+		if dev >= 0 {
+			dst = append(dst, " device "...)
+			dst = s.appendOperandAs(dst, dev, TypeIfIndex, HostEndian)
+		}
+	} else if dev >= 0 {
+		dst = append(dst, " to "...)
+		dst = s.appendOperandAs(dst, dev, TypeIfIndex, HostEndian)
+	}
+	return dst
+}
+
+// addrType returns the address type a constant of this length is.
+func (s *ruleState) addrType(i int8) Type {
+	if s.ops[i].len == 128 {
+		return TypeIP6Addr
+	}
+	return TypeIPAddr
+}
+
+// appendFwd appends a fwd statement (fwd_stmt_print).
+func (s *ruleState) appendFwd(dst []byte, st *stmt) []byte {
+	var x msgs.FwdExpr
+	x.Decode(st.expr.Data)
+	addr, dev := st.val, st.valOp2
+	if addr >= 0 {
+		dst = append(dst, "fwd "...)
+		dst = append(dst, familyKeyword(x.NFProto)...)
+		dst = append(dst, " to "...)
+		dst = s.appendOperandAs(dst, addr, s.addrType(addr), BigEndian)
+		dst = append(dst, " device "...)
+	} else {
+		dst = append(dst, "fwd to "...)
+	}
+	if dev >= 0 {
+		dst = s.appendOperandAs(dst, dev, TypeIfIndex, HostEndian)
+	}
+	return dst
+}
+
+// appendDynset appends add/update/delete @set { key [stmts] [: data] }.
+func (s *ruleState) appendDynset(dst []byte, st *stmt) []byte {
+	var x msgs.DynsetExpr
+	x.Decode(st.expr.Data)
+	dst = append(dst, x.Op.String()...)
+	dst = append(dst, " @"...)
+	dst = append(dst, st.set...)
+	dst = append(dst, " { "...)
+	dst = s.appendList(dst, st.left, st.nleft)
+	if x.Present.Has(unix.NFTA_DYNSET_TIMEOUT) && x.Timeout != 0 {
+		dst = append(dst, " timeout "...)
+		dst = appendDuration(dst, x.Timeout)
+	}
+	sc := x.Exprs()
+	for sc.Next() {
+		dst = append(dst, ' ')
+		e := sc.Expr()
+		dst = appendStateless(dst, e)
+	}
+	if st.val >= 0 {
+		dst = append(dst, " : "...)
+		dst = s.appendOperand(dst, st.val)
+	}
+	return append(dst, " }"...)
+}
+
+// appendStateless appends a statement nested in a dynset or meter, as nft
+// prints it there: without its counters' values.
+func appendStateless(dst []byte, e msgs.Expr) []byte {
+	switch string(e.Name) {
+	case "counter":
+		return append(dst, "counter"...)
+	case "limit":
+		var x msgs.LimitExpr
+		if x.Decode(e.Data) == nil {
+			return appendLimit(dst, &x)
+		}
+	case "quota":
+		var x msgs.QuotaExpr
+		if x.Decode(e.Data) == nil {
+			x.Consumed = 0
+			return appendQuota(dst, &x)
+		}
+	case "connlimit":
+		var x msgs.ConnlimitExpr
+		if x.Decode(e.Data) == nil {
+			dst = append(dst, "ct count "...)
+			if x.Flags&msgs.ConnlimitInv != 0 {
+				dst = append(dst, "over "...)
+			}
+			return strconv.AppendUint(dst, uint64(x.Count), 10)
+		}
+	case "last":
+		return append(dst, "last"...)
+	}
+	return appendRawExpr(dst, e)
+}
+
+// appendPayloadSet appends "FIELD set VALUE" (payload_stmt_print).
+func (s *ruleState) appendPayloadSet(dst []byte, st *stmt) []byte {
+	var x msgs.PayloadExpr
+	if x.Decode(st.expr.Data) != nil {
+		return appendRawExpr(dst, st.expr)
+	}
+	f := operand{kind: opPayload, base: protoBase(x.Base + 1), offset: x.Offset * 8, len: x.Len * 8, tmpl: -1}
+	s.complete(&f)
+	dst = s.appendPayload(dst, &f)
+	dst = append(dst, " set "...)
+	return s.appendOperandAs(dst, st.val, s.typeOf(&f), BigEndian)
+}
