@@ -141,7 +141,9 @@ func (s *ruleState) completeRaw(op *operand) {
 }
 
 // known reports whether a payload operand has a template.
-func (op *operand) known() bool { return op.kind == opPayload && op.tmpl >= 0 && op.proto != protoUnknown }
+func (op *operand) known() bool {
+	return op.kind == opPayload && op.tmpl >= 0 && op.proto != protoUnknown
+}
 
 // isProtocolField reports whether a payload operand is the field that
 // names the next protocol (EXPR_F_PROTOCOL).

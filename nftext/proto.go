@@ -56,15 +56,15 @@ const (
 type icmpDep uint8
 
 const (
-	icmpAny      icmpDep = iota // PROTO_ICMP_ANY
-	icmpEcho                    // PROTO_ICMP_ECHO
-	icmpMTU                     // PROTO_ICMP_MTU
-	icmpAddress                 // PROTO_ICMP_ADDRESS
-	icmp6Echo                   // PROTO_ICMP6_ECHO
-	icmp6MTU                    // PROTO_ICMP6_MTU
-	icmp6MGMQ                   // PROTO_ICMP6_MGMQ
-	icmp6PPtr                   // PROTO_ICMP6_PPTR
-	icmpDepNone                 // not an ICMP field
+	icmpAny     icmpDep = iota // PROTO_ICMP_ANY
+	icmpEcho                   // PROTO_ICMP_ECHO
+	icmpMTU                    // PROTO_ICMP_MTU
+	icmpAddress                // PROTO_ICMP_ADDRESS
+	icmp6Echo                  // PROTO_ICMP6_ECHO
+	icmp6MTU                   // PROTO_ICMP6_MTU
+	icmp6MGMQ                  // PROTO_ICMP6_MGMQ
+	icmp6PPtr                  // PROTO_ICMP6_PPTR
+	icmpDepNone                // not an ICMP field
 )
 
 // ICMP and ICMPv6 types the dependent fields need (linux/icmp.h,

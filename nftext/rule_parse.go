@@ -54,12 +54,12 @@ const (
 type rightKind uint8
 
 const (
-	rValue  rightKind = iota + 1 // val1
-	rRange                       // val1-val2
-	rSet                         // a set: @name, or inline
-	rPrefix                      // val1/prefix
-	rFlags                       // the flag list val1 (relImplicit, relNeg)
-	rFlagcmp                     // left & mask op val1: "tcp flags syn / syn,ack"
+	rValue   rightKind = iota + 1 // val1
+	rRange                        // val1-val2
+	rSet                          // a set: @name, or inline
+	rPrefix                       // val1/prefix
+	rFlags                        // the flag list val1 (relImplicit, relNeg)
+	rFlagcmp                      // left & mask op val1: "tcp flags syn / syn,ack"
 )
 
 // stmt is one statement of the rule.
@@ -80,6 +80,7 @@ type stmt struct {
 	// the operand a set statement writes, and the extra operands of nat,
 	// tproxy, dup, fwd (val2Op), by index or -1
 	val, valOp2, valOp3, valOp4 int8
+	mapProto                    bool // sNat: the address map also gives the ports
 }
 
 // parse reads every expression of the rule; false when the rule must print
@@ -120,9 +121,6 @@ func (s *ruleState) parseKnown(e msgs.Expr) (ok, room bool) {
 		if x.Decode(e.Data) != nil {
 			return false, true
 		}
-		if x.Present.Has(unix.NFTA_PAYLOAD_SREG) {
-			return s.stmtFromReg(sPayloadSet, e, x.SReg)
-		}
 		op, i := s.newOp(opPayload, x.Len*8)
 		if op == nil {
 			return false, false
@@ -133,6 +131,20 @@ func (s *ruleState) parseKnown(e msgs.Expr) (ok, room bool) {
 			op.base = baseInner
 		}
 		op.offset = x.Offset * 8
+		if x.Present.Has(unix.NFTA_PAYLOAD_SREG) {
+			// A write: the operand is the field written.
+			v := s.getReg(x.SReg)
+			if v < 0 {
+				return false, true
+			}
+			st := s.newStmt(sPayloadSet, e)
+			if st == nil {
+				return false, false
+			}
+			st.val, st.valOp2 = v, i
+			s.pp(st)
+			return true, true
+		}
 		return s.setReg(x.DReg, i), true
 	case "meta":
 		var x msgs.MetaExpr
@@ -314,22 +326,39 @@ func (s *ruleState) parseKnown(e msgs.Expr) (ok, room bool) {
 		if x.Decode(e.Data) != nil {
 			return false, true
 		}
+		if a := s.getReg(x.RegAddrMin); x.Present.Has(unix.NFTA_NAT_REG_ADDR_MIN) && a >= 0 && s.ops[a].kind == opMap {
+			// A map to addresses, or to addresses and ports: its data
+			// fills the registers the proto attributes name
+			// (is_nat_addr_map, is_nat_proto_map).
+			st := s.newStmt(sNat, e)
+			if st == nil {
+				return false, false
+			}
+			st.val = a
+			st.mapProto = x.Present.Has(unix.NFTA_NAT_REG_PROTO_MIN)
+			s.pp(st)
+			return true, true
+		}
 		return s.regStmt(sNat, e, x.Present.Has(unix.NFTA_NAT_REG_ADDR_MIN), x.RegAddrMin,
 			x.Present.Has(unix.NFTA_NAT_REG_ADDR_MAX), x.RegAddrMax,
 			x.Present.Has(unix.NFTA_NAT_REG_PROTO_MIN), x.RegProtoMin,
 			x.Present.Has(unix.NFTA_NAT_REG_PROTO_MAX), x.RegProtoMax)
-	case "masq", "redir":
-		var x msgs.MasqExpr // the two share their attribute ids
+	case "masq":
+		var x msgs.MasqExpr
 		if x.Decode(e.Data) != nil {
 			return false, true
 		}
-		k := sMasq
-		if string(e.Name) == "redir" {
-			k = sRedir
-		}
-		return s.regStmt(k, e, false, 0, false, 0,
+		return s.regStmt(sMasq, e, false, 0, false, 0,
 			x.Present.Has(unix.NFTA_MASQ_REG_PROTO_MIN), x.RegProtoMin,
 			x.Present.Has(unix.NFTA_MASQ_REG_PROTO_MAX), x.RegProtoMax)
+	case "redir":
+		var x msgs.RedirExpr
+		if x.Decode(e.Data) != nil {
+			return false, true
+		}
+		return s.regStmt(sRedir, e, false, 0, false, 0,
+			x.Present.Has(unix.NFTA_REDIR_REG_PROTO_MIN), x.RegProtoMin,
+			x.Present.Has(unix.NFTA_REDIR_REG_PROTO_MAX), x.RegProtoMax)
 	case "tproxy":
 		var x msgs.TproxyExpr
 		if x.Decode(e.Data) != nil {

@@ -1,6 +1,8 @@
 package nftext
 
 import (
+	"math/bits"
+
 	"github.com/nftmon/nftmon"
 	"github.com/nftmon/nftmon/msgs"
 	"golang.org/x/sys/unix"
@@ -25,6 +27,8 @@ func (s *ruleState) pp(st *stmt) {
 		if string(st.expr.Name) == "reject" {
 			s.rejectPP()
 		}
+	case sPayloadSet:
+		s.payloadSetPP(st)
 	default:
 		s.operandsPP(st)
 	}
@@ -48,9 +52,6 @@ func (s *ruleState) operandsPP(st *stmt) {
 		if i >= 0 {
 			s.exprPP(i)
 		}
-	}
-	if st.kind == sPayloadSet {
-		s.payloadSetPP(st)
 	}
 }
 
@@ -307,6 +308,10 @@ func (s *ruleState) binopMatchPP(st *stmt, idx int8, binop *operand) {
 			return
 		}
 		switch {
+		case bits.OnesCount64(loadUint(st.val1, s.orderOf(arg))) > 1:
+			// Several flags on the right: nft made them a binop first.
+			st.left = s.replaceSingle(st.left, binop.arg)
+			st.rk, st.mask = rFlagcmp, binop.and
 		case isZero(st.val1):
 			// data & flags != 0: the flags as a list.
 			st.left = s.replaceSingle(st.left, binop.arg)
@@ -412,7 +417,7 @@ func (s *ruleState) metaMatchPP(st *stmt, idx int8, left *operand) {
 	if proto {
 		s.metaPctxUpdate(left, st.val1)
 	}
-	if base < baseTransport && base != baseInvalid {
+	if base < baseTransport {
 		if s.pdctx.deps[base] >= 0 && s.metaMayKill(left, st.val1) {
 			s.release(base)
 		}
@@ -727,5 +732,61 @@ func (s *ruleState) exthdrDepKill(op *operand) {
 	}
 }
 
-// payloadSetPP finishes a payload statement: the field it writes.
-func (s *ruleState) payloadSetPP(st *stmt) {}
+// payloadSetPP finishes a payload statement: the field it writes, found
+// through the mask that keeps the other bits of the bytes written when the
+// field is not whole bytes (stmt_payload_postprocess and
+// stmt_payload_binop_postprocess).
+func (s *ruleState) payloadSetPP(st *stmt) {
+	dest := &s.ops[st.valOp2]
+	s.complete(dest)
+	val := &s.ops[st.val]
+	if !dest.known() && val.kind == opBitwise && val.xor == nil && val.shift == 0 {
+		arg := &s.ops[val.arg]
+		if arg.kind == opPayload && arg.base == dest.base && arg.offset == dest.offset && arg.len == dest.len {
+			s.payloadSetTrim(st, dest, val)
+		}
+	}
+	s.depKill(dest)
+	s.exprPP(st.val)
+}
+
+// payloadSetTrim narrows a payload write of (field & mask) | value to the
+// field and its value.
+func (s *ruleState) payloadSetTrim(st *stmt, dest, val *operand) {
+	n := int(dest.len+7) / 8
+	mask := s.alloc(n)
+	if mask == nil || (val.and != nil && len(val.and) != n) || (val.or != nil && len(val.or) != n) {
+		return
+	}
+	value := val.or
+	switch {
+	case val.and != nil && val.or != nil:
+		// bitmask = ~0 ^ and ^ or: the bits of the field.
+		for i := range mask {
+			mask[i] = 0xff ^ val.and[i] ^ val.or[i]
+		}
+	case val.and != nil:
+		// A zero written: the mask's holes are the field.
+		for i := range mask {
+			mask[i] = 0xff ^ val.and[i]
+		}
+		value = s.alloc(n)
+	default:
+		copy(mask, val.or)
+	}
+	if value == nil {
+		return
+	}
+	saved := *dest
+	shift, ok := s.trim(dest, mask)
+	if ok {
+		s.complete(dest)
+	}
+	if !ok || !dest.known() {
+		*dest = saved
+		return
+	}
+	if v := s.trimValue(value, shift, dest.len); v != nil {
+		st.val1 = v
+	}
+}

@@ -198,14 +198,24 @@ func (s *ruleState) orderOf(op *operand) ByteOrder {
 		if int(op.key) < len(xfrmKeys) {
 			return xfrmKeys[op.key].order
 		}
-	case opBitwise, opByteorder:
+	case opBitwise:
 		return s.orderOf(&s.ops[op.arg])
+	case opByteorder:
+		// Converted to network order to compare (a host order value
+		// compared with < or > is).
+		if s.orderOf(&s.ops[op.arg]) == HostEndian {
+			return BigEndian
+		}
+		return HostEndian
 	}
 	return HostEndian
 }
 
 // isBitmask reports whether a type's values are flags.
 func (t Type) isBitmask() bool {
+	if t == TypeCtLabel {
+		return true // its basetype is bitmask
+	}
 	if i := t.info(); i != nil {
 		return i.bitmask
 	}
@@ -228,9 +238,9 @@ func (s *ruleState) appendMatch(dst []byte, st *stmt) []byte {
 		} else {
 			dst = append(dst, ' ')
 		}
-		dst = s.appendFlags(dst, t, s.orderOf(left), st.val1)
+		dst = s.appendFlagList(dst, t, s.orderOf(left), st.val1)
 		dst = append(dst, " / "...)
-		return s.appendFlags(dst, t, s.orderOf(left), st.mask)
+		return s.appendFlagList(dst, t, s.orderOf(left), st.mask)
 	}
 	switch st.op {
 	case relEq:
@@ -297,7 +307,32 @@ func (s *ruleState) appendValueOf(dst []byte, op *operand, v []byte) []byte {
 	if op.kind == opPayload && !op.known() && op.proto != protoTH {
 		return appendRawNumber(dst, v)
 	}
-	return AppendValue(dst, t, order, v)
+	return AppendValue(dst, t, order, s.fitSize(t, order, v))
+}
+
+// fitSize returns v as long as a value of t: nft reads values as numbers,
+// so a register's padding or a short constant prints as the number it
+// holds.
+func (s *ruleState) fitSize(t Type, order ByteOrder, v []byte) []byte {
+	n := t.Size()
+	switch {
+	case n == 0 || len(v) == n:
+		return v
+	case len(v) > n && order == HostEndian:
+		return v[:n]
+	case len(v) > n:
+		return v[len(v)-n:]
+	}
+	out := s.alloc(n)
+	if out == nil {
+		return v
+	}
+	if order == HostEndian {
+		copy(out, v)
+	} else {
+		copy(out[n-len(v):], v)
+	}
+	return out
 }
 
 // appendRawNumber appends the value of a raw payload, in hex
@@ -383,7 +418,7 @@ func (s *ruleState) appendOperandAs(dst []byte, i int8, t Type, order ByteOrder)
 		if t.isBitmask() && bits.OnesCount64(loadUint(op.value, order)) > 1 {
 			return s.appendFlags(dst, t, order, op.value)
 		}
-		return AppendValue(dst, t, order, op.value)
+		return AppendValue(dst, t, order, s.fitSize(t, order, op.value))
 	}
 	return s.appendOperand(dst, i)
 }

@@ -54,7 +54,7 @@ func (s *ruleState) appendSimple(dst []byte, st *stmt) []byte {
 				dst = append(dst, " used never"...)
 			} else {
 				dst = append(dst, " used "...)
-				dst = appendDuration(dst, x.Msecs)
+				dst = AppendDuration(dst, x.Msecs)
 			}
 		}
 	case "reject":
@@ -256,12 +256,6 @@ func appendQuota(dst []byte, x *msgs.QuotaExpr) []byte {
 	return dst
 }
 
-// appendDuration appends milliseconds as nft prints a time: "1d2h3m4s5ms".
-func appendDuration(dst []byte, ms uint64) []byte {
-	var b [8]byte
-	storeUint(b[:], ms, HostEndian)
-	return AppendValue(dst, TypeTime, HostEndian, b[:])
-}
 
 // The reject codes nft leaves out (linux/icmp.h, linux/icmpv6.h,
 // linux/netfilter/nf_tables.h).
@@ -471,7 +465,7 @@ func (s *ruleState) appendNat(dst []byte, st *stmt) []byte {
 		if s.family == nftmon.FamilyINet {
 			fam = x.Family
 		}
-		if st.val >= 0 && s.ops[st.val].kind == opMap && s.natProtoMap(st.val, x.Family) {
+		if st.mapProto {
 			fam = x.Family
 		}
 	case sMasq:
@@ -523,21 +517,6 @@ func (s *ruleState) appendNat(dst []byte, st *stmt) []byte {
 	return appendNatFlags(dst, flags)
 }
 
-// natProtoMap reports whether a nat address map gives addresses and ports
-// (is_nat_proto_map): its data is an address and a port register.
-func (s *ruleState) natProtoMap(i int8, fam nftmon.Family) bool {
-	info, ok := s.setKeyLen(s.ops[i].set)
-	if !ok {
-		return false
-	}
-	switch fam {
-	case nftmon.FamilyIPv4:
-		return info.DataLen == 4+4
-	case nftmon.FamilyIPv6:
-		return info.DataLen == 16+4
-	}
-	return false
-}
 
 // appendAddrRange appends an address, or a range of two, as a prefix when
 // the range is one (range_expr_to_prefix); IPv6 addresses in brackets when
@@ -692,7 +671,7 @@ func (s *ruleState) appendDynset(dst []byte, st *stmt) []byte {
 	dst = s.appendList(dst, st.left, st.nleft)
 	if x.Present.Has(unix.NFTA_DYNSET_TIMEOUT) && x.Timeout != 0 {
 		dst = append(dst, " timeout "...)
-		dst = appendDuration(dst, x.Timeout)
+		dst = AppendDuration(dst, x.Timeout)
 	}
 	sc := x.Exprs()
 	for sc.Next() {
@@ -741,13 +720,11 @@ func appendStateless(dst []byte, e msgs.Expr) []byte {
 
 // appendPayloadSet appends "FIELD set VALUE" (payload_stmt_print).
 func (s *ruleState) appendPayloadSet(dst []byte, st *stmt) []byte {
-	var x msgs.PayloadExpr
-	if x.Decode(st.expr.Data) != nil {
-		return appendRawExpr(dst, st.expr)
-	}
-	f := operand{kind: opPayload, base: protoBase(x.Base + 1), offset: x.Offset * 8, len: x.Len * 8, tmpl: -1}
-	s.complete(&f)
-	dst = s.appendPayload(dst, &f)
+	f := &s.ops[st.valOp2]
+	dst = s.appendPayload(dst, f)
 	dst = append(dst, " set "...)
-	return s.appendOperandAs(dst, st.val, s.typeOf(&f), BigEndian)
+	if st.val1 != nil {
+		return s.appendValueOf(dst, f, st.val1)
+	}
+	return s.appendOperandAs(dst, st.val, s.typeOf(f), BigEndian)
 }
