@@ -29,6 +29,9 @@ func (s *ruleState) pp(st *stmt) {
 		}
 	case sPayloadSet:
 		s.payloadSetPP(st)
+	case sExthdrSet:
+		s.exthdrDepKill(&operand{kind: opExthdr, e: st.expr})
+		s.operandsPP(st)
 	default:
 		s.operandsPP(st)
 	}
@@ -335,6 +338,17 @@ func (s *ruleState) binopMatchPP(st *stmt, idx int8, binop *operand) {
 			st.rk, st.prefix = rPrefix, plen
 			return
 		}
+	}
+	if binop.and != nil && binop.xor == nil && binop.or == nil && arg.kind == opExthdr && st.rk == rValue {
+		shift, ok := s.exthdrTrim(arg, binop.and)
+		if !ok {
+			return
+		}
+		if v := s.trimValue(st.val1, shift, arg.len); v != nil {
+			st.left = s.replaceSingle(st.left, binop.arg)
+			st.val1 = v
+		}
+		return
 	}
 	if binop.and != nil && binop.xor == nil && binop.or == nil && arg.kind == opPayload {
 		saved := *arg

@@ -256,7 +256,6 @@ func appendQuota(dst []byte, x *msgs.QuotaExpr) []byte {
 	return dst
 }
 
-
 // The reject codes nft leaves out (linux/icmp.h, linux/icmpv6.h,
 // linux/netfilter/nf_tables.h).
 const (
@@ -516,7 +515,6 @@ func (s *ruleState) appendNat(dst []byte, st *stmt) []byte {
 	}
 	return appendNatFlags(dst, flags)
 }
-
 
 // appendAddrRange appends an address, or a range of two, as a prefix when
 // the range is one (range_expr_to_prefix); IPv6 addresses in brackets when
