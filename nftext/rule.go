@@ -5,41 +5,24 @@ import (
 	"github.com/nftmon/nftmon/msgs"
 )
 
-// RuleSets is what AppendRule needs to know of the sets a rule uses: the
-// length of a set's key, to tell which registers a lookup reads, the type
-// of the objects an object map holds, and the elements of the anonymous
-// sets that nft prints inline (`tcp dport { 22, 80 }`). *Sets implements
-// it; a nil RuleSets knows nothing, and then anonymous sets print as their
-// names and concatenated lookups may print short.
-type RuleSets interface {
-	// RuleSet returns what is known of the set name in table of family.
-	RuleSet(family nftmon.Family, table, name []byte) (SetInfo, bool)
-	// AppendSetInline appends the elements of the anonymous set name as
-	// nft prints them in a rule, `{ 22, 80 }` or `{ 22 : accept }`, and
-	// reports whether it knew them (otherwise dst is returned unchanged).
-	AppendSetInline(dst []byte, family nftmon.Family, table, name []byte) ([]byte, bool)
-}
-
-// SetInfo is what a rule's renderer needs of one set.
-type SetInfo struct {
-	KeyLen  uint32 // NFTA_SET_KEY_LEN, in bytes
-	DataLen uint32 // NFTA_SET_DATA_LEN of a map, in bytes
-	ObjType uint32 // NFTA_SET_OBJ_TYPE of an object map (NFT_OBJECT_*), or 0
-}
-
-// AppendRule appends the nft text of rule r of the given family, what
-// nft monitor prints after "add rule FAMILY TABLE CHAIN " (and after the
-// "handle N " of a rule's position): `tcp dport 22 counter packets 0 bytes 0
-// accept comment "ssh"`. It turns the kernel's register program back into
-// nft's statements as nft does (nftables src/netlink_delinearize.c): header
-// fields by protocol template, the protocol matches nft adds itself left
-// out, anonymous sets inlined from sets. A part of the program that nft
-// never makes prints as libnftnl's text of its expressions in brackets,
-// `[ cmp eq reg 9 0x00000001 ]`; the text is never empty. It allocates
-// nothing when dst has room, and sets may be nil.
-func AppendRule(dst []byte, family nftmon.Family, r *msgs.Rule, sets RuleSets) []byte {
+// AppendRule appends the nft text of rule r of the given family, seen in
+// the namespace nsid (OwnNS for the monitor's own; NSID gives an event's):
+// what nft monitor prints after "add rule FAMILY TABLE CHAIN " (and after
+// the "handle N " of a rule's position), `tcp dport 22 counter packets 0
+// bytes 0 accept comment "ssh"`. It turns the kernel's register program
+// back into nft's statements as nft does (nftables
+// src/netlink_delinearize.c): header fields by protocol template, the
+// protocol matches nft adds itself left out, the elements of anonymous
+// sets inlined from what sets learned of their transaction (`tcp dport {
+// 22, 80 }`). A part of the program that nft never makes prints as
+// libnftnl's text of its expressions in brackets, `[ cmp eq reg 9
+// 0x00000001 ]`; the text is never empty. It allocates nothing when dst
+// has room. sets may be nil: then anonymous sets print as their names
+// (`@__set0`), and a lookup of a concatenation prints only its first
+// field.
+func AppendRule(dst []byte, nsid int32, family nftmon.Family, r *msgs.Rule, sets *Sets) []byte {
 	var s ruleState
-	s.init(family, r, sets)
+	s.init(nsid, family, r, sets)
 	n := len(dst)
 	if s.parse() {
 		s.postprocess()
@@ -98,9 +81,10 @@ const (
 // into them, and the statements made so far. It lives on the caller's
 // stack.
 type ruleState struct {
+	nsid   int32
 	family nftmon.Family
 	rule   *msgs.Rule
-	sets   RuleSets
+	sets   *Sets
 
 	regs  [regUnits]int8 // operand index held by each 32-bit register, -1 none
 	ops   [maxOps]operand
@@ -117,8 +101,8 @@ type ruleState struct {
 	nscratch int
 }
 
-func (s *ruleState) init(family nftmon.Family, r *msgs.Rule, sets RuleSets) {
-	s.family, s.rule, s.sets = family, r, sets
+func (s *ruleState) init(nsid int32, family nftmon.Family, r *msgs.Rule, sets *Sets) {
+	s.nsid, s.family, s.rule, s.sets = nsid, family, r, sets
 	for i := range s.regs {
 		s.regs[i] = -1
 	}
@@ -154,6 +138,6 @@ func (s *ruleState) newStmt(k stmtKind, e msgs.Expr) *stmt {
 	}
 	st := &s.stmts[s.n]
 	s.n++
-	*st = stmt{kind: k, expr: e, left: -1, val: -1, nleft: 0}
+	*st = stmt{kind: k, expr: e, left: -1, val: -1, valOp2: -1, valOp3: -1, valOp4: -1}
 	return st
 }

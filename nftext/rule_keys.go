@@ -71,15 +71,6 @@ func metaInfo(k msgs.MetaKey) *keyInfo {
 	return nil
 }
 
-// metaUnqualified reports whether nft prints a meta key without "meta "
-// (meta_key_is_unqualified).
-func metaUnqualified(k msgs.MetaKey) bool {
-	switch k {
-	case msgs.MetaIif, msgs.MetaOif, msgs.MetaIifname, msgs.MetaOifname, msgs.MetaIifgroup, msgs.MetaOifgroup:
-		return true
-	}
-	return false
-}
 
 // ctLabelBits is the size of the conntrack labels (CT_LABEL_BIT_SIZE).
 const ctLabelBits = 128

@@ -650,12 +650,12 @@ func (s *ruleState) parseCmp(e msgs.Expr) (ok, room bool) {
 	return true, true
 }
 
-// setKeyLen returns the key length of a set, in bytes, or 0.
-func (s *ruleState) setKeyLen(name []byte) (SetInfo, bool) {
+// lookupSet returns what is known of a set the rule names, or nil.
+func (s *ruleState) lookupSet(name []byte) *SetInfo {
 	if s.sets == nil {
-		return SetInfo{}, false
+		return nil
 	}
-	return s.sets.RuleSet(s.family, s.rule.Table, name)
+	return s.sets.Lookup(s.nsid, s.family, s.rule.Table, name)
 }
 
 // setKey returns the key list a lookup in set name reads from r.
@@ -664,8 +664,8 @@ func (s *ruleState) setKey(r msgs.Register, name []byte) (list, count int8, ok b
 	if left < 0 {
 		return 0, 0, false
 	}
-	if info, known := s.setKeyLen(name); known && s.ops[left].len < info.KeyLen*8 {
-		return s.concat(r, info.KeyLen)
+	if info := s.lookupSet(name); info != nil && s.ops[left].len < info.Key.Len*8 {
+		return s.concat(r, info.Key.Len)
 	}
 	return s.single(left)
 }
@@ -722,7 +722,8 @@ func (s *ruleState) parseLookup(e msgs.Expr) (ok, room bool) {
 }
 
 // isAnonymous reports whether a set name is one nft gives an anonymous
-// set ("__set%d", "__map%d").
+// set ("__set%d", "__map%d", "__objmap%d").
 func isAnonymous(name []byte) bool {
-	return bytes.HasPrefix(name, []byte("__set")) || bytes.HasPrefix(name, []byte("__map"))
+	return bytes.HasPrefix(name, []byte("__set")) || bytes.HasPrefix(name, []byte("__map")) ||
+		bytes.HasPrefix(name, []byte("__objmap"))
 }

@@ -48,13 +48,33 @@ func (s *ruleState) pp(st *stmt) {
 // operandsPP completes the payload operands a statement reads, killing the
 // dependencies they imply (expr_postprocess of a statement's expressions).
 func (s *ruleState) operandsPP(st *stmt) {
-	for _, i := range s.listOps(st.left, st.nleft) {
-		s.exprPP(i)
-	}
+	s.concatPP(st.left, st.nleft)
 	for _, i := range [4]int8{st.val, st.valOp2, st.valOp3, st.valOp4} {
 		if i >= 0 {
 			s.exprPP(i)
 		}
+	}
+}
+
+// concatPP post-processes the operands of a list. In a concatenation, a
+// masked payload field is the field itself: the mask only cuts it out of
+// the bytes loaded (RULE_PP_REMOVE_OP_AND).
+func (s *ruleState) concatPP(list, count int8) {
+	for k, i := range s.listOps(list, count) {
+		op := &s.ops[i]
+		if count > 1 && op.kind == opBitwise && op.and != nil && op.xor == nil && op.or == nil && op.shift == 0 {
+			arg := &s.ops[op.arg]
+			if arg.kind == opPayload {
+				saved := *arg
+				if _, ok := s.trim(arg, op.and); ok {
+					s.lists[int(list)+k] = op.arg
+					i = op.arg
+				} else {
+					*arg = saved
+				}
+			}
+		}
+		s.exprPP(i)
 	}
 }
 
@@ -102,12 +122,8 @@ func (s *ruleState) ctUpdateType(op *operand) {
 
 // matchPP post-processes a match.
 func (s *ruleState) matchPP(st *stmt, idx int8) {
-	for _, i := range s.listOps(st.left, st.nleft) {
-		if st.nleft > 1 {
-			s.exprPP(i)
-		}
-	}
 	if st.nleft != 1 {
+		s.concatPP(st.left, st.nleft)
 		s.rangeMerge(st, idx)
 		return
 	}
@@ -177,9 +193,44 @@ func (s *ruleState) payloadMatchPP(st *stmt, idx int8, left *operand) {
 		s.expand(st, idx, left)
 		return
 	}
+	if st.rk == rSet {
+		s.icmpCheck(left, st.set)
+	}
 	s.complete(left)
 	s.depKill(left)
 	s.rangeMerge(st, idx)
+}
+
+// icmpCheck records the ICMP type the first element of an anonymous set
+// of ICMP types names, for the fields that depend on it
+// (payload_icmp_check).
+func (s *ruleState) icmpCheck(left *operand, set []byte) {
+	if left.base != baseTransport || left.len != 8 || s.pctx.icmpType != 0 {
+		return
+	}
+	d := s.pctx.desc[baseTransport]
+	if d != protoICMP && d != protoICMP6 {
+		return
+	}
+	info := s.lookupSet(set)
+	if info == nil || info.Flags&msgs.SetAnonymous == 0 {
+		return
+	}
+	p := &protos[d]
+	if t := &p.tmpls[p.key]; uint32(t.offset) != left.offset || uint32(t.len) != left.len {
+		return
+	}
+	a := nftmon.NewAttrScanner(info.elems)
+	var el msgs.Elem
+	for a.Next() {
+		if a.Type() != unix.NFTA_LIST_ELEM || el.Decode(a.Bytes()) != nil {
+			continue
+		}
+		if len(el.Key) == 1 {
+			s.pctx.icmpType = el.Key[0]
+		}
+		return
+	}
 }
 
 // expand splits a match on a load that spans several header fields into
@@ -333,7 +384,7 @@ func (s *ruleState) binopMatchPP(st *stmt, idx int8, binop *operand) {
 		return
 	}
 	if binop.and != nil && binop.xor == nil && binop.or == nil && st.rk == rValue && t.PrefersPrefix() {
-		if plen, ok := prefixLen(binop.and, arg.len); ok {
+		if plen, ok := maskPrefixLen(binop.and, arg.len); ok {
 			st.left = s.replaceSingle(st.left, binop.arg)
 			st.rk, st.prefix = rPrefix, plen
 			return
@@ -396,9 +447,9 @@ func (s *ruleState) replaceSingle(l, i int8) int8 {
 	return l
 }
 
-// prefixLen returns the prefix length of a mask of bits bits that is one
+// maskPrefixLen returns the prefix length of a mask of bits bits that is one
 // (expr_mask_is_prefix, expr_mask_to_prefix).
-func prefixLen(mask []byte, bits uint32) (uint32, bool) {
+func maskPrefixLen(mask []byte, bits uint32) (uint32, bool) {
 	lo, ok := lowestSet(mask)
 	if !ok {
 		return 0, true

@@ -4,6 +4,7 @@ import (
 	"math/bits"
 	"strconv"
 
+	"github.com/nftmon/nftmon"
 	"github.com/nftmon/nftmon/msgs"
 	"golang.org/x/sys/unix"
 )
@@ -50,7 +51,7 @@ func (s *ruleState) appendStmt(dst []byte, st *stmt) []byte {
 			return appendRawExpr(dst, st.expr)
 		}
 		m := metaInfo(x.Key)
-		if !metaUnqualified(x.Key) {
+		if !metaUnqualified(uint32(x.Key)) {
 			dst = append(dst, "meta "...)
 		}
 		dst = append(dst, m.name...)
@@ -107,13 +108,44 @@ func appendVerdict(dst []byte, v *msgs.Verdict) []byte {
 // appendSetRef appends a set reference: an anonymous set's elements
 // inline when known, "@name" otherwise.
 func (s *ruleState) appendSetRef(dst []byte, name []byte) []byte {
-	if isAnonymous(name) && s.sets != nil {
-		if d, ok := s.sets.AppendSetInline(dst, s.family, s.rule.Table, name); ok {
-			return d
+	if isAnonymous(name) {
+		if info := s.lookupSet(name); info != nil && info.Flags&msgs.SetAnonymous != 0 {
+			return appendInline(dst, info)
 		}
 	}
 	dst = append(dst, '@')
 	return append(dst, name...)
+}
+
+// appendInline appends the elements an anonymous set received, as nft
+// prints them in a rule: "{ 22, 80 }", "{ 22 : accept }".
+func appendInline(dst []byte, info *SetInfo) []byte {
+	dst = append(dst, "{ "...)
+	n := len(dst)
+	var el msgs.Elem
+	a := nftmon.NewAttrScanner(info.elems)
+	for a.Next() {
+		if a.Type() != unix.NFTA_LIST_ELEM {
+			continue
+		}
+		raw := a.Bytes()
+		if el.Decode(raw) != nil {
+			continue
+		}
+		mark := len(dst)
+		if mark > n {
+			dst = append(dst, ", "...)
+		}
+		var st ElemStatus
+		dst, st = info.AppendElem(dst, false, raw, &el)
+		if st != ElemPrinted {
+			dst = dst[:mark]
+		}
+	}
+	if len(dst) == n {
+		return append(dst[:n-1], '}')
+	}
+	return append(dst, " }"...)
 }
 
 // appendList appends the operands of a list joined by " . ".
@@ -222,10 +254,6 @@ func (t Type) isBitmask() bool {
 	return false
 }
 
-// isString reports whether a type's values are strings.
-func (t Type) isString() bool {
-	return t == TypeString || t == TypeIfName
-}
 
 // appendMatch appends a match: left, operator, right.
 func (s *ruleState) appendMatch(dst []byte, st *stmt) []byte {
@@ -431,7 +459,7 @@ func (s *ruleState) appendOperand(dst []byte, i int8) []byte {
 		return s.appendPayload(dst, op)
 	case opMeta:
 		k := msgs.MetaKey(op.key)
-		if !metaUnqualified(k) {
+		if !metaUnqualified(uint32(k)) {
 			dst = append(dst, "meta "...)
 		}
 		if m := metaInfo(k); m != nil {

@@ -124,6 +124,7 @@ type SetInfo struct {
 	Key       ValueType
 	Data      ValueType    // a map's values (Data.Type is TypeVerdict for a verdict map)
 	ObjType   msgs.ObjType // an object map's object type
+	Size      uint32       // NFTA_SET_DESC_SIZE: the declared maximum number of elements, or 0
 	AutoMerge bool         // NFTNL_UDATA_SET_MERGE_ELEMENTS
 	// DataInterval: the map's values are intervals
 	// (NFTNL_UDATA_SET_DATA_INTERVAL).
@@ -151,6 +152,7 @@ func (s *SetInfo) Learn(family nftmon.Family, set *msgs.Set) {
 	s.Name = append(s.Name[:0], set.Name...)
 	s.Flags = set.Flags
 	s.ObjType = set.ObjType
+	s.Size = set.Desc.Size
 	s.AutoMerge, s.DataInterval = false, false
 	s.Key = ValueType{Type: FromKernel(set.KeyType), Len: set.KeyLen}
 	s.Data = ValueType{}

@@ -18,34 +18,16 @@ func (s *ruleState) appendSimple(dst []byte, st *stmt) []byte {
 	ok := true
 	switch string(e.Name) {
 	case "counter":
-		var x msgs.CounterExpr
-		if ok = x.Decode(e.Data) == nil; ok {
-			dst = appendCounter(dst, &x)
-		}
+		dst = AppendStatefulExpr(dst, e, false)
 	case "log":
 		var x msgs.LogExpr
 		if ok = x.Decode(e.Data) == nil; ok {
 			dst = appendLog(dst, &x)
 		}
 	case "limit":
-		var x msgs.LimitExpr
-		if ok = x.Decode(e.Data) == nil; ok {
-			dst = appendLimit(dst, &x)
-		}
-	case "quota":
-		var x msgs.QuotaExpr
-		if ok = x.Decode(e.Data) == nil; ok {
-			dst = appendQuota(dst, &x)
-		}
-	case "connlimit":
-		var x msgs.ConnlimitExpr
-		if ok = x.Decode(e.Data) == nil; ok {
-			dst = append(dst, "ct count "...)
-			if x.Flags&msgs.ConnlimitInv != 0 {
-				dst = append(dst, "over "...)
-			}
-			dst = strconv.AppendUint(dst, uint64(x.Count), 10)
-		}
+		fallthrough
+	case "quota", "connlimit":
+		dst = AppendStatefulExpr(dst, e, false)
 	case "last":
 		var x msgs.LastExpr
 		if ok = x.Decode(e.Data) == nil; ok {
@@ -70,7 +52,7 @@ func (s *ruleState) appendSimple(dst []byte, st *stmt) []byte {
 	case "synproxy":
 		var x msgs.SynproxyExpr
 		if ok = x.Decode(e.Data) == nil; ok {
-			dst = appendSynproxy(dst, &x)
+			dst = appendSynproxyStmt(dst, &x)
 		}
 	case "queue":
 		var x msgs.QueueExpr
@@ -109,13 +91,6 @@ func (s *ruleState) appendSimple(dst []byte, st *stmt) []byte {
 	return dst
 }
 
-// appendCounter appends "counter packets N bytes N".
-func appendCounter(dst []byte, x *msgs.CounterExpr) []byte {
-	dst = append(dst, "counter packets "...)
-	dst = strconv.AppendUint(dst, x.Packets, 10)
-	dst = append(dst, " bytes "...)
-	return strconv.AppendUint(dst, x.Bytes, 10)
-}
 
 // logLevels are the syslog levels as nft names them (log_level).
 var logLevels = [...]string{"emerg", "alert", "crit", "err", "warn", "notice", "info", "debug", "audit"}
@@ -181,80 +156,10 @@ func appendLog(dst []byte, x *msgs.LogExpr) []byte {
 	return dst
 }
 
-// appendRateUnit appends a time unit of a limit (get_unit).
-func appendRateUnit(dst []byte, u uint64) []byte {
-	switch u {
-	case 1:
-		return append(dst, "second"...)
-	case 60:
-		return append(dst, "minute"...)
-	case 60 * 60:
-		return append(dst, "hour"...)
-	case 60 * 60 * 24:
-		return append(dst, "day"...)
-	case 60 * 60 * 24 * 7:
-		return append(dst, "week"...)
-	}
-	return append(dst, "error"...)
-}
 
-// appendBytes appends a byte count in the largest unit that divides it
-// (get_rate): "100 mbytes".
-func appendBytes(dst []byte, n uint64) []byte {
-	units := [...]string{"bytes", "kbytes", "mbytes"}
-	i := 0
-	for n != 0 && i < len(units)-1 && n%1024 == 0 {
-		n /= 1024
-		i++
-	}
-	dst = strconv.AppendUint(dst, n, 10)
-	dst = append(dst, ' ')
-	return append(dst, units[i]...)
-}
 
-// limitDefaultBurst is the burst nft leaves out of a packet limit.
-const limitDefaultBurst = 5
 
-// appendLimit appends a limit statement (limit_stmt_print).
-func appendLimit(dst []byte, x *msgs.LimitExpr) []byte {
-	dst = append(dst, "limit rate "...)
-	if x.Flags&msgs.LimitInv != 0 {
-		dst = append(dst, "over "...)
-	}
-	if x.Type == msgs.LimitBytes {
-		dst = appendBytes(dst, x.Rate)
-		dst = append(dst, '/')
-		dst = appendRateUnit(dst, x.Unit)
-		if x.Burst != 0 {
-			dst = append(dst, " burst "...)
-			dst = appendBytes(dst, uint64(x.Burst))
-		}
-		return dst
-	}
-	dst = strconv.AppendUint(dst, x.Rate, 10)
-	dst = append(dst, '/')
-	dst = appendRateUnit(dst, x.Unit)
-	if x.Burst != 0 && x.Burst != limitDefaultBurst {
-		dst = append(dst, " burst "...)
-		dst = strconv.AppendUint(dst, uint64(x.Burst), 10)
-		dst = append(dst, " packets"...)
-	}
-	return dst
-}
 
-// appendQuota appends a quota statement (quota_stmt_print).
-func appendQuota(dst []byte, x *msgs.QuotaExpr) []byte {
-	dst = append(dst, "quota "...)
-	if x.Flags&msgs.QuotaInv != 0 {
-		dst = append(dst, "over "...)
-	}
-	dst = appendBytes(dst, x.Bytes)
-	if x.Consumed != 0 {
-		dst = append(dst, " used "...)
-		dst = appendBytes(dst, x.Consumed)
-	}
-	return dst
-}
 
 // The reject codes nft leaves out (linux/icmp.h, linux/icmpv6.h,
 // linux/netfilter/nf_tables.h).
@@ -325,16 +230,16 @@ func flowtableName(data []byte) []byte {
 	return nil
 }
 
-// appendSynproxy appends a synproxy statement (synproxy_stmt_print).
-func appendSynproxy(dst []byte, x *msgs.SynproxyExpr) []byte {
+
+// appendSynproxyStmt appends a synproxy statement (synproxy_stmt_print;
+// an object's declaration spells the same options differently).
+func appendSynproxyStmt(dst []byte, x *msgs.SynproxyExpr) []byte {
 	dst = append(dst, "synproxy"...)
 	if x.Flags&msgs.SynproxyMSS != 0 {
-		dst = append(dst, " mss "...)
-		dst = strconv.AppendUint(dst, uint64(x.MSS), 10)
+		dst = strconv.AppendUint(append(dst, " mss "...), uint64(x.MSS), 10)
 	}
 	if x.Flags&msgs.SynproxyWscale != 0 {
-		dst = append(dst, " wscale "...)
-		dst = strconv.AppendUint(dst, uint64(x.Wscale), 10)
+		dst = strconv.AppendUint(append(dst, " wscale "...), uint64(x.Wscale), 10)
 	}
 	if x.Flags&msgs.SynproxyTstamp != 0 {
 		dst = append(dst, " timestamp"...)
@@ -409,8 +314,11 @@ func appendObjrefKind(dst []byte, t uint32) []byte {
 
 // appendObjrefMap appends an object reference looked up in a map.
 func (s *ruleState) appendObjrefMap(dst []byte, st *stmt) []byte {
-	info, _ := s.setKeyLen(st.set)
-	dst = appendObjrefKind(dst, info.ObjType)
+	var objType uint32
+	if info := s.lookupSet(st.set); info != nil {
+		objType = uint32(info.ObjType)
+	}
+	dst = appendObjrefKind(dst, objType)
 	dst = s.appendList(dst, st.left, st.nleft)
 	dst = append(dst, " map "...)
 	return s.appendSetRef(dst, st.set)
@@ -662,6 +570,22 @@ func (s *ruleState) appendFwd(dst []byte, st *stmt) []byte {
 func (s *ruleState) appendDynset(dst []byte, st *stmt) []byte {
 	var x msgs.DynsetExpr
 	x.Decode(st.expr.Data)
+	info := s.lookupSet(st.set)
+	if st.val < 0 && (x.Expr != nil || x.Expressions != nil) && info != nil && info.Flags&msgs.SetAnonymous != 0 {
+		// A meter: a dynamic set of its own, with a statement per key.
+		dst = append(dst, "meter "...)
+		dst = append(dst, st.set...)
+		dst = append(dst, " size "...)
+		dst = strconv.AppendUint(dst, uint64(info.Size), 10)
+		dst = append(dst, " { "...)
+		dst = s.appendList(dst, st.left, st.nleft)
+		sc := x.Exprs()
+		if sc.Next() {
+			dst = append(dst, ' ')
+			dst = appendStateless(dst, sc.Expr())
+		}
+		return append(dst, " }"...)
+	}
 	dst = append(dst, x.Op.String()...)
 	dst = append(dst, " @"...)
 	dst = append(dst, st.set...)
@@ -687,33 +611,10 @@ func (s *ruleState) appendDynset(dst []byte, st *stmt) []byte {
 // appendStateless appends a statement nested in a dynset or meter, as nft
 // prints it there: without its counters' values.
 func appendStateless(dst []byte, e msgs.Expr) []byte {
-	switch string(e.Name) {
-	case "counter":
-		return append(dst, "counter"...)
-	case "limit":
-		var x msgs.LimitExpr
-		if x.Decode(e.Data) == nil {
-			return appendLimit(dst, &x)
-		}
-	case "quota":
-		var x msgs.QuotaExpr
-		if x.Decode(e.Data) == nil {
-			x.Consumed = 0
-			return appendQuota(dst, &x)
-		}
-	case "connlimit":
-		var x msgs.ConnlimitExpr
-		if x.Decode(e.Data) == nil {
-			dst = append(dst, "ct count "...)
-			if x.Flags&msgs.ConnlimitInv != 0 {
-				dst = append(dst, "over "...)
-			}
-			return strconv.AppendUint(dst, uint64(x.Count), 10)
-		}
-	case "last":
+	if string(e.Name) == "last" {
 		return append(dst, "last"...)
 	}
-	return appendRawExpr(dst, e)
+	return AppendStatefulExpr(dst, e, true)
 }
 
 // appendPayloadSet appends "FIELD set VALUE" (payload_stmt_print).
