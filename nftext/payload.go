@@ -229,18 +229,25 @@ func bitAt(b []byte, i uint32) bool {
 	return byteIdx >= 0 && b[byteIdx]&(1<<(i%8)) != 0
 }
 
-// bitsOf copies bits [from, from+n) of a big-endian value of len(b)*8 bits,
-// counted from the top, into a right-aligned big-endian value of
-// (n+7)/8 bytes of scratch space; nil when there is no room.
-func (s *ruleState) bitsOf(b []byte, from, n uint32) []byte {
-	total := uint32(len(b)) * 8
+// bitsOf copies bits [from, from+n) of a big-endian value x of
+// len*8 bits, counted from the top, into a right-aligned big-endian value
+// of (n+7)/8 bytes; no value when there is no room.
+func (s *ruleState) bitsOf(x val, from, n uint32) val {
+	total := uint32(x.size()) * 8
 	if from%8 == 0 && n%8 == 0 && from+n <= total {
-		return b[from/8 : (from+n)/8]
+		if x.b != nil {
+			return msgVal(x.b[from/8 : (from+n)/8])
+		}
+		return val{off: x.off + uint16(from/8), n: uint16(n / 8)}
 	}
-	out := s.alloc(int((n + 7) / 8))
-	if out == nil || from+n > total {
-		return nil
+	if from+n > total {
+		return val{}
 	}
+	res, out := s.alloc(int((n + 7) / 8))
+	if out == nil {
+		return val{}
+	}
+	b := s.v(x)
 	for i := uint32(0); i < n; i++ {
 		src := total - 1 - (from + i) // bit index from the bottom
 		if bitAt(b, src) {
@@ -248,19 +255,20 @@ func (s *ruleState) bitsOf(b []byte, from, n uint32) []byte {
 			out[len(out)-1-int(dst/8)] |= 1 << (dst % 8)
 		}
 	}
-	return out
+	return res
 }
 
-// shiftRight returns a big-endian value shifted right by n bits, in
-// scratch space (or b itself when n is 0); nil when there is no room.
-func (s *ruleState) shiftRight(b []byte, n uint32) []byte {
+// shiftRight returns a big-endian value shifted right by n bits (x itself
+// when n is 0); no value when there is no room.
+func (s *ruleState) shiftRight(x val, n uint32) val {
 	if n == 0 {
-		return b
+		return x
 	}
-	out := s.alloc(len(b))
+	res, out := s.alloc(x.size())
 	if out == nil {
-		return nil
+		return val{}
 	}
+	b := s.v(x)
 	total := uint32(len(b)) * 8
 	for i := n; i < total; i++ {
 		if bitAt(b, i) {
@@ -268,7 +276,7 @@ func (s *ruleState) shiftRight(b []byte, n uint32) []byte {
 			out[len(out)-1-int(j/8)] |= 1 << (j % 8)
 		}
 	}
-	return out
+	return res
 }
 
 // pctxUpdate records what a protocol match on a payload field says of the

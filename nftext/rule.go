@@ -73,7 +73,7 @@ const (
 	maxStmts   = 48
 	maxOps     = 64
 	maxList    = 48
-	maxScratch = 512
+	maxScratch = 2048
 	regUnits   = 1 + 16 // the verdict register, then the 16 registers of 32 bits
 )
 
@@ -109,15 +109,48 @@ func (s *ruleState) init(nsid int32, family nftmon.Family, r *msgs.Rule, sets *S
 	s.initProto()
 }
 
-// alloc returns n bytes of scratch space, or nil when it is used up.
-func (s *ruleState) alloc(n int) []byte {
-	if s.nscratch+n > len(s.scratch) {
-		return nil
+// val is a value the renderer holds: bytes of the message, or bytes it
+// computed in its scratch space. The scratch bytes are named by offset,
+// not by a slice: a ruleState holding slices of itself would have to live
+// on the heap.
+type val struct {
+	b      []byte // bytes of the message; nil for scratch bytes
+	off, n uint16 // the scratch bytes, when b is nil
+}
+
+// msgVal returns a value of bytes of the message.
+func msgVal(b []byte) val { return val{b: b} }
+
+// size returns the value's length in bytes.
+func (x val) size() int {
+	if x.b != nil {
+		return len(x.b)
+	}
+	return int(x.n)
+}
+
+// ok reports whether the value is there.
+func (x val) ok() bool { return x.b != nil || x.n > 0 }
+
+// v returns a value's bytes.
+func (s *ruleState) v(x val) []byte {
+	if x.b != nil || x.n == 0 {
+		return x.b
+	}
+	return s.scratch[x.off : x.off+x.n : x.off+x.n]
+}
+
+// alloc returns n zeroed bytes of scratch space, as a value and as bytes
+// to fill; both are zero when it is used up.
+func (s *ruleState) alloc(n int) (val, []byte) {
+	if n <= 0 || s.nscratch+n > len(s.scratch) {
+		return val{}, nil
 	}
 	b := s.scratch[s.nscratch : s.nscratch+n : s.nscratch+n]
+	x := val{off: uint16(s.nscratch), n: uint16(n)}
 	s.nscratch += n
 	clear(b)
-	return b
+	return x, b
 }
 
 // newOp returns a fresh operand, or nil when there is no room.

@@ -45,7 +45,7 @@ const (
 	endTable  = "__end"
 )
 
-func ruleScripts(t *testing.T) []string {
+func ruleScripts(t testing.TB) []string {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join(rulesDir, "*.nft"))
 	if err != nil {

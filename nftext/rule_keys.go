@@ -71,7 +71,6 @@ func metaInfo(k msgs.MetaKey) *keyInfo {
 	return nil
 }
 
-
 // ctLabelBits is the size of the conntrack labels (CT_LABEL_BIT_SIZE).
 const ctLabelBits = 128
 

@@ -72,8 +72,8 @@ type stmt struct {
 	left, nleft int8
 	op          relOp
 	rk          rightKind
-	val1, val2  []byte
-	mask        []byte // rFlagcmp
+	val1, val2  val
+	mask        val    // rFlagcmp
 	prefix      uint32 // rPrefix: the prefix length in bits
 	set         []byte // rSet, sDynset, sVmap, sObjref by map
 
@@ -249,7 +249,7 @@ func (s *ruleState) parseKnown(e msgs.Expr) (ok, room bool) {
 		if op == nil {
 			return false, false
 		}
-		op.e, op.value = e, x.Data.Value
+		op.e, op.value = e, msgVal(x.Data.Value)
 		return s.setReg(x.DReg, i), true
 	case "bitwise":
 		return s.parseBitwise(e)
@@ -283,7 +283,7 @@ func (s *ruleState) parseKnown(e msgs.Expr) (ok, room bool) {
 		if x.Op == msgs.RangeNeq {
 			st.op = relNeq
 		}
-		st.rk, st.val1, st.val2 = rRange, x.From.Value, x.To.Value
+		st.rk, st.val1, st.val2 = rRange, msgVal(x.From.Value), msgVal(x.To.Value)
 		s.pp(st)
 		return true, true
 	case "lookup":
@@ -538,7 +538,9 @@ func (s *ruleState) parseBitwise(e msgs.Expr) (ok, room bool) {
 		}
 		// o = (m & x) ^ x: the bits set where the mask clears them;
 		// x &= m; m |= o (netlink_parse_bitwise_bool).
-		and, xor, or := s.alloc(len(m)), s.alloc(len(m)), s.alloc(len(m))
+		andV, and := s.alloc(len(m))
+		xorV, xor := s.alloc(len(m))
+		orV, or := s.alloc(len(m))
 		if or == nil {
 			return false, false
 		}
@@ -565,13 +567,13 @@ func (s *ruleState) parseBitwise(e msgs.Expr) (ok, room bool) {
 			allOnes = false
 		}
 		if !allOnes {
-			op.and = and
+			op.and = andV
 		}
 		if anyX {
-			op.xor = xor
+			op.xor = xorV
 		}
 		if anyO {
-			op.or = or
+			op.or = orV
 		}
 	case msgs.BitwiseLshift, msgs.BitwiseRshift:
 		if len(x.Data.Value) != 4 {
@@ -641,7 +643,7 @@ func (s *ruleState) parseCmp(e msgs.Expr) (ok, room bool) {
 		s.n--
 		return false, true
 	}
-	st.rk, st.val1 = rValue, x.Data.Value
+	st.rk, st.val1 = rValue, msgVal(x.Data.Value)
 	// A value shorter than its operand compares a prefix of it.
 	if left := &s.ops[s.lists[st.left]]; st.nleft == 1 && left.len > uint32(len(x.Data.Value))*8 && !s.typeOf(left).isString() {
 		st.rk, st.prefix = rPrefix, uint32(len(x.Data.Value))*8

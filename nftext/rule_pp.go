@@ -62,11 +62,11 @@ func (s *ruleState) operandsPP(st *stmt) {
 func (s *ruleState) concatPP(list, count int8) {
 	for k, i := range s.listOps(list, count) {
 		op := &s.ops[i]
-		if count > 1 && op.kind == opBitwise && op.and != nil && op.xor == nil && op.or == nil && op.shift == 0 {
+		if count > 1 && op.kind == opBitwise && op.and.ok() && !op.xor.ok() && !op.or.ok() && op.shift == 0 {
 			arg := &s.ops[op.arg]
 			if arg.kind == opPayload {
 				saved := *arg
-				if _, ok := s.trim(arg, op.and); ok {
+				if _, ok := s.trim(arg, s.v(op.and)); ok {
 					s.lists[int(list)+k] = op.arg
 					i = op.arg
 				} else {
@@ -293,7 +293,7 @@ func (s *ruleState) expand(st *stmt, idx int8, left *operand) {
 		} else {
 			s.complete(left)
 		}
-		s.fieldMatch(st, idx, &s.ops[s.lists[st.left]], value)
+		s.fieldMatch(st, idx, &s.ops[s.lists[st.left]], s.v(value))
 		return
 	}
 	// Several: this statement becomes the first field's match, the others
@@ -316,11 +316,11 @@ func (s *ruleState) expand(st *stmt, idx int8, left *operand) {
 			cur.op = op
 		}
 		l, c, ok := s.single(fields[k])
-		if !ok || v == nil {
+		if !ok || !v.ok() {
 			return
 		}
 		cur.left, cur.nleft, cur.rk, cur.val1 = l, c, rValue, v
-		s.fieldMatch(cur, curIdx, f, v)
+		s.fieldMatch(cur, curIdx, f, s.v(v))
 	}
 }
 
@@ -332,10 +332,10 @@ func (s *ruleState) fieldMatch(st *stmt, idx int8, f *operand, value []byte) {
 		t := &protos[f.proto].tmpls[f.tmpl]
 		if f.len < uint32(t.len) {
 			// A partial field: the value padded to the field, as a prefix.
-			full := s.alloc(int(t.len+7) / 8)
+			fullV, full := s.alloc(int(t.len+7) / 8)
 			if full != nil && len(value) <= len(full) {
 				copy(full, value)
-				st.rk, st.val1, st.prefix = rPrefix, full, f.len
+				st.rk, st.val1, st.prefix = rPrefix, fullV, f.len
 			}
 		}
 	}
@@ -357,16 +357,17 @@ func (s *ruleState) fieldMatch(st *stmt, idx int8, f *operand, value []byte) {
 func (s *ruleState) binopMatchPP(st *stmt, idx int8, binop *operand) {
 	arg := &s.ops[binop.arg]
 	t := s.typeOf(arg)
-	if binop.and != nil && binop.xor == nil && binop.or == nil && (st.op == relEq || st.op == relNeq) && t.isBitmask() {
+	simpleAnd := binop.and.ok() && !binop.xor.ok() && !binop.or.ok() && binop.shift == 0
+	if simpleAnd && (st.op == relEq || st.op == relNeq) && t.isBitmask() {
 		if st.rk != rValue {
 			return
 		}
-		switch {
-		case bits.OnesCount64(loadUint(st.val1, s.orderOf(arg))) > 1:
+		switch v1 := s.v(st.val1); {
+		case bits.OnesCount64(loadUint(v1, s.orderOf(arg))) > 1:
 			// Several flags on the right: nft made them a binop first.
 			st.left = s.replaceSingle(st.left, binop.arg)
 			st.rk, st.mask = rFlagcmp, binop.and
-		case isZero(st.val1):
+		case isZero(v1):
 			// data & flags != 0: the flags as a list.
 			st.left = s.replaceSingle(st.left, binop.arg)
 			st.rk, st.val1 = rFlags, binop.and
@@ -375,7 +376,7 @@ func (s *ruleState) binopMatchPP(st *stmt, idx int8, binop *operand) {
 			} else {
 				st.op = relNeg
 			}
-		case equal(st.val1, binop.and):
+		case equal(v1, s.v(binop.and)):
 			// data & flag == flag: stays as it is.
 		default:
 			st.left = s.replaceSingle(st.left, binop.arg)
@@ -383,27 +384,27 @@ func (s *ruleState) binopMatchPP(st *stmt, idx int8, binop *operand) {
 		}
 		return
 	}
-	if binop.and != nil && binop.xor == nil && binop.or == nil && st.rk == rValue && t.PrefersPrefix() {
-		if plen, ok := maskPrefixLen(binop.and, arg.len); ok {
+	if simpleAnd && st.rk == rValue && t.PrefersPrefix() {
+		if plen, ok := maskPrefixLen(s.v(binop.and), arg.len); ok {
 			st.left = s.replaceSingle(st.left, binop.arg)
 			st.rk, st.prefix = rPrefix, plen
 			return
 		}
 	}
-	if binop.and != nil && binop.xor == nil && binop.or == nil && arg.kind == opExthdr && st.rk == rValue {
-		shift, ok := s.exthdrTrim(arg, binop.and)
+	if simpleAnd && arg.kind == opExthdr && st.rk == rValue {
+		shift, ok := s.exthdrTrim(arg, s.v(binop.and))
 		if !ok {
 			return
 		}
-		if v := s.trimValue(st.val1, shift, arg.len); v != nil {
+		if v := s.trimValue(st.val1, shift, arg.len); v.ok() {
 			st.left = s.replaceSingle(st.left, binop.arg)
 			st.val1 = v
 		}
 		return
 	}
-	if binop.and != nil && binop.xor == nil && binop.or == nil && arg.kind == opPayload {
+	if simpleAnd && arg.kind == opPayload {
 		saved := *arg
-		shift, ok := s.trim(arg, binop.and)
+		shift, ok := s.trim(arg, s.v(binop.and))
 		if !ok {
 			*arg = saved
 			return
@@ -413,7 +414,7 @@ func (s *ruleState) binopMatchPP(st *stmt, idx int8, binop *operand) {
 		if st.rk == rRange {
 			v2 = s.trimValue(st.val2, shift, arg.len)
 		}
-		if (st.rk == rValue || st.rk == rRange) && (v1 == nil || v2 == nil && st.rk == rRange) {
+		if (st.rk == rValue || st.rk == rRange) && (!v1.ok() || !v2.ok() && st.rk == rRange) {
 			*arg = saved
 			return
 		}
@@ -426,17 +427,17 @@ func (s *ruleState) binopMatchPP(st *stmt, idx int8, binop *operand) {
 }
 
 // trimValue shifts a value right and keeps the bytes of bits.
-func (s *ruleState) trimValue(v []byte, shift, bits uint32) []byte {
-	if v == nil {
-		return nil
+func (s *ruleState) trimValue(v val, shift, bits uint32) val {
+	if !v.ok() {
+		return val{}
 	}
 	v = s.shiftRight(v, shift)
-	if v == nil {
-		return nil
+	if !v.ok() {
+		return val{}
 	}
 	n := int(bits+7) / 8
-	if n < len(v) {
-		v = v[len(v)-n:]
+	if l := v.size(); n < l {
+		return s.bitsOf(v, uint32(l-n)*8, uint32(n)*8)
 	}
 	return v
 }
@@ -480,10 +481,10 @@ func (s *ruleState) metaMatchPP(st *stmt, idx int8, left *operand) {
 	}
 	base, proto := s.metaBase(left)
 	if proto {
-		s.metaPctxUpdate(left, st.val1)
+		s.metaPctxUpdate(left, s.v(st.val1))
 	}
 	if base < baseTransport {
-		if s.pdctx.deps[base] >= 0 && s.metaMayKill(left, st.val1) {
+		if s.pdctx.deps[base] >= 0 && s.metaMayKill(left, s.v(st.val1)) {
 			s.release(base)
 		}
 		if proto {
@@ -580,10 +581,10 @@ func (s *ruleState) metaPctxUpdate(op *operand, v []byte) {
 // (payload_dependency_store), unless it is an ICMP echo type match.
 func (s *ruleState) depStore(idx int8, base protoBase) {
 	st := &s.stmts[idx]
-	if st.nleft == 1 && st.rk == rValue && len(st.val1) == 1 {
+	if v1 := s.v(st.val1); st.nleft == 1 && st.rk == rValue && len(v1) == 1 {
 		op := &s.ops[s.lists[st.left]]
 		if op.kind == opPayload && op.known() {
-			t := st.val1[0]
+			t := v1[0]
 			switch op.proto {
 			case protoICMP:
 				if t == icmpEchoReply {
@@ -675,8 +676,8 @@ func (s *ruleState) payloadMayKill(d int8, op *operand) bool {
 				if dep.proto == protoVLAN {
 					return false
 				}
-				if dep.proto == protoEther && dst.rk == rValue && len(dst.val1) == 2 {
-					return loadUint(dst.val1, BigEndian) == ethP8021Q
+				if v1 := s.v(dst.val1); dep.proto == protoEther && dst.rk == rValue && len(v1) == 2 {
+					return loadUint(v1, BigEndian) == ethP8021Q
 				}
 				return true
 			}
@@ -707,13 +708,14 @@ func (s *ruleState) metaMayKill(op *operand, v []byte) bool {
 	}
 	dst, dep := s.depLeft(d)
 	var nfproto uint8
+	dv := s.v(dst.val1)
 	switch {
-	case dep.kind == opMeta && msgs.MetaKey(dep.key) == msgs.MetaNfproto && len(dst.val1) == 1:
-		nfproto = dst.val1[0]
-	case dep.kind == opMeta && msgs.MetaKey(dep.key) == msgs.MetaProtocol && len(dst.val1) == 2:
-		nfproto = etherToNfproto(loadUint(dst.val1, BigEndian))
-	case dep.kind == opPayload && dep.base == baseLL && dep.typ == TypeEtherType && len(dst.val1) == 2:
-		nfproto = etherToNfproto(loadUint(dst.val1, BigEndian))
+	case dep.kind == opMeta && msgs.MetaKey(dep.key) == msgs.MetaNfproto && len(dv) == 1:
+		nfproto = dv[0]
+	case dep.kind == opMeta && msgs.MetaKey(dep.key) == msgs.MetaProtocol && len(dv) == 2:
+		nfproto = etherToNfproto(loadUint(dv, BigEndian))
+	case dep.kind == opPayload && dep.base == baseLL && dep.typ == TypeEtherType && len(dv) == 2:
+		nfproto = etherToNfproto(loadUint(dv, BigEndian))
 	default:
 		return true
 	}
@@ -805,7 +807,7 @@ func (s *ruleState) payloadSetPP(st *stmt) {
 	dest := &s.ops[st.valOp2]
 	s.complete(dest)
 	val := &s.ops[st.val]
-	if !dest.known() && val.kind == opBitwise && val.xor == nil && val.shift == 0 {
+	if !dest.known() && val.kind == opBitwise && !val.xor.ok() && val.shift == 0 {
 		arg := &s.ops[val.arg]
 		if arg.kind == opPayload && arg.base == dest.base && arg.offset == dest.offset && arg.len == dest.len {
 			s.payloadSetTrim(st, dest, val)
@@ -819,27 +821,28 @@ func (s *ruleState) payloadSetPP(st *stmt) {
 // field and its value.
 func (s *ruleState) payloadSetTrim(st *stmt, dest, val *operand) {
 	n := int(dest.len+7) / 8
-	mask := s.alloc(n)
-	if mask == nil || (val.and != nil && len(val.and) != n) || (val.or != nil && len(val.or) != n) {
+	_, mask := s.alloc(n)
+	and, or := s.v(val.and), s.v(val.or)
+	if mask == nil || (and != nil && len(and) != n) || (or != nil && len(or) != n) {
 		return
 	}
 	value := val.or
 	switch {
-	case val.and != nil && val.or != nil:
+	case and != nil && or != nil:
 		// bitmask = ~0 ^ and ^ or: the bits of the field.
 		for i := range mask {
-			mask[i] = 0xff ^ val.and[i] ^ val.or[i]
+			mask[i] = 0xff ^ and[i] ^ or[i]
 		}
-	case val.and != nil:
+	case and != nil:
 		// A zero written: the mask's holes are the field.
 		for i := range mask {
-			mask[i] = 0xff ^ val.and[i]
+			mask[i] = 0xff ^ and[i]
 		}
-		value = s.alloc(n)
+		value, _ = s.alloc(n)
 	default:
-		copy(mask, val.or)
+		copy(mask, or)
 	}
-	if value == nil {
+	if !value.ok() {
 		return
 	}
 	saved := *dest
@@ -851,7 +854,7 @@ func (s *ruleState) payloadSetTrim(st *stmt, dest, val *operand) {
 		*dest = saved
 		return
 	}
-	if v := s.trimValue(value, shift, dest.len); v != nil {
+	if v := s.trimValue(value, shift, dest.len); v.ok() {
 		st.val1 = v
 	}
 }

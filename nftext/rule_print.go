@@ -254,7 +254,6 @@ func (t Type) isBitmask() bool {
 	return false
 }
 
-
 // appendMatch appends a match: left, operator, right.
 func (s *ruleState) appendMatch(dst []byte, st *stmt) []byte {
 	dst = s.appendList(dst, st.left, st.nleft)
@@ -266,9 +265,9 @@ func (s *ruleState) appendMatch(dst []byte, st *stmt) []byte {
 		} else {
 			dst = append(dst, ' ')
 		}
-		dst = s.appendFlagList(dst, t, s.orderOf(left), st.val1)
+		dst = s.appendFlagList(dst, t, s.orderOf(left), s.v(st.val1))
 		dst = append(dst, " / "...)
-		return s.appendFlagList(dst, t, s.orderOf(left), st.mask)
+		return s.appendFlagList(dst, t, s.orderOf(left), s.v(st.mask))
 	}
 	switch st.op {
 	case relEq:
@@ -295,21 +294,21 @@ func (s *ruleState) appendMatch(dst []byte, st *stmt) []byte {
 	switch st.rk {
 	case rValue:
 		if st.nleft > 1 {
-			return s.appendConcatValue(dst, st, st.val1)
+			return s.appendConcatValue(dst, st, s.v(st.val1))
 		}
-		return s.appendValueOf(dst, left, st.val1)
+		return s.appendValueOf(dst, left, s.v(st.val1))
 	case rRange:
-		dst = s.appendValueOf(dst, left, st.val1)
+		dst = s.appendValueOf(dst, left, s.v(st.val1))
 		dst = append(dst, '-')
-		return s.appendValueOf(dst, left, st.val2)
+		return s.appendValueOf(dst, left, s.v(st.val2))
 	case rPrefix:
-		dst = s.appendValueOf(dst, left, st.val1)
+		dst = s.appendValueOf(dst, left, s.v(st.val1))
 		dst = append(dst, '/')
 		return strconv.AppendUint(dst, uint64(st.prefix), 10)
 	case rSet:
 		return s.appendSetRef(dst, st.set)
 	case rFlags:
-		return s.appendFlagList(dst, t, s.orderOf(left), st.val1)
+		return s.appendFlagList(dst, t, s.orderOf(left), s.v(st.val1))
 	}
 	return dst
 }
@@ -351,7 +350,7 @@ func (s *ruleState) fitSize(t Type, order ByteOrder, v []byte) []byte {
 	case len(v) > n:
 		return v[len(v)-n:]
 	}
-	out := s.alloc(n)
+	_, out := s.alloc(n)
 	if out == nil {
 		return v
 	}
@@ -443,10 +442,11 @@ func storeUint(b []byte, v uint64, order ByteOrder) {
 func (s *ruleState) appendOperandAs(dst []byte, i int8, t Type, order ByteOrder) []byte {
 	op := &s.ops[i]
 	if op.kind == opImm {
-		if t.isBitmask() && bits.OnesCount64(loadUint(op.value, order)) > 1 {
-			return s.appendFlags(dst, t, order, op.value)
+		v := s.v(op.value)
+		if t.isBitmask() && bits.OnesCount64(loadUint(v, order)) > 1 {
+			return s.appendFlags(dst, t, order, v)
 		}
-		return AppendValue(dst, t, order, s.fitSize(t, order, op.value))
+		return AppendValue(dst, t, order, s.fitSize(t, order, v))
 	}
 	return s.appendOperand(dst, i)
 }
@@ -558,7 +558,7 @@ func (s *ruleState) appendOperand(dst []byte, i int8) []byte {
 		}
 		return dst
 	case opImm:
-		return AppendValue(dst, TypeInteger, HostEndian, op.value)
+		return AppendValue(dst, TypeInteger, HostEndian, s.v(op.value))
 	case opBitwise:
 		return s.appendBinop(dst, op)
 	case opByteorder:
@@ -585,7 +585,8 @@ func (s *ruleState) appendBinop(dst []byte, op *operand) []byte {
 		}
 		return strconv.AppendUint(dst, uint64(op.shiftBy), 10)
 	}
-	part := func(dst []byte, sym string, v []byte) []byte {
+	part := func(dst []byte, sym string, x val) []byte {
+		v := s.v(x)
 		dst = append(dst, sym...)
 		if t.isBitmask() && bits.OnesCount64(loadUint(v, order)) > 1 {
 			dst = append(dst, '(')
@@ -594,13 +595,13 @@ func (s *ruleState) appendBinop(dst []byte, op *operand) []byte {
 		}
 		return s.appendValueOf(dst, arg, v)
 	}
-	if op.and != nil {
+	if op.and.ok() {
 		dst = part(dst, " & ", op.and)
 	}
-	if op.xor != nil {
+	if op.xor.ok() {
 		dst = part(dst, " ^ ", op.xor)
 	}
-	if op.or != nil {
+	if op.or.ok() {
 		dst = part(dst, " | ", op.or)
 	}
 	return dst
@@ -652,7 +653,7 @@ func (s *ruleState) appendCtEvents(dst []byte, i int8) []byte {
 	if op.kind != opImm {
 		return s.appendOperand(dst, i)
 	}
-	return s.appendFlagList(dst, TypeCtEventBit, HostEndian, op.value)
+	return s.appendFlagList(dst, TypeCtEventBit, HostEndian, s.v(op.value))
 }
 
 // appendFib appends a fib expression: "fib saddr . iif oif".

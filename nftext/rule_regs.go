@@ -51,12 +51,12 @@ type operand struct {
 
 	arg int8 // opBitwise, opByteorder, opHash: the operand worked on
 
-	// opBitwise, in nft's form: and (nil: all ones), xor, or (nil: zero).
-	and, xor, or []byte
+	// opBitwise, in nft's form: and (none: all ones), xor, or (none: zero).
+	and, xor, or val
 	shift        int8 // 0 none, 1 left, -1 right (by shiftBy)
 	shiftBy      uint32
 
-	value []byte // opImm
+	value val // opImm
 
 	// opMap: the key (a list) and the set.
 	list, nlist int8

@@ -91,7 +91,6 @@ func (s *ruleState) appendSimple(dst []byte, st *stmt) []byte {
 	return dst
 }
 
-
 // logLevels are the syslog levels as nft names them (log_level).
 var logLevels = [...]string{"emerg", "alert", "crit", "err", "warn", "notice", "info", "debug", "audit"}
 
@@ -155,11 +154,6 @@ func appendLog(dst []byte, x *msgs.LogExpr) []byte {
 	}
 	return dst
 }
-
-
-
-
-
 
 // The reject codes nft leaves out (linux/icmp.h, linux/icmpv6.h,
 // linux/netfilter/nf_tables.h).
@@ -229,7 +223,6 @@ func flowtableName(data []byte) []byte {
 	}
 	return nil
 }
-
 
 // appendSynproxyStmt appends a synproxy statement (synproxy_stmt_print;
 // an object's declaration spells the same options differently).
@@ -430,8 +423,8 @@ func (s *ruleState) appendNat(dst []byte, st *stmt) []byte {
 func (s *ruleState) appendAddrRange(dst []byte, a, b int8, t Type, bracket bool) []byte {
 	oa := &s.ops[a]
 	if b >= 0 && oa.kind == opImm && s.ops[b].kind == opImm {
-		if plen, ok := rangePrefix(oa.value, s.ops[b].value); ok {
-			dst = AppendValue(dst, t, BigEndian, oa.value)
+		if plen, ok := rangePrefix(s.v(oa.value), s.v(s.ops[b].value)); ok {
+			dst = AppendValue(dst, t, BigEndian, s.v(oa.value))
 			dst = append(dst, '/')
 			return strconv.AppendUint(dst, uint64(plen), 10)
 		}
@@ -622,8 +615,8 @@ func (s *ruleState) appendPayloadSet(dst []byte, st *stmt) []byte {
 	f := &s.ops[st.valOp2]
 	dst = s.appendPayload(dst, f)
 	dst = append(dst, " set "...)
-	if st.val1 != nil {
-		return s.appendValueOf(dst, f, st.val1)
+	if st.val1.ok() {
+		return s.appendValueOf(dst, f, s.v(st.val1))
 	}
 	return s.appendOperandAs(dst, st.val, s.typeOf(f), BigEndian)
 }
