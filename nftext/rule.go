@@ -25,9 +25,11 @@ func AppendRule(dst []byte, nsid int32, family nftmon.Family, r *msgs.Rule, sets
 	s.init(nsid, family, r, sets)
 	n := len(dst)
 	if s.parse() {
-		s.postprocess()
 		dst = s.print(dst)
-	} else {
+	}
+	if len(dst) == n && len(r.Expressions) > 0 {
+		// Too large or too strange, or only loads that nothing reads:
+		// the expressions as they are.
 		dst = appendRawRule(dst, r)
 	}
 	if c := r.Comment(); c != nil {

@@ -14,9 +14,6 @@ import (
 // widths and flag tests, protocol matches that a later match implies
 // removed.
 
-// postprocess finishes the rule after the last statement.
-func (s *ruleState) postprocess() {}
-
 // pp post-processes statement st, just made.
 func (s *ruleState) pp(st *stmt) {
 	idx := int8(s.n - 1)
