@@ -151,15 +151,6 @@ func (p *protoDesc) upper(num uint16) protoID {
 	return protoNone
 }
 
-// num returns the number that leads from p to id (proto_find_num), or -1.
-func (p *protoDesc) num(id protoID) int {
-	for _, l := range p.links {
-		if l.id == id {
-			return int(l.num)
-		}
-	}
-	return -1
-}
 
 func field(name string, t Type, byteOff, bytes uint16) tmpl {
 	return tmpl{name: name, typ: t, offset: byteOff * 8, len: bytes * 8, icmp: icmpDepNone}

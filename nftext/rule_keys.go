@@ -1,9 +1,6 @@
 package nftext
 
-import (
-	"github.com/nftmon/nftmon"
-	"github.com/nftmon/nftmon/msgs"
-)
+import "github.com/nftmon/nftmon/msgs"
 
 // The keys of the expressions that load metadata, with their names, data
 // types, lengths and byte orders: nftables' meta_templates (src/meta.c),
@@ -109,17 +106,13 @@ func ctInfo(k msgs.CtKey) *keyInfo {
 	return nil
 }
 
-// ctLen returns the length of a ct load: the template's, or for the
-// addresses of the family's protocol, what the family implies.
-func ctLen(k msgs.CtKey, c *keyInfo, f nftmon.Family) uint32 {
-	if k == msgs.CtSrc || k == msgs.CtDst {
-		switch f {
-		case nftmon.FamilyIPv4:
-			return 32
-		case nftmon.FamilyIPv6:
-			return 128
-		}
-	}
+// ctLen returns the length of a ct load: the template's, which is 0 for
+// the addresses, whose type and length only the protocol context gives
+// (ct_expr_update_type). So a comparison with fewer bytes than the address
+// is not a prefix, and prints as nft prints it: ct original saddr
+// 10.0.0.0/8 prints as ct original ip saddr 0.0.0.10, in nft list ruleset
+// too.
+func ctLen(c *keyInfo) uint32 {
 	return uint32(c.len)
 }
 

@@ -80,7 +80,8 @@ type stmt struct {
 	// the operand a set statement writes, and the extra operands of nat,
 	// tproxy, dup, fwd (val2Op), by index or -1
 	val, valOp2, valOp3, valOp4 int8
-	mapProto                    bool // sNat: the address map also gives the ports
+	mapProto                    bool  // sNat: the address map also gives the ports
+	setShift                    uint8 // rSet: the bits an anonymous set's keys are shifted by
 }
 
 // parse reads every expression of the rule; false when the rule must print
@@ -176,7 +177,7 @@ func (s *ruleState) parseKnown(e msgs.Expr) (ok, room bool) {
 		if c == nil {
 			return false, true
 		}
-		op, i := s.newOp(opCt, ctLen(x.Key, c, s.family))
+		op, i := s.newOp(opCt, ctLen(c))
 		if op == nil {
 			return false, false
 		}

@@ -382,7 +382,7 @@ func (s *ruleState) binopMatchPP(st *stmt, idx int8, binop *operand) {
 		return
 	}
 	if simpleAnd && st.rk == rValue && t.PrefersPrefix() {
-		if plen, ok := maskPrefixLen(s.v(binop.and), arg.len); ok {
+		if plen, ok := maskPrefixLen(s.numeric(binop.and, s.orderOf(arg)), arg.len); ok {
 			st.left = s.replaceSingle(st.left, binop.arg)
 			st.rk, st.prefix = rPrefix, plen
 			return
@@ -406,6 +406,14 @@ func (s *ruleState) binopMatchPP(st *stmt, idx int8, binop *operand) {
 			*arg = saved
 			return
 		}
+		if st.rk == rSet {
+			// The elements of an anonymous set hold the field where the
+			// mask has it: printed shifted back (binop_adjust).
+			st.left = s.replaceSingle(st.left, binop.arg)
+			st.setShift = uint8(shift)
+			s.payloadMatchPP(st, idx, arg)
+			return
+		}
 		v1 := s.trimValue(st.val1, shift, arg.len)
 		v2 := st.val2
 		if st.rk == rRange {
@@ -421,6 +429,23 @@ func (s *ruleState) binopMatchPP(st *stmt, idx int8, binop *operand) {
 		}
 		s.payloadMatchPP(st, idx, arg)
 	}
+}
+
+// numeric returns a value's bytes as a big-endian number: host order
+// values reversed (as nft reads them), in scratch space.
+func (s *ruleState) numeric(x val, order ByteOrder) []byte {
+	b := s.v(x)
+	if order != HostEndian || len(b) < 2 {
+		return b
+	}
+	_, out := s.alloc(len(b))
+	if out == nil {
+		return b
+	}
+	for i, c := range b {
+		out[len(b)-1-i] = c
+	}
+	return out
 }
 
 // trimValue shifts a value right and keeps the bytes of bits.

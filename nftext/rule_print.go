@@ -1,6 +1,7 @@
 package nftext
 
 import (
+	"bytes"
 	"math/bits"
 	"strconv"
 
@@ -115,6 +116,29 @@ func (s *ruleState) appendSetRef(dst []byte, name []byte) []byte {
 	}
 	dst = append(dst, '@')
 	return append(dst, name...)
+}
+
+// appendShiftedSet appends the keys of an anonymous set of a field that
+// is not whole bytes, each shifted right by shift bits and printed as the
+// field's type.
+func (s *ruleState) appendShiftedSet(dst []byte, info *SetInfo, f *operand, shift uint32) []byte {
+	dst = append(dst, "{ "...)
+	n := len(dst)
+	var el msgs.Elem
+	a := nftmon.NewAttrScanner(info.elems)
+	for a.Next() {
+		if a.Type() != unix.NFTA_LIST_ELEM || el.Decode(a.Bytes()) != nil || el.Flags&msgs.ElemIntervalEnd != 0 {
+			continue
+		}
+		if len(dst) > n {
+			dst = append(dst, ", "...)
+		}
+		mark := s.nscratch
+		v := s.trimValue(msgVal(el.Key), shift, f.len)
+		dst = s.appendValueOf(dst, f, s.v(v))
+		s.nscratch = mark
+	}
+	return append(dst, " }"...)
 }
 
 // appendInline appends the elements an anonymous set received, as nft
@@ -306,6 +330,11 @@ func (s *ruleState) appendMatch(dst []byte, st *stmt) []byte {
 		dst = append(dst, '/')
 		return strconv.AppendUint(dst, uint64(st.prefix), 10)
 	case rSet:
+		if st.setShift != 0 {
+			if info := s.lookupSet(st.set); info != nil && info.Flags&msgs.SetAnonymous != 0 {
+				return s.appendShiftedSet(dst, info, left, uint32(st.setShift))
+			}
+		}
 		return s.appendSetRef(dst, st.set)
 	case rFlags:
 		return s.appendFlagList(dst, t, s.orderOf(left), s.v(st.val1))
@@ -323,13 +352,20 @@ func (s *ruleState) appendValueOf(dst []byte, op *operand, v []byte) []byte {
 	if t.isBitmask() && bits.OnesCount64(loadUint(v, order)) > 1 {
 		return s.appendFlags(dst, t, order, v)
 	}
-	if t.isString() && len(v) > 0 && v[len(v)-1] != 0 {
-		// No NUL: a prefix, printed with a wildcard.
-		dst = appendString(dst, v)
-		if len(dst) > 0 && dst[len(dst)-1] == '"' {
-			dst = append(dst[:len(dst)-1], `*"`...)
+	if t.isString() && len(v) > 0 {
+		if v[len(v)-1] != 0 {
+			// No NUL: a prefix, printed with a wildcard.
+			dst = appendString(dst, v)
+			if len(dst) > 0 && dst[len(dst)-1] == '"' {
+				dst = append(dst[:len(dst)-1], `*"`...)
+			}
+			return dst
 		}
-		return dst
+		if i := bytes.IndexByte(v, 0); i > 0 && v[i-1] == '*' {
+			// A name that ends in a star: escaped, not a wildcard.
+			dst = appendString(dst, v[:i-1])
+			return append(dst[:len(dst)-1], `\*"`...)
+		}
 	}
 	if op.kind == opPayload && !op.known() && op.proto != protoTH {
 		return appendRawNumber(dst, v)
