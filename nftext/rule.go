@@ -36,8 +36,9 @@ func AppendRule(dst []byte, nsid int32, family nftmon.Family, r *msgs.Rule, sets
 		if len(dst) > n {
 			dst = append(dst, ' ')
 		}
-		dst = append(dst, "comment "...)
-		dst = appendString(dst, c)
+		// nft prints the comment's bytes as they are (rule_print).
+		dst = append(dst, `comment "`...)
+		dst = append(append(dst, c...), '"')
 	}
 	return dst
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -95,47 +94,7 @@ func TestRulesKernel(t *testing.T) {
 	for _, f := range ruleScripts(t) {
 		base := strings.TrimSuffix(f, ".nft")
 		t.Run(filepath.Base(base), func(t *testing.T) {
-			script, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ns := nstest.New(t)
-			conn, err := nftmon.Open(nftmon.ConnConfig{NetNS: ns.Path})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer conn.Close()
-			if err := conn.JoinGroup(unix.NFNLGRP_NFTABLES); err != nil {
-				nstest.Skip(t, "cannot join NFNLGRP_NFTABLES: %v", err)
-			}
-			out := newLockedBuf()
-			mon := ns.Command("nft", "monitor")
-			mon.Stdout, mon.Stderr = out, out
-			if err := mon.Start(); err != nil {
-				t.Fatal(err)
-			}
-			defer mon.Process.Kill()
-			// nft monitor has subscribed once it prints a change.
-			for try := 0; ; try++ {
-				ns.Script(t, fmt.Sprintf("add table ip %s\ndelete table ip %s\n", syncTable, syncTable))
-				if out.waitFor("delete table ip "+syncTable, 200*time.Millisecond) {
-					break
-				}
-				if try == 50 {
-					t.Fatalf("nft monitor printed nothing: %s", out.String())
-				}
-			}
-			for _, part := range strings.Split(string(script), "# --- next transaction ---\n") {
-				ns.Script(t, part)
-			}
-			ns.Script(t, fmt.Sprintf("add table ip %s\n", endTable))
-			if !out.waitFor("add table ip "+endTable, 10*time.Second) {
-				t.Fatalf("nft monitor did not print the end marker:\n%s", out.String())
-			}
-			datagrams := receiveUntil(t, conn, endTable)
-			mon.Process.Signal(syscall.SIGTERM)
-			mon.Wait()
-			text := monitorPart(out.String())
+			datagrams, text := runScript(t, f)
 			if *update {
 				writeCapture(t, base+".pcap", datagrams)
 				if err := os.WriteFile(base+".monitor", []byte(text), 0o644); err != nil {
@@ -145,6 +104,70 @@ func TestRulesKernel(t *testing.T) {
 			compareRules(t, datagrams, text)
 		})
 	}
+}
+
+// TestRulesKernelExprCorpus does the same, live only, with the scripts of
+// the expression corpus of package msgs (../msgs/testdata/exprs), written
+// for libnftnl's text: more rules nft made, of every family.
+func TestRulesKernelExprCorpus(t *testing.T) {
+	files, _ := filepath.Glob("../msgs/testdata/exprs/*.nft")
+	if len(files) == 0 {
+		t.Fatal("no scripts in ../msgs/testdata/exprs")
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			datagrams, text := runScript(t, f)
+			compareRules(t, datagrams, text)
+		})
+	}
+}
+
+// runScript applies the script in file in a namespace of its own, with
+// nft monitor and a notification socket watching, and returns the
+// datagrams the socket read and what nft monitor printed.
+func runScript(t *testing.T, file string) ([][]byte, string) {
+	t.Helper()
+	script, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns := nstest.New(t)
+	conn, err := nftmon.Open(nftmon.ConnConfig{NetNS: ns.Path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if err := conn.JoinGroup(unix.NFNLGRP_NFTABLES); err != nil {
+		nstest.Skip(t, "cannot join NFNLGRP_NFTABLES: %v", err)
+	}
+	out := newLockedBuf()
+	mon := ns.Command("nft", "monitor")
+	mon.Stdout, mon.Stderr = out, out
+	if err := mon.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer mon.Process.Kill()
+	// nft monitor has subscribed once it prints a change.
+	for try := 0; ; try++ {
+		ns.Script(t, fmt.Sprintf("add table ip %s\ndelete table ip %s\n", syncTable, syncTable))
+		if out.waitFor("delete table ip "+syncTable, 200*time.Millisecond) {
+			break
+		}
+		if try == 50 {
+			t.Fatalf("nft monitor printed nothing: %s", out.String())
+		}
+	}
+	for _, part := range strings.Split(string(script), "# --- next transaction ---\n") {
+		ns.Script(t, part)
+	}
+	ns.Script(t, fmt.Sprintf("add table ip %s\n", endTable))
+	if !out.waitFor("add table ip "+endTable, 10*time.Second) {
+		t.Fatalf("nft monitor did not print the end marker:\n%s", out.String())
+	}
+	datagrams := receiveUntil(t, conn, endTable)
+	mon.Process.Signal(syscall.SIGTERM)
+	mon.Wait()
+	return datagrams, monitorPart(out.String())
 }
 
 // TestRules renders the rules of each corpus capture and compares them with
@@ -387,4 +410,23 @@ func mapsKeys(m map[string][3]int) func(func(string) bool) {
 	}
 }
 
-var _ = exec.Command
+
+// TestRulesCaptures compares the rule lines of the module's kernel
+// captures (../testdata/NAME.pcap, made by internal/cmd/capture) with the
+// nft monitor output captured beside them (NAME.monitor).
+func TestRulesCaptures(t *testing.T) {
+	files, _ := filepath.Glob("../testdata/*.monitor")
+	if len(files) == 0 {
+		t.Fatal("no captures with nft monitor output in ../testdata")
+	}
+	for _, f := range files {
+		base := strings.TrimSuffix(f, ".monitor")
+		t.Run(filepath.Base(base), func(t *testing.T) {
+			text, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			compareRules(t, readCapture(t, base+".pcap"), string(text))
+		})
+	}
+}

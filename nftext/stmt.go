@@ -74,8 +74,13 @@ func (s *ruleState) appendSimple(dst []byte, st *stmt) []byte {
 	case "exthdr":
 		var x msgs.ExthdrExpr
 		if ok = x.Decode(e.Data) == nil; ok {
-			dst = append(dst, "reset "...)
-			dst = s.appendExthdr(dst, &operand{kind: opExthdr, e: e, key: uint32(x.Type), offset: x.Offset * 8, len: x.Len * 8})
+			// Only TCP options can be reset (exthdr_stmt_print).
+			dst = append(dst, "reset tcp option "...)
+			if d := findDesc(tcpOpts, x.Type); d != nil {
+				dst = append(dst, d.name...)
+			} else {
+				dst = strconv.AppendUint(dst, uint64(x.Type), 10)
+			}
 		}
 	case "match", "target":
 		var x msgs.CompatExpr
