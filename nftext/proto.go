@@ -151,7 +151,6 @@ func (p *protoDesc) upper(num uint16) protoID {
 	return protoNone
 }
 
-
 func field(name string, t Type, byteOff, bytes uint16) tmpl {
 	return tmpl{name: name, typ: t, offset: byteOff * 8, len: bytes * 8, icmp: icmpDepNone}
 }

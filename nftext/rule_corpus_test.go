@@ -410,7 +410,6 @@ func mapsKeys(m map[string][3]int) func(func(string) bool) {
 	}
 }
 
-
 // TestRulesCaptures compares the rule lines of the module's kernel
 // captures (../testdata/NAME.pcap, made by internal/cmd/capture) with the
 // nft monitor output captured beside them (NAME.monitor).
