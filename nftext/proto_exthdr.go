@@ -121,7 +121,7 @@ func findDesc(list []exthdrDesc, typ uint8) *exthdrDesc {
 // for either.
 func exthdrLookup(op *operand) (*exthdrDesc, *tmpl, msgs.ExthdrOp, bool) {
 	var x msgs.ExthdrExpr
-	if x.Decode(op.e.Data) != nil {
+	if x.Decode(op.data) != nil {
 		return nil, nil, 0, false
 	}
 	present := x.Flags&msgs.ExthdrPresent != 0
@@ -264,7 +264,7 @@ func (s *ruleState) appendExthdrSet(dst []byte, st *stmt) []byte {
 	if x.Decode(st.expr.Data) != nil {
 		return appendRawExpr(dst, st.expr)
 	}
-	f := operand{kind: opExthdr, e: st.expr, key: uint32(x.Type), offset: x.Offset * 8, len: x.Len * 8}
+	f := operand{kind: opExthdr, data: st.expr.Data, key: uint32(x.Type), offset: x.Offset * 8, len: x.Len * 8}
 	dst = s.appendExthdr(dst, &f)
 	dst = append(dst, " set "...)
 	return s.appendOperandAs(dst, st.val, exthdrType(&f), BigEndian)

@@ -76,7 +76,7 @@ const (
 	maxStmts   = 48
 	maxOps     = 64
 	maxList    = 48
-	maxScratch = 2048
+	maxScratch = 1024
 	regUnits   = 1 + 16 // the verdict register, then the 16 registers of 32 bits
 )
 
@@ -100,6 +100,11 @@ type ruleState struct {
 	pctx  protoCtx
 	pdctx depCtx
 
+	// The set looked up last: a rule names the same set in its parse,
+	// post-processing and printing.
+	setName []byte
+	setInfo *SetInfo
+
 	scratch  [maxScratch]byte // values the renderer computes (shifted, masked)
 	nscratch int
 }
@@ -121,6 +126,18 @@ type val struct {
 	off, n uint16 // the scratch bytes, when b is nil
 }
 
+// span is a value in scratch space only.
+type span struct{ off, n uint16 }
+
+// ok reports whether the value is there.
+func (x span) ok() bool { return x.n > 0 }
+
+// val returns the span as a value.
+func (x span) val() val { return val{off: x.off, n: x.n} }
+
+// sp returns a span's bytes.
+func (s *ruleState) sp(x span) []byte { return s.v(x.val()) }
+
 // msgVal returns a value of bytes of the message.
 func msgVal(b []byte) val { return val{b: b} }
 
@@ -131,6 +148,9 @@ func (x val) size() int {
 	}
 	return int(x.n)
 }
+
+// span returns a scratch value as a span.
+func (x val) span() span { return span{x.off, x.n} }
 
 // ok reports whether the value is there.
 func (x val) ok() bool { return x.b != nil || x.n > 0 }

@@ -126,7 +126,7 @@ func (s *ruleState) parseKnown(e msgs.Expr) (ok, room bool) {
 		if op == nil {
 			return false, false
 		}
-		op.e = e
+		op.data = e.Data
 		op.base = protoBase(x.Base + 1)
 		if x.Base > unix.NFT_PAYLOAD_TRANSPORT_HEADER {
 			op.base = baseInner
@@ -163,7 +163,7 @@ func (s *ruleState) parseKnown(e msgs.Expr) (ok, room bool) {
 		if op == nil {
 			return false, false
 		}
-		op.e, op.key = e, uint32(x.Key)
+		op.data, op.key = e.Data, uint32(x.Key)
 		return s.setReg(x.DReg, i), true
 	case "ct":
 		var x msgs.CtExpr
@@ -181,7 +181,7 @@ func (s *ruleState) parseKnown(e msgs.Expr) (ok, room bool) {
 		if op == nil {
 			return false, false
 		}
-		op.e, op.key, op.dir = e, uint32(x.Key), -1
+		op.data, op.key, op.dir = e.Data, uint32(x.Key), -1
 		if x.Present.Has(unix.NFTA_CT_DIRECTION) {
 			op.dir = int8(x.Direction)
 		}
@@ -205,7 +205,7 @@ func (s *ruleState) parseKnown(e msgs.Expr) (ok, room bool) {
 		if op == nil {
 			return false, false
 		}
-		op.e, op.key, op.offset = e, uint32(x.Type), x.Offset*8
+		op.data, op.key, op.offset = e.Data, uint32(x.Type), x.Offset*8
 		return s.setReg(x.DReg, i), true
 	case "fib", "rt", "socket", "osf", "numgen", "xfrm":
 		return s.loadExpr(e)
@@ -218,7 +218,7 @@ func (s *ruleState) parseKnown(e msgs.Expr) (ok, room bool) {
 		if op == nil {
 			return false, false
 		}
-		op.e = e
+		op.data = e.Data
 		if x.Type == msgs.HashJenkins {
 			op.arg = s.getReg(x.SReg)
 			if op.arg < 0 {
@@ -250,7 +250,7 @@ func (s *ruleState) parseKnown(e msgs.Expr) (ok, room bool) {
 		if op == nil {
 			return false, false
 		}
-		op.e, op.value = e, msgVal(x.Data.Value)
+		op.data, op.value = e.Data, msgVal(x.Data.Value)
 		return s.setReg(x.DReg, i), true
 	case "bitwise":
 		return s.parseBitwise(e)
@@ -267,7 +267,7 @@ func (s *ruleState) parseKnown(e msgs.Expr) (ok, room bool) {
 		if op == nil {
 			return false, false
 		}
-		op.e, op.arg = e, arg
+		op.data, op.arg = e.Data, arg
 		return s.setReg(x.DReg, i), true
 	case "cmp":
 		return s.parseCmp(e)
@@ -511,7 +511,7 @@ func (s *ruleState) loadExpr(e msgs.Expr) (ok, room bool) {
 	if op == nil {
 		return false, false
 	}
-	op.e, op.key = e, key
+	op.data, op.key = e.Data, key
 	return s.setReg(dreg, i), true
 }
 
@@ -530,7 +530,7 @@ func (s *ruleState) parseBitwise(e msgs.Expr) (ok, room bool) {
 	if op == nil {
 		return false, false
 	}
-	op.e, op.arg = e, arg
+	op.data, op.arg = e.Data, arg
 	switch x.Op {
 	case msgs.BitwiseMaskXor:
 		m, xr := x.Mask.Value, x.Xor.Value
@@ -568,13 +568,13 @@ func (s *ruleState) parseBitwise(e msgs.Expr) (ok, room bool) {
 			allOnes = false
 		}
 		if !allOnes {
-			op.and = andV
+			op.and = andV.span()
 		}
 		if anyX {
-			op.xor = xorV
+			op.xor = xorV.span()
 		}
 		if anyO {
-			op.or = orV
+			op.or = orV.span()
 		}
 	case msgs.BitwiseLshift, msgs.BitwiseRshift:
 		if len(x.Data.Value) != 4 {
@@ -658,7 +658,11 @@ func (s *ruleState) lookupSet(name []byte) *SetInfo {
 	if s.sets == nil {
 		return nil
 	}
-	return s.sets.Lookup(s.nsid, s.family, s.rule.Table, name)
+	if s.setName != nil && string(s.setName) == string(name) {
+		return s.setInfo
+	}
+	s.setName, s.setInfo = name, s.sets.Lookup(s.nsid, s.family, s.rule.Table, name)
+	return s.setInfo
 }
 
 // setKey returns the key list a lookup in set name reads from r.
@@ -704,7 +708,7 @@ func (s *ruleState) parseLookup(e msgs.Expr) (ok, room bool) {
 		if op == nil {
 			return false, false
 		}
-		op.e, op.list, op.nlist, op.set = e, list, count, x.Set
+		op.data, op.list, op.nlist, op.set = e.Data, list, count, x.Set
 		op.len = 32
 		return s.setReg(x.DReg, i), true
 	}

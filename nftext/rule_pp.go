@@ -27,7 +27,7 @@ func (s *ruleState) pp(st *stmt) {
 	case sPayloadSet:
 		s.payloadSetPP(st)
 	case sExthdrSet:
-		s.exthdrDepKill(&operand{kind: opExthdr, e: st.expr})
+		s.exthdrDepKill(&operand{kind: opExthdr, data: st.expr.Data})
 		s.operandsPP(st)
 	default:
 		s.operandsPP(st)
@@ -63,7 +63,7 @@ func (s *ruleState) concatPP(list, count int8) {
 			arg := &s.ops[op.arg]
 			if arg.kind == opPayload {
 				saved := *arg
-				if _, ok := s.trim(arg, s.v(op.and)); ok {
+				if _, ok := s.trim(arg, s.sp(op.and)); ok {
 					s.lists[int(list)+k] = op.arg
 					i = op.arg
 				} else {
@@ -363,33 +363,33 @@ func (s *ruleState) binopMatchPP(st *stmt, idx int8, binop *operand) {
 		case bits.OnesCount64(loadUint(v1, s.orderOf(arg))) > 1:
 			// Several flags on the right: nft made them a binop first.
 			st.left = s.replaceSingle(st.left, binop.arg)
-			st.rk, st.mask = rFlagcmp, binop.and
+			st.rk, st.mask = rFlagcmp, binop.and.val()
 		case isZero(v1):
 			// data & flags != 0: the flags as a list.
 			st.left = s.replaceSingle(st.left, binop.arg)
-			st.rk, st.val1 = rFlags, binop.and
+			st.rk, st.val1 = rFlags, binop.and.val()
 			if st.op == relNeq {
 				st.op = relImplicit
 			} else {
 				st.op = relNeg
 			}
-		case equal(v1, s.v(binop.and)):
+		case equal(v1, s.sp(binop.and)):
 			// data & flag == flag: stays as it is.
 		default:
 			st.left = s.replaceSingle(st.left, binop.arg)
-			st.rk, st.mask = rFlagcmp, binop.and
+			st.rk, st.mask = rFlagcmp, binop.and.val()
 		}
 		return
 	}
 	if simpleAnd && st.rk == rValue && t.PrefersPrefix() {
-		if plen, ok := maskPrefixLen(s.numeric(binop.and, s.orderOf(arg)), arg.len); ok {
+		if plen, ok := maskPrefixLen(s.numeric(binop.and.val(), s.orderOf(arg)), arg.len); ok {
 			st.left = s.replaceSingle(st.left, binop.arg)
 			st.rk, st.prefix = rPrefix, plen
 			return
 		}
 	}
 	if simpleAnd && arg.kind == opExthdr && st.rk == rValue {
-		shift, ok := s.exthdrTrim(arg, s.v(binop.and))
+		shift, ok := s.exthdrTrim(arg, s.sp(binop.and))
 		if !ok {
 			return
 		}
@@ -401,7 +401,7 @@ func (s *ruleState) binopMatchPP(st *stmt, idx int8, binop *operand) {
 	}
 	if simpleAnd && arg.kind == opPayload {
 		saved := *arg
-		shift, ok := s.trim(arg, s.v(binop.and))
+		shift, ok := s.trim(arg, s.sp(binop.and))
 		if !ok {
 			*arg = saved
 			return
@@ -810,7 +810,7 @@ func (s *ruleState) rejectFamily() uint8 {
 // (exthdr_dependency_kill).
 func (s *ruleState) exthdrDepKill(op *operand) {
 	var x msgs.ExthdrExpr
-	if x.Decode(op.e.Data) != nil {
+	if x.Decode(op.data) != nil {
 		return
 	}
 	switch x.Op {
@@ -844,11 +844,11 @@ func (s *ruleState) payloadSetPP(st *stmt) {
 func (s *ruleState) payloadSetTrim(st *stmt, dest, val *operand) {
 	n := int(dest.len+7) / 8
 	_, mask := s.alloc(n)
-	and, or := s.v(val.and), s.v(val.or)
+	and, or := s.sp(val.and), s.sp(val.or)
 	if mask == nil || (and != nil && len(and) != n) || (or != nil && len(or) != n) {
 		return
 	}
-	value := val.or
+	value := val.or.val()
 	switch {
 	case and != nil && or != nil:
 		// bitmask = ~0 ^ and ^ or: the bits of the field.

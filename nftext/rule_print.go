@@ -206,7 +206,7 @@ func (s *ruleState) typeOf(op *operand) Type {
 		return exthdrType(op)
 	case opFib:
 		var x msgs.FibExpr
-		if x.Decode(op.e.Data) == nil {
+		if x.Decode(op.data) == nil {
 			return fibType(x.Result, x.Flags)
 		}
 	case opRt:
@@ -514,7 +514,7 @@ func (s *ruleState) appendOperand(dst []byte, i int8) []byte {
 	case opExthdr:
 		return s.appendExthdr(dst, op)
 	case opFib:
-		return appendFib(dst, op.e)
+		return appendFib(dst, op.data)
 	case opRt:
 		dst = append(dst, "rt "...)
 		if int(op.key) < len(rtKeys) {
@@ -523,7 +523,7 @@ func (s *ruleState) appendOperand(dst []byte, i int8) []byte {
 		return dst
 	case opSocket:
 		var x msgs.SocketExpr
-		x.Decode(op.e.Data)
+		x.Decode(op.data)
 		dst = append(dst, "socket "...)
 		if int(op.key) < len(socketKeys) {
 			dst = append(dst, socketKeys[op.key].name...)
@@ -535,7 +535,7 @@ func (s *ruleState) appendOperand(dst []byte, i int8) []byte {
 		return dst
 	case opOsf:
 		var x msgs.OsfExpr
-		x.Decode(op.e.Data)
+		x.Decode(op.data)
 		dst = append(dst, "osf "...)
 		switch x.TTL {
 		case 1:
@@ -549,7 +549,7 @@ func (s *ruleState) appendOperand(dst []byte, i int8) []byte {
 		return append(dst, "name"...)
 	case opNumgen:
 		var x msgs.NumgenExpr
-		x.Decode(op.e.Data)
+		x.Decode(op.data)
 		dst = append(dst, "numgen "...)
 		dst = append(dst, x.Type.String()...)
 		dst = append(dst, " mod "...)
@@ -561,7 +561,7 @@ func (s *ruleState) appendOperand(dst []byte, i int8) []byte {
 		return dst
 	case opHash:
 		var x msgs.HashExpr
-		x.Decode(op.e.Data)
+		x.Decode(op.data)
 		if x.Type == msgs.HashSym {
 			dst = append(dst, "symhash"...)
 		} else {
@@ -581,7 +581,7 @@ func (s *ruleState) appendOperand(dst []byte, i int8) []byte {
 		return dst
 	case opXfrm:
 		var x msgs.XfrmExpr
-		x.Decode(op.e.Data)
+		x.Decode(op.data)
 		dst = append(dst, "ipsec "...)
 		dst = append(dst, x.Dir.String()...)
 		if x.Spnum != 0 {
@@ -604,7 +604,7 @@ func (s *ruleState) appendOperand(dst []byte, i int8) []byte {
 		dst = append(dst, " map "...)
 		return s.appendSetRef(dst, op.set)
 	}
-	return appendRawExpr(dst, op.e)
+	return append(dst, "[ unknown ]"...)
 }
 
 // appendBinop appends a bitwise operation: arg & mask ^ xor | or, or a
@@ -621,8 +621,8 @@ func (s *ruleState) appendBinop(dst []byte, op *operand) []byte {
 		}
 		return strconv.AppendUint(dst, uint64(op.shiftBy), 10)
 	}
-	part := func(dst []byte, sym string, x val) []byte {
-		v := s.v(x)
+	part := func(dst []byte, sym string, x span) []byte {
+		v := s.sp(x)
 		dst = append(dst, sym...)
 		if t.isBitmask() && bits.OnesCount64(loadUint(v, order)) > 1 {
 			dst = append(dst, '(')
@@ -693,9 +693,9 @@ func (s *ruleState) appendCtEvents(dst []byte, i int8) []byte {
 }
 
 // appendFib appends a fib expression: "fib saddr . iif oif".
-func appendFib(dst []byte, e msgs.Expr) []byte {
+func appendFib(dst []byte, data []byte) []byte {
 	var x msgs.FibExpr
-	x.Decode(e.Data)
+	x.Decode(data)
 	dst = append(dst, "fib "...)
 	flags := x.Flags &^ msgs.FibPresent
 	for _, f := range [...]struct {

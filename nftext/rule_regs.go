@@ -33,7 +33,7 @@ const (
 type operand struct {
 	kind opKind
 	len  uint32 // bits
-	e    msgs.Expr
+	data []byte // the data of the expression that loaded it
 
 	// opPayload, opExthdr: where.
 	base   protoBase
@@ -51,8 +51,9 @@ type operand struct {
 
 	arg int8 // opBitwise, opByteorder, opHash: the operand worked on
 
-	// opBitwise, in nft's form: and (none: all ones), xor, or (none: zero).
-	and, xor, or val
+	// opBitwise, in nft's form: and (none: all ones), xor, or (none: zero),
+	// in scratch space.
+	and, xor, or span
 	shift        int8 // 0 none, 1 left, -1 right (by shiftBy)
 	shiftBy      uint32
 
