@@ -21,7 +21,23 @@ import (
 // (`@__set0`), and a lookup of a concatenation prints only its first
 // field.
 func AppendRule(dst []byte, nsid int32, family nftmon.Family, r *msgs.Rule, sets *Sets) []byte {
-	var s ruleState
+	var rr RuleRenderer
+	return rr.AppendRule(dst, nsid, family, r, sets)
+}
+
+// RuleRenderer renders rules as AppendRule does, keeping its working
+// state (about 20 KB: the registers, operands and statements of a rule)
+// from one rule to the next instead of clearing a new one on the stack:
+// a monitor that prints every rule keeps one. The zero value is ready to
+// use; it is not safe for concurrent use.
+type RuleRenderer struct {
+	s ruleState
+}
+
+// AppendRule appends the nft text of rule r, as the function AppendRule
+// does.
+func (rr *RuleRenderer) AppendRule(dst []byte, nsid int32, family nftmon.Family, r *msgs.Rule, sets *Sets) []byte {
+	s := &rr.s
 	s.init(nsid, family, r, sets)
 	n := len(dst)
 	if s.parse() {
@@ -111,6 +127,11 @@ type ruleState struct {
 
 func (s *ruleState) init(nsid int32, family nftmon.Family, r *msgs.Rule, sets *Sets) {
 	s.nsid, s.family, s.rule, s.sets = nsid, family, r, sets
+	// The operands and statements are each set whole when made, and
+	// scratch bytes cleared when allocated: only the counts restart.
+	s.nops, s.nlist, s.n, s.nscratch = 0, 0, 0, 0
+	s.pctx = protoCtx{}
+	s.setName, s.setInfo = nil, nil
 	for i := range s.regs {
 		s.regs[i] = -1
 	}

@@ -14,6 +14,7 @@ import (
 // came: no rule may allocate.
 func TestNoAllocsRules(t *testing.T) {
 	buf := make([]byte, 0, 4096)
+	var rr RuleRenderer // reused from rule to rule: nothing of one may show in the next
 	n := 0
 	for _, f := range ruleScripts(t) {
 		base := strings.TrimSuffix(f, ".nft")
@@ -25,6 +26,13 @@ func TestNoAllocsRules(t *testing.T) {
 			})
 			if allocs != 0 {
 				t.Errorf("%s: %q allocates %v times", base, buf, allocs)
+			}
+			want := string(buf)
+			allocs = testing.AllocsPerRun(20, func() {
+				buf = rr.AppendRule(buf[:0], OwnNS, r.family, &r.rule, sets)
+			})
+			if allocs != 0 || string(buf) != want {
+				t.Errorf("%s: RuleRenderer: %q, %v allocations; AppendRule: %q", base, buf, allocs, want)
 			}
 		})
 	}
@@ -74,6 +82,13 @@ func BenchmarkAppendRule(b *testing.B) {
 			b.ReportAllocs()
 			for range b.N {
 				buf = AppendRule(buf[:0], OwnNS, r.family, &r.rule, sets)
+			}
+		})
+		var rr RuleRenderer
+		b.Run(c.name+"/renderer", func(b *testing.B) {
+			b.ReportAllocs()
+			for range b.N {
+				buf = rr.AppendRule(buf[:0], OwnNS, r.family, &r.rule, sets)
 			}
 		})
 		attrs := ruleAttrs(b, r)
