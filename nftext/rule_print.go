@@ -39,7 +39,7 @@ func (s *ruleState) appendStmt(dst []byte, st *stmt) []byte {
 		if x.Decode(st.expr.Data) != nil {
 			return appendRawExpr(dst, st.expr)
 		}
-		return appendVerdict(dst, &x.Data.Verdict)
+		return AppendVerdict(dst, &x.Data.Verdict)
 	case sVmap:
 		dst = s.appendList(dst, st.left, st.nleft)
 		dst = append(dst, " vmap "...)
@@ -96,15 +96,6 @@ func (s *ruleState) appendStmt(dst []byte, st *stmt) []byte {
 	return appendRawExpr(dst, st.expr)
 }
 
-// appendVerdict appends a verdict.
-func appendVerdict(dst []byte, v *msgs.Verdict) []byte {
-	dst = append(dst, v.Code.String()...)
-	if v.Code == msgs.VerdictJump || v.Code == msgs.VerdictGoto {
-		dst = append(dst, ' ')
-		dst = append(dst, v.Chain...)
-	}
-	return dst
-}
 
 // appendSetRef appends a set reference: an anonymous set's elements
 // inline when known, "@name" otherwise.
