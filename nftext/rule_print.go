@@ -96,7 +96,6 @@ func (s *ruleState) appendStmt(dst []byte, st *stmt) []byte {
 	return appendRawExpr(dst, st.expr)
 }
 
-
 // appendSetRef appends a set reference: an anonymous set's elements
 // inline when known, "@name" otherwise.
 func (s *ruleState) appendSetRef(dst []byte, name []byte) []byte {
