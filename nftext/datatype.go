@@ -452,7 +452,11 @@ func appendBase(dst []byte, t Type, in *typeInfo, order ByteOrder, data []byte) 
 	case fmtIPv6:
 		return appendIPv6(dst, data)
 	case fmtTime:
-		return AppendDuration(dst, loadUint(data, order))
+		if v := loadUint(data, order); v != 0 {
+			return AppendDuration(dst, v)
+		}
+		// nft prints nothing for a time of zero: print what it reads.
+		return append(dst, "0s"...)
 	case fmtClassID:
 		return appendClassID(dst, uint32(loadUint(data, order)))
 	case fmtDate:

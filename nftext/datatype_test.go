@@ -131,3 +131,22 @@ func TestAppendDuration(t *testing.T) {
 		}
 	}
 }
+
+// FuzzAppendValue prints a value of any type, byte order and bytes: no
+// panic, and some text, on one line, for every non-empty value.
+func FuzzAppendValue(f *testing.F) {
+	for _, c := range valueCases {
+		f.Add(uint32(c.t), uint8(c.order), c.data)
+	}
+	f.Fuzz(func(t *testing.T, typ uint32, order uint8, data []byte) {
+		out := AppendValue(nil, Type(typ), ByteOrder(order%3), data)
+		if len(data) > 0 && len(out) == 0 {
+			t.Fatalf("AppendValue(%d, % x) printed nothing", typ, data)
+		}
+		for _, c := range out {
+			if c == '\n' {
+				t.Fatalf("AppendValue(%d, % x) = %q: a newline", typ, data, out)
+			}
+		}
+	})
+}

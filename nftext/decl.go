@@ -17,9 +17,9 @@ import (
 // table and, unless empty, the name: `chain inet t c`.
 func AppendName(dst []byte, kind string, family nftmon.Family, table, name []byte) []byte {
 	dst = append(append(dst, kind...), ' ')
-	dst = append(append(append(dst, family.String()...), ' '), table...)
+	dst = AppendIdent(append(append(dst, family.String()...), ' '), table)
 	if len(name) > 0 {
-		dst = append(append(dst, ' '), name...)
+		dst = AppendIdent(append(dst, ' '), name)
 	}
 	return dst
 }
@@ -45,7 +45,7 @@ func AppendChain(dst []byte, family nftmon.Family, c *msgs.Chain) []byte {
 	if !c.Present.Has(unix.NFTA_CHAIN_HOOK) || !c.Present.Has(unix.NFTA_CHAIN_TYPE) {
 		return dst
 	}
-	dst = append(append(dst, " { type "...), c.Type...)
+	dst = AppendIdent(append(dst, " { type "...), c.Type)
 	dst = append(dst, " hook "...)
 	if h := msgs.HookName(family, c.Hook.Num); h != "" {
 		dst = append(dst, h...)
@@ -93,7 +93,7 @@ func appendDevices(dst []byte, h *msgs.ChainHook) []byte {
 		default:
 			dst = append(dst, ", "...)
 		}
-		dst = append(dst, d.Name...)
+		dst = AppendIdent(dst, d.Name)
 	}
 	if n > 1 {
 		dst = append(dst, " }"...)

@@ -15,7 +15,7 @@ import (
 // An interval of a set that is not a concatenation is two elements for the
 // kernel: the first value, and the first value after the interval, flagged
 // NFT_SET_ELEM_INTERVAL_END. Notifications carry one element per message,
-// so SetInfo.AppendElem holds the first of a pair until the second comes
+// so SetInfo.Pair holds the first of a pair until the second comes
 // and then prints them as one (10.0.0.0/8, 22-25), as nft monitor does.
 // A concatenation's intervals are one element with a KEY_END.
 
@@ -26,56 +26,105 @@ type interval struct {
 	isEnd  bool   // the held element is the end (deletions send it first)
 	raw    []byte // the held element's attributes, a copy
 	scanEl msgs.Elem
+	last   [maxKey]byte
 }
 
-// ElemStatus says what AppendElem did with an element.
+// ElemStatus says what Pair (and AppendElem) did with an element.
 type ElemStatus uint8
 
 // The element statuses.
 const (
-	ElemPrinted ElemStatus = iota // the element's text was appended
-	ElemHeld                      // the first half of an interval, held for the other: nothing appended
-	ElemHidden                    // an element nft does not print (the leading end of an interval set): nothing appended
+	ElemReady  ElemStatus = iota // the element (or the interval it ends) is ready to print
+	ElemHeld                     // the first half of an interval, held for the other: nothing to print yet
+	ElemHidden                   // an element nft does not print (the leading end of an interval set)
 )
 
-// AppendElem appends the text of one element of a NEWSETELEM (del false)
-// or DELSETELEM (del true) of this set, as nft monitor prints it between
-// the braces. raw is the element's attributes (the payload of its
-// NFTA_LIST_ELEM, as ElemScanner walks them) and el its decoded view; the
-// first half of an interval is copied from raw and held (ElemHeld), and
-// printed with the second. Elements of a deletion do not pair with those
-// of an addition.
-func (s *SetInfo) AppendElem(dst []byte, del bool, raw []byte, el *msgs.Elem) ([]byte, ElemStatus) {
-	if s.Flags&msgs.SetInterval == 0 || s.Flags&msgs.SetConcat != 0 || el.Flags&msgs.ElemCatchall != 0 || el.Present.Has(msgs.AttrSetElemKeyEnd) {
-		return s.appendElem(dst, el, el.Key, nil, false), ElemPrinted
+// Elem is one element as nft prints it: the element (the start of an
+// interval), and for an interval its last value.
+type Elem struct {
+	*msgs.Elem
+	// Last is the last value of an interval, inclusive: the KEY_END of a
+	// concatenation's, the value before the end element of another
+	// set's, all ones for one that runs to the highest value. Nil for
+	// a single value. It may be a view of the SetInfo, valid until the
+	// next Pair.
+	Last []byte
+}
+
+// Pair takes one element of a NEWSETELEM (del false) or DELSETELEM (del
+// true) of this set and returns the element to print. raw is the
+// element's attributes (the payload of its NFTA_LIST_ELEM, as
+// nftmon.AttrScanner walks them) and el its decoded view. The first half
+// of an interval is copied from raw and held (ElemHeld), and returned with
+// the second; halves of a deletion do not pair with those of an addition.
+func (s *SetInfo) Pair(del bool, raw []byte, el *msgs.Elem) (Elem, ElemStatus) {
+	switch {
+	case el.Flags&msgs.ElemCatchall != 0:
+		return Elem{Elem: el}, ElemReady
+	case el.Present.Has(msgs.AttrSetElemKeyEnd):
+		return Elem{Elem: el, Last: el.KeyEnd}, ElemReady
+	case s.Flags&msgs.SetInterval == 0 || s.Flags&msgs.SetConcat != 0:
+		return Elem{Elem: el}, ElemReady
 	}
 	isEnd := el.Flags&msgs.ElemIntervalEnd != 0
 	iv := &s.iv
 	if iv.held && (iv.del != del || iv.isEnd == isEnd) {
-		// Not the other half of what is held: drop the held half, as
-		// nft monitor would print nothing for it either.
+		// Not the other half of what is held: drop the held half, for
+		// which nft monitor would print nothing either.
 		iv.held = false
 	}
 	if !iv.held {
 		if isEnd && allZero(el.Key) {
-			return dst, ElemHidden
+			return Elem{}, ElemHidden
 		}
 		if !isEnd && openInterval(el) {
-			return s.appendElem(dst, el, el.Key, nil, true), ElemPrinted
+			return Elem{Elem: el, Last: s.last(nil, len(el.Key))}, ElemReady
 		}
 		iv.held, iv.del, iv.isEnd = true, del, isEnd
 		iv.raw = append(iv.raw[:0], raw...)
-		return dst, ElemHeld
+		return Elem{}, ElemHeld
 	}
 	iv.held = false
 	if iv.scanEl.Decode(iv.raw) != nil {
-		return s.appendElem(dst, el, el.Key, nil, false), ElemPrinted
+		return Elem{Elem: el}, ElemReady
 	}
 	start, end := el, &iv.scanEl
 	if isEnd {
 		start, end = &iv.scanEl, el
 	}
-	return s.appendElem(dst, start, start.Key, end.Key, true), ElemPrinted
+	if len(end.Key) != len(start.Key) {
+		return Elem{Elem: start}, ElemReady
+	}
+	return Elem{Elem: start, Last: s.last(end.Key, len(start.Key))}, ElemReady
+}
+
+// last returns the value before end (all ones for a nil end) in the
+// SetInfo's scratch buffer.
+func (s *SetInfo) last(end []byte, n int) []byte {
+	if n > maxKey {
+		n = maxKey
+	}
+	l := s.iv.last[:n]
+	if end == nil {
+		for i := range l {
+			l[i] = 0xff
+		}
+		return l
+	}
+	copy(l, end)
+	decrement(l)
+	return l
+}
+
+// AppendElem appends the text of one element of an element change, as nft
+// monitor prints it between the braces: Pair, then AppendPaired. Nothing
+// is appended unless the status is ElemReady.
+func (s *SetInfo) AppendElem(dst []byte, del bool, raw []byte, el *msgs.Elem) ([]byte, ElemStatus) {
+	p, st := s.Pair(del, raw, el)
+	if st != ElemReady {
+		return dst, st
+	}
+	return s.AppendPaired(dst, p), st
 }
 
 // Pending reports whether the set holds the first half of an interval.
@@ -102,20 +151,11 @@ func openInterval(el *msgs.Elem) bool {
 	return ok && f&udataElemIntervalOpen != 0
 }
 
-// appendElem appends an element with the given key. For an interval set
-// (interval true), endExcl is the first value after the interval, nil for
-// one that runs to the highest value.
-func (s *SetInfo) appendElem(dst []byte, el *msgs.Elem, key, endExcl []byte, interval bool) []byte {
-	switch {
-	case el.Flags&msgs.ElemCatchall != 0:
-		dst = append(dst, '*')
-	case el.Present.Has(msgs.AttrSetElemKeyEnd):
-		dst = s.Key.appendRange(dst, key, el.KeyEnd)
-	case interval:
-		dst = s.Key.appendInterval(dst, key, endExcl)
-	default:
-		dst = s.Key.AppendValue(dst, key)
-	}
+// AppendPaired appends an element as nft prints it: its key (AppendKey),
+// statements, timeout, expiry and comment, and a map's ` : value`.
+func (s *SetInfo) AppendPaired(dst []byte, p Elem) []byte {
+	el := p.Elem
+	dst = s.AppendKey(dst, p)
 	if el.Expr != nil {
 		var e msgs.Expr
 		if e.Decode(el.Expr) == nil {
@@ -135,66 +175,80 @@ func (s *SetInfo) appendElem(dst []byte, el *msgs.Elem, key, endExcl []byte, int
 	if c := el.Comment(); c != nil {
 		dst = AppendQuoted(append(dst, " comment "...), c)
 	}
-	switch {
-	case el.IsVerdict:
-		dst = AppendVerdict(append(dst, " : "...), &el.Verdict)
-	case el.Present.Has(unix.NFTA_SET_ELEM_OBJREF):
-		dst = AppendQuoted(append(dst, " : "...), el.ObjRef)
-	case el.Present.Has(unix.NFTA_SET_ELEM_DATA):
-		dst = s.Data.AppendValue(append(dst, " : "...), el.Data)
+	if s.IsMap() || s.IsObjMap() || el.Present.Has(unix.NFTA_SET_ELEM_DATA) {
+		dst = s.AppendData(dst, p)
 	}
 	return dst
+}
+
+// AppendData appends a map element's value as nft prints it after the key:
+// ` : accept`, ` : jump c`, ` : "name"` (an object map's), ` : 10.0.0.1`;
+// nothing for an element without one.
+func (s *SetInfo) AppendData(dst []byte, p Elem) []byte {
+	el := p.Elem
+	switch {
+	case el.IsVerdict:
+		return AppendVerdict(append(dst, " : "...), &el.Verdict)
+	case el.Present.Has(unix.NFTA_SET_ELEM_OBJREF):
+		return AppendQuoted(append(dst, " : "...), el.ObjRef)
+	case el.Present.Has(unix.NFTA_SET_ELEM_DATA):
+		return s.Data.AppendValue(append(dst, " : "...), el.Data)
+	}
+	return dst
+}
+
+// AppendKey appends an element's key as nft prints it: `*` for the
+// catch-all element, a value, or an interval: a prefix (10.0.0.0/8) for
+// the types that prefer one, a wildcard string ("eth*"), a range (22-25),
+// field by field for a concatenation (10.0.0.0/8 . 22-25).
+func (s *SetInfo) AppendKey(dst []byte, p Elem) []byte {
+	if p.Flags&msgs.ElemCatchall != 0 {
+		return append(dst, '*')
+	}
+	v := &s.Key
+	key := p.Key
+	if v.numFields == 0 || uint32(len(key)) != v.Len || p.Last != nil && len(p.Last) != len(key) {
+		dst = appendHexValue(dst, key)
+		if p.Last != nil {
+			dst = appendHexValue(append(dst, '-'), p.Last)
+		}
+		return dst
+	}
+	for i := 0; i < v.numFields; i++ {
+		if i > 0 {
+			dst = append(dst, " . "...)
+		}
+		dst = v.AppendField(dst, i, key, p.Last)
+	}
+	return dst
+}
+
+// AppendField appends field i of a key or value as nft prints it: the
+// field's value in data, or, when last is not nil, the interval from it to
+// the field's value in last: one value, a prefix, a wildcard string or a
+// range. The kernel keeps interval keys in big endian, whatever the
+// type's order.
+func (v *ValueType) AppendField(dst []byte, i int, data, last []byte) []byte {
+	if i < 0 || i >= v.numFields || uint32(len(data)) != v.Len || last != nil && len(last) != len(data) {
+		return appendHexValue(dst, data)
+	}
+	off := 0
+	for j := 0; j < i; j++ {
+		off += pad4(v.fields[j].Len)
+	}
+	f := &v.fields[i]
+	end := off + f.Len
+	if v.numFields == 1 {
+		end = len(data)
+	}
+	if last == nil {
+		return appendScalar(dst, f.Type, f.Order, data[off:end])
+	}
+	return appendSpan(dst, f.Type, data[off:end], last[off:end])
 }
 
 // maxKey is the longest key an interval can have (NFT_DATA_VALUE_MAXLEN).
 const maxKey = maxValueLen
-
-// appendInterval appends the interval [start, endExcl) of a set that is
-// not a concatenation as nft does (interval_map_decompose): one value, a
-// prefix (10.0.0.0/8) for the types that prefer one, a wildcard string
-// ("eth*"), or a range (22-25). The kernel keeps interval keys in big
-// endian, whatever the type's order. endExcl nil means up to the highest
-// value.
-func (v *ValueType) appendInterval(dst []byte, start, endExcl []byte) []byte {
-	if v.numFields != 1 || len(start) != int(v.Len) || len(start) > maxKey || endExcl != nil && len(endExcl) != len(start) {
-		dst = appendHexValue(dst, start)
-		if endExcl != nil {
-			dst = appendHexValue(append(dst, '-'), endExcl)
-		}
-		return dst
-	}
-	var lastBuf [maxKey]byte
-	last := lastBuf[:len(start)]
-	if endExcl == nil {
-		for i := range last {
-			last[i] = 0xff
-		}
-	} else {
-		copy(last, endExcl)
-		decrement(last)
-	}
-	return appendSpan(dst, v.fields[0].Type, start, last)
-}
-
-// appendRange appends the interval [start, end] (both inclusive) of a
-// concatenation as nft prints it: field by field, each a value, a prefix
-// or a range.
-func (v *ValueType) appendRange(dst []byte, start, end []byte) []byte {
-	if v.numFields == 0 || uint32(len(start)) != v.Len || len(end) != len(start) {
-		return appendHexValue(append(appendHexValue(dst, start), '-'), end)
-	}
-	for i := 0; i < v.numFields; i++ {
-		f := &v.fields[i]
-		if i > 0 {
-			dst = append(dst, " . "...)
-		}
-		dst = appendSpan(dst, f.Type, start[:f.Len], end[:f.Len])
-		if v.numFields > 1 {
-			start, end = start[pad4(f.Len):], end[pad4(f.Len):]
-		}
-	}
-	return dst
-}
 
 // appendSpan appends [start, last], big-endian values of type t, as nft's
 // add_interval does.

@@ -162,6 +162,21 @@ func AppendQuoted(dst []byte, s []byte) []byte {
 	return append(dst, '"')
 }
 
+// AppendIdent appends a name (of a table, chain, set, object, device) as
+// nft prints it: as it is, but for control bytes, escaped as \xNN so that
+// a line stays one line. nft only makes names of printable characters;
+// other tools may not.
+func AppendIdent(dst []byte, name []byte) []byte {
+	for _, c := range name {
+		if c < 0x20 || c == 0x7f {
+			dst = append(dst, '\\', 'x', hexDigits[c>>4], hexDigits[c&0xf])
+			continue
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}
+
 // appendLLAddr appends a link-layer address: hex bytes joined by colons.
 func appendLLAddr(dst []byte, data []byte) []byte {
 	for i, c := range data {
@@ -331,7 +346,7 @@ const nfVerdictMask = 0x000000ff
 func AppendVerdict(dst []byte, v *msgs.Verdict) []byte {
 	dst = AppendVerdictCode(dst, int32(v.Code))
 	if v.Code == msgs.VerdictJump || v.Code == msgs.VerdictGoto {
-		dst = append(append(dst, ' '), v.Chain...)
+		dst = AppendIdent(append(dst, ' '), v.Chain)
 	}
 	return dst
 }

@@ -1,6 +1,8 @@
 package nftext
 
 import (
+	"bytes"
+	"slices"
 	"strconv"
 
 	"github.com/nftmon/nftmon"
@@ -33,6 +35,15 @@ type Printer struct {
 	// without a snapshot) are then typed by asking the kernel once
 	// (GETSET). Events of other namespaces (nsids) are never asked for.
 	Conn *nftmon.Conn
+	// Handles appends handles as `nft -a monitor` prints them: ` #
+	// handle 4` after a table or chain, `{ # handle 4 ...` in a set or
+	// object.
+	Handles bool
+	// LineStart, if set, appends what starts each line instead of the
+	// default `[nsid N] ` of an event from another namespace (a command
+	// adds the time, or the namespace's name). Bind it once: a method
+	// value made per call allocates.
+	LineStart func(dst []byte, e *nftmon.Event) []byte
 
 	table msgs.Table
 	chain msgs.Chain
@@ -68,28 +79,30 @@ func (p *Printer) AppendEvent(dst []byte, e *nftmon.Event) ([]byte, error) {
 		if err := p.table.Decode(e.Attrs); err != nil {
 			return dst, err
 		}
-		dst = lineStart(dst, e)
+		dst = p.lineStart(dst, e)
 		if del {
 			dst = AppendName(dst, "table", e.Family, p.table.Name, nil)
 		} else {
 			dst = AppendTable(dst, e.Family, &p.table)
 		}
+		dst = p.handle(dst, p.table.Present.Has(msgs.AttrTableHandle), p.table.Handle)
 	case nftmon.ObjectChain:
 		if err := p.chain.Decode(e.Attrs); err != nil {
 			return dst, err
 		}
-		dst = lineStart(dst, e)
+		dst = p.lineStart(dst, e)
 		if del {
 			dst = AppendName(dst, "chain", e.Family, p.chain.Table, p.chain.Name)
 		} else {
 			dst = AppendChain(dst, e.Family, &p.chain)
+			dst = p.handle(dst, p.chain.Present.Has(unix.NFTA_CHAIN_HANDLE), p.chain.Handle)
 		}
 	case nftmon.ObjectSet:
 		if err := p.set.Decode(e.Attrs); err != nil {
 			return dst, err
 		}
 		if del {
-			dst = AppendName(lineStart(dst, e), "set", e.Family, p.set.Table, p.set.Name)
+			dst = AppendName(p.lineStart(dst, e), "set", e.Family, p.set.Table, p.set.Name)
 			break
 		}
 		if p.set.Flags&msgs.SetAnonymous != 0 {
@@ -99,18 +112,23 @@ func (p *Printer) AppendEvent(dst []byte, e *nftmon.Event) ([]byte, error) {
 		if info == nil {
 			return dst, nil // unreachable: Observe learnt it
 		}
-		dst = AppendSet(lineStart(dst, e), info, &p.set)
+		dst = p.lineStart(dst, e)
+		mark := len(dst)
+		dst = AppendSet(dst, info, &p.set)
+		dst = p.handleInside(dst, mark, p.set.Present.Has(msgs.AttrSetHandle), p.set.Handle)
 	case nftmon.ObjectSetElem:
 		return p.appendElems(dst, e, del)
 	case nftmon.ObjectObj:
 		if err := p.obj.Decode(e.Attrs); err != nil {
 			return dst, err
 		}
-		dst = lineStart(dst, e)
+		dst = p.lineStart(dst, e)
 		if del {
 			dst = AppendName(dst, p.obj.Type.String(), e.Family, p.obj.Table, p.obj.Name)
 		} else {
+			mark := len(dst)
 			dst = AppendObj(dst, e.Family, &p.obj)
+			dst = p.handleInside(dst, mark, p.obj.Present.Has(msgs.AttrObjHandle), p.obj.Handle)
 		}
 	default:
 		return dst, nil
@@ -118,10 +136,40 @@ func (p *Printer) AppendEvent(dst []byte, e *nftmon.Event) ([]byte, error) {
 	return lineEnd(dst, e), nil
 }
 
-// lineStart appends what starts a line: the nsid of another namespace and
-// the command, "add " or "delete ".
-func lineStart(dst []byte, e *nftmon.Event) []byte {
-	if e.HasNSID {
+// handle appends ` # handle N` when Handles asks for it.
+func (p *Printer) handle(dst []byte, present bool, h uint64) []byte {
+	if !p.Handles || !present {
+		return dst
+	}
+	return strconv.AppendUint(append(dst, " # handle "...), h, 10)
+}
+
+// handleInside puts ` # handle N` after the first " {" of what was
+// appended from mark on, as nft -a monitor prints a set's or an object's.
+func (p *Printer) handleInside(dst []byte, mark int, present bool, h uint64) []byte {
+	if !p.Handles || !present {
+		return dst
+	}
+	i := bytes.Index(dst[mark:], []byte(" {"))
+	if i < 0 {
+		return p.handle(dst, present, h)
+	}
+	at := mark + i + 2
+	n := len(dst)
+	dst = p.handle(dst, present, h)
+	// Rotate the handle text, now at dst[n:], to dst[at:].
+	slices.Reverse(dst[at:n])
+	slices.Reverse(dst[n:])
+	slices.Reverse(dst[at:])
+	return dst
+}
+
+// lineStart appends what starts a line: LineStart's, or the nsid of
+// another namespace; then the command, "add " or "delete ".
+func (p *Printer) lineStart(dst []byte, e *nftmon.Event) []byte {
+	if p.LineStart != nil {
+		dst = p.LineStart(dst, e)
+	} else if e.HasNSID {
 		dst = strconv.AppendInt(append(dst, "[nsid "...), int64(e.NSID), 10)
 		dst = append(dst, "] "...)
 	}
@@ -163,7 +211,7 @@ func (p *Printer) appendElems(dst []byte, e *nftmon.Event, del bool) ([]byte, er
 			return dst[:orig], err
 		}
 		line := len(dst)
-		dst = AppendName(lineStart(dst, e), "element", e.Family, p.elems.Table, p.elems.Set)
+		dst = AppendName(p.lineStart(dst, e), "element", e.Family, p.elems.Table, p.elems.Set)
 		dst = append(dst, " { "...)
 		if info == nil {
 			dst = appendUnknownElem(dst, &p.el)
@@ -172,7 +220,7 @@ func (p *Printer) appendElems(dst []byte, e *nftmon.Event, del bool) ([]byte, er
 			continue
 		}
 		var st ElemStatus
-		if dst, st = info.AppendElem(dst, del, raw, &p.el); st != ElemPrinted {
+		if dst, st = info.AppendElem(dst, del, raw, &p.el); st != ElemReady {
 			dst = dst[:line]
 			continue
 		}

@@ -161,7 +161,7 @@ func (s *SetInfo) Learn(family nftmon.Family, set *msgs.Set) {
 	}
 	s.text = s.text[:0]
 	s.elems = s.elems[:0]
-	s.iv = interval{}
+	s.iv.held = false
 
 	var keyTF, dataTF typeofFields
 	keyStart, keyEnd, dataStart, dataEnd := 0, 0, 0, 0
