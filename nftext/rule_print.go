@@ -152,7 +152,7 @@ func appendInline(dst []byte, info *SetInfo) []byte {
 		}
 		var st ElemStatus
 		dst, st = info.AppendElem(dst, false, raw, &el)
-		if st != ElemPrinted {
+		if st != ElemReady {
 			dst = dst[:mark]
 		}
 	}
