@@ -322,13 +322,15 @@ func (s *ruleState) appendObjrefMap(dst []byte, st *stmt) []byte {
 	return s.appendSetRef(dst, st.set)
 }
 
-// appendXt appends an x_tables extension as nft 1.0.6 prints one it cannot
-// translate: `xt match "name"`, `xt target "name"`.
+// appendXt appends an x_tables extension as nft 1.0.6 prints one it does
+// not translate with libxtables (xt_stmt_xlate): `xt match conntrack`,
+// `xt target MASQUERADE`. nft translates the extensions libxtables can
+// (`-m comment` to `comment "..."`); this package does not.
 func appendXt(dst []byte, kind, name []byte) []byte {
 	dst = append(dst, "xt "...)
 	dst = append(dst, kind...)
 	dst = append(dst, ' ')
-	return appendString(dst, name)
+	return append(dst, name...)
 }
 
 // appendNatFlags appends the flags of a nat statement (print_nf_nat_flags).
