@@ -60,14 +60,12 @@ func (s *ruleState) concatPP(list, count int8) {
 	for k, i := range s.listOps(list, count) {
 		op := &s.ops[i]
 		if count > 1 && op.kind == opBitwise && op.and.ok() && !op.xor.ok() && !op.or.ok() && op.shift == 0 {
-			arg := &s.ops[op.arg]
-			if arg.kind == opPayload {
-				saved := *arg
-				if _, ok := s.trim(arg, s.sp(op.and)); ok {
-					s.lists[int(list)+k] = op.arg
-					i = op.arg
-				} else {
-					*arg = saved
+			if s.ops[op.arg].kind == opPayload {
+				if j := s.copyOp(op.arg); j >= 0 {
+					if _, ok := s.trim(&s.ops[j], s.sp(op.and)); ok {
+						s.lists[int(list)+k] = j
+						i = j
+					}
 				}
 			}
 		}
@@ -286,7 +284,7 @@ func (s *ruleState) expand(st *stmt, idx int8, left *operand) {
 	if n <= 1 {
 		// One field (or none known): the match stays as it is.
 		if n == 1 {
-			s.ops[s.lists[st.left]] = s.ops[fields[0]]
+			s.lists[st.left] = fields[0]
 		} else {
 			s.complete(left)
 		}
@@ -352,7 +350,13 @@ func (s *ruleState) fieldMatch(st *stmt, idx int8, f *operand, value []byte) {
 // binopMatchPP post-processes a match on a masked or shifted value
 // (relational_binop_postprocess).
 func (s *ruleState) binopMatchPP(st *stmt, idx int8, binop *operand) {
-	arg := &s.ops[binop.arg]
+	// The field is narrowed in a copy: another statement may read the
+	// same register (a range is two comparisons of it).
+	argIdx := s.copyOp(binop.arg)
+	if argIdx < 0 {
+		return
+	}
+	arg := &s.ops[argIdx]
 	t := s.typeOf(arg)
 	simpleAnd := binop.and.ok() && !binop.xor.ok() && !binop.or.ok() && binop.shift == 0
 	if simpleAnd && (st.op == relEq || st.op == relNeq) && t.isBitmask() {
@@ -362,11 +366,11 @@ func (s *ruleState) binopMatchPP(st *stmt, idx int8, binop *operand) {
 		switch v1 := s.v(st.val1); {
 		case bits.OnesCount64(loadUint(v1, s.orderOf(arg))) > 1:
 			// Several flags on the right: nft made them a binop first.
-			st.left = s.replaceSingle(st.left, binop.arg)
+			st.left = s.replaceSingle(st.left, argIdx)
 			st.rk, st.mask = rFlagcmp, binop.and.val()
 		case isZero(v1):
 			// data & flags != 0: the flags as a list.
-			st.left = s.replaceSingle(st.left, binop.arg)
+			st.left = s.replaceSingle(st.left, argIdx)
 			st.rk, st.val1 = rFlags, binop.and.val()
 			if st.op == relNeq {
 				st.op = relImplicit
@@ -376,14 +380,14 @@ func (s *ruleState) binopMatchPP(st *stmt, idx int8, binop *operand) {
 		case equal(v1, s.sp(binop.and)):
 			// data & flag == flag: stays as it is.
 		default:
-			st.left = s.replaceSingle(st.left, binop.arg)
+			st.left = s.replaceSingle(st.left, argIdx)
 			st.rk, st.mask = rFlagcmp, binop.and.val()
 		}
 		return
 	}
 	if simpleAnd && st.rk == rValue && t.PrefersPrefix() {
 		if plen, ok := maskPrefixLen(s.numeric(binop.and.val(), s.orderOf(arg)), arg.len); ok {
-			st.left = s.replaceSingle(st.left, binop.arg)
+			st.left = s.replaceSingle(st.left, argIdx)
 			st.rk, st.prefix = rPrefix, plen
 			return
 		}
@@ -394,7 +398,7 @@ func (s *ruleState) binopMatchPP(st *stmt, idx int8, binop *operand) {
 			return
 		}
 		if v := s.trimValue(st.val1, shift, arg.len); v.ok() {
-			st.left = s.replaceSingle(st.left, binop.arg)
+			st.left = s.replaceSingle(st.left, argIdx)
 			st.val1 = v
 		}
 		return
@@ -409,7 +413,7 @@ func (s *ruleState) binopMatchPP(st *stmt, idx int8, binop *operand) {
 		if st.rk == rSet {
 			// The elements of an anonymous set hold the field where the
 			// mask has it: printed shifted back (binop_adjust).
-			st.left = s.replaceSingle(st.left, binop.arg)
+			st.left = s.replaceSingle(st.left, argIdx)
 			st.setShift = uint8(shift)
 			s.payloadMatchPP(st, idx, arg)
 			return
@@ -423,7 +427,7 @@ func (s *ruleState) binopMatchPP(st *stmt, idx int8, binop *operand) {
 			*arg = saved
 			return
 		}
-		st.left = s.replaceSingle(st.left, binop.arg)
+		st.left = s.replaceSingle(st.left, argIdx)
 		if st.rk == rValue || st.rk == rRange {
 			st.val1, st.val2 = v1, v2
 		}
@@ -462,6 +466,16 @@ func (s *ruleState) trimValue(v val, shift, bits uint32) val {
 		return s.bitsOf(v, uint32(l-n)*8, uint32(n)*8)
 	}
 	return v
+}
+
+// copyOp returns a copy of operand i, or -1 when there is no room.
+func (s *ruleState) copyOp(i int8) int8 {
+	op, j := s.newOp(s.ops[i].kind, 0)
+	if op == nil {
+		return -1
+	}
+	*op = s.ops[i]
+	return j
 }
 
 // replaceSingle returns a list of the one operand i, reusing list l.
