@@ -100,7 +100,9 @@ func (s *ruleState) appendStmt(dst []byte, st *stmt) []byte {
 // inline when known, "@name" otherwise.
 func (s *ruleState) appendSetRef(dst []byte, name []byte) []byte {
 	if isAnonymous(name) {
-		if info := s.lookupSet(name); info != nil && info.Flags&msgs.SetAnonymous != 0 {
+		// Its elements are known only when its transaction was seen
+		// (not from a GETSET): otherwise the name.
+		if info := s.lookupSet(name); info != nil && info.Flags&msgs.SetAnonymous != 0 && len(info.elems) > 0 {
 			return appendInline(dst, info)
 		}
 	}
