@@ -237,7 +237,7 @@ func (s *ruleState) appendOperand(dst []byte, i int8) []byte {
 	case opMap:
 		dst = s.appendList(dst, op.list, op.nlist)
 		dst = append(dst, " map "...)
-		return s.appendSetRef(dst, op.set)
+		return s.appendMapRef(dst, op.set, op.list, op.nlist, op.setShift)
 	}
 	return append(dst, "[ unknown ]"...)
 }

@@ -22,6 +22,8 @@ func (s *ruleState) pp(st *stmt) {
 		}
 	case sPayloadSet:
 		s.payloadSetPP(st)
+	case sVmap:
+		st.setShift = s.mapKeyPP(st.left, st.nleft)
 	case sExthdrSet:
 		s.exthdrDepKill(&operand{kind: opExthdr, data: st.expr.Data})
 		s.operandsPP(st)
@@ -54,19 +56,68 @@ func (s *ruleState) operandsPP(st *stmt) {
 // the bytes loaded (RULE_PP_REMOVE_OP_AND).
 func (s *ruleState) concatPP(list, count int8) {
 	for k, i := range s.listOps(list, count) {
-		op := &s.ops[i]
-		if count > 1 && op.kind == opBitwise && op.and.ok() && !op.xor.ok() && !op.or.ok() && op.shift == 0 {
-			if s.ops[op.arg].kind == opPayload {
-				if j := s.copyOp(op.arg); j >= 0 {
-					if _, ok := s.trim(&s.ops[j], s.sp(op.and)); ok {
-						s.lists[int(list)+k] = j
-						i = j
-					}
-				}
-			}
+		if count > 1 {
+			i = s.unmask(i)
+			s.lists[int(list)+k] = i
 		}
 		s.exprPP(i)
 	}
+}
+
+// unmask returns, for a masked payload load, the field the mask selects
+// (a copy of the load, narrowed), and for a shift of one, a copy of the
+// shift of the field; otherwise i (__binop_postprocess in a concatenation
+// or a map key). The values compared are left as they are.
+func (s *ruleState) unmask(i int8) int8 {
+	op := &s.ops[i]
+	if op.kind != opBitwise {
+		return i
+	}
+	if op.shift != 0 {
+		a := s.unmask(op.arg)
+		if a == op.arg {
+			return i
+		}
+		j := s.copyOp(i)
+		if j < 0 {
+			return i
+		}
+		s.ops[j].arg = a
+		return j
+	}
+	if !op.and.ok() || op.xor.ok() || op.or.ok() || s.ops[op.arg].kind != opPayload {
+		return i
+	}
+	j := s.copyOp(op.arg)
+	if j < 0 {
+		return i
+	}
+	if _, ok := s.trim(&s.ops[j], s.sp(op.and)); !ok {
+		return i
+	}
+	return j
+}
+
+// mapKeyPP post-processes the key of a map or verdict map: a masked field
+// is the field, and the keys of an anonymous map are shifted as it is
+// (map_binop_postprocess). It returns the shift.
+func (s *ruleState) mapKeyPP(list, count int8) uint8 {
+	if count != 1 {
+		s.concatPP(list, count)
+		return 0
+	}
+	i := s.lists[list]
+	op := &s.ops[i]
+	var shift uint8
+	if op.kind == opBitwise && op.and.ok() && !op.xor.ok() && !op.or.ok() && op.shift == 0 && s.ops[op.arg].kind == opPayload {
+		if j := s.copyOp(op.arg); j >= 0 {
+			if n, ok := s.trim(&s.ops[j], s.sp(op.and)); ok {
+				s.lists[list], i, shift = j, j, uint8(n)
+			}
+		}
+	}
+	s.exprPP(i)
+	return shift
 }
 
 // exprPP post-processes one operand and what it is made of.
@@ -87,9 +138,7 @@ func (s *ruleState) exprPP(i int8) {
 			s.exprPP(j)
 		}
 	case opMap:
-		for _, j := range s.listOps(op.list, op.nlist) {
-			s.exprPP(j)
-		}
+		op.setShift = s.mapKeyPP(op.list, op.nlist)
 	}
 }
 

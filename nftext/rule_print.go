@@ -43,7 +43,7 @@ func (s *ruleState) appendStmt(dst []byte, st *stmt) []byte {
 	case sVmap:
 		dst = s.appendList(dst, st.left, st.nleft)
 		dst = append(dst, " vmap "...)
-		return s.appendSetRef(dst, st.set)
+		return s.appendMapRef(dst, st.set, st.left, st.nleft, st.setShift)
 	case sSimple:
 		return s.appendSimple(dst, st)
 	case sMetaSet:
@@ -110,9 +110,21 @@ func (s *ruleState) appendSetRef(dst []byte, name []byte) []byte {
 	return append(dst, name...)
 }
 
-// appendShiftedSet appends the keys of an anonymous set of a field that
-// is not whole bytes, each shifted right by shift bits and printed as the
-// field's type.
+// appendMapRef appends the set or map a lookup names: the shifted keys of
+// an anonymous one keyed by a field that is not whole bytes, otherwise as
+// appendSetRef does.
+func (s *ruleState) appendMapRef(dst []byte, name []byte, list, count int8, shift uint8) []byte {
+	if shift != 0 && count == 1 {
+		if info := s.lookupSet(name); info != nil && info.Flags&msgs.SetAnonymous != 0 && len(info.elems) > 0 {
+			return s.appendShiftedSet(dst, info, &s.ops[s.lists[list]], uint32(shift))
+		}
+	}
+	return s.appendSetRef(dst, name)
+}
+
+// appendShiftedSet appends the elements of an anonymous set or map keyed by
+// a field that is not whole bytes: each key shifted right by shift bits and
+// printed as the field's type, then a map's data.
 func (s *ruleState) appendShiftedSet(dst []byte, info *SetInfo, f *operand, shift uint32) []byte {
 	dst = append(dst, "{ "...)
 	n := len(dst)
@@ -129,6 +141,9 @@ func (s *ruleState) appendShiftedSet(dst []byte, info *SetInfo, f *operand, shif
 		v := s.trimValue(msgVal(el.Key), shift, f.len)
 		dst = s.appendValueOf(dst, f, s.v(v))
 		s.nscratch = mark
+		if info.IsMap() || info.IsObjMap() {
+			dst = info.AppendData(dst, Elem{Elem: &el})
+		}
 	}
 	return append(dst, " }"...)
 }
@@ -192,7 +207,7 @@ func (s *ruleState) appendMatch(dst []byte, st *stmt) []byte {
 	}
 	switch st.op {
 	case relEq:
-		if (st.rk == rValue && t.isBitmask() && st.nleft == 1) || left.kind == opBitwise {
+		if st.nleft == 1 && ((st.rk == rValue && t.isBitmask()) || left.kind == opBitwise) {
 			dst = append(dst, " == "...)
 		} else {
 			dst = append(dst, ' ')
@@ -227,12 +242,7 @@ func (s *ruleState) appendMatch(dst []byte, st *stmt) []byte {
 		dst = append(dst, '/')
 		return strconv.AppendUint(dst, uint64(st.prefix), 10)
 	case rSet:
-		if st.setShift != 0 {
-			if info := s.lookupSet(st.set); info != nil && info.Flags&msgs.SetAnonymous != 0 {
-				return s.appendShiftedSet(dst, info, left, uint32(st.setShift))
-			}
-		}
-		return s.appendSetRef(dst, st.set)
+		return s.appendMapRef(dst, st.set, st.left, st.nleft, st.setShift)
 	case rFlags:
 		return s.appendFlagList(dst, t, s.orderOf(left), s.v(st.val1))
 	}

@@ -62,6 +62,7 @@ type operand struct {
 	// opMap: the key (a list) and the set.
 	list, nlist int8
 	set         []byte
+	setShift    uint8 // the bits the keys of an anonymous map are shifted by
 }
 
 // regUnit returns the 32-bit register a register number names (the
