@@ -127,56 +127,180 @@ func (s *ruleState) appendMapRef(dst []byte, name []byte, list, count int8, shif
 // printed as the field's type, then a map's data.
 func (s *ruleState) appendShiftedSet(dst []byte, info *SetInfo, f *operand, shift uint32) []byte {
 	dst = append(dst, "{ "...)
-	n := len(dst)
+	start := len(dst)
 	var el msgs.Elem
+	if info.dumped {
+		var order [maxSortedElems][]byte
+		if n := sortedElems(info, &order); n > 0 {
+			for _, raw := range order[:n] {
+				dst = s.appendShiftedElem(dst, start, info, f, shift, raw, &el)
+			}
+			return append(dst, " }"...)
+		}
+	}
 	a := nftmon.NewAttrScanner(info.elems)
 	for a.Next() {
-		if a.Type() != unix.NFTA_LIST_ELEM || el.Decode(a.Bytes()) != nil || el.Flags&msgs.ElemIntervalEnd != 0 {
-			continue
-		}
-		if len(dst) > n {
-			dst = append(dst, ", "...)
-		}
-		mark := s.nscratch
-		v := s.trimValue(msgVal(el.Key), shift, f.len)
-		dst = s.appendValueOf(dst, f, s.v(v))
-		s.nscratch = mark
-		if info.IsMap() || info.IsObjMap() {
-			dst = info.AppendData(dst, Elem{Elem: &el})
+		if a.Type() == unix.NFTA_LIST_ELEM {
+			dst = s.appendShiftedElem(dst, start, info, f, shift, a.Bytes(), &el)
 		}
 	}
 	return append(dst, " }"...)
 }
 
+// appendShiftedElem appends one element, its key shifted.
+func (s *ruleState) appendShiftedElem(dst []byte, start int, info *SetInfo, f *operand, shift uint32, raw []byte, el *msgs.Elem) []byte {
+	if el.Decode(raw) != nil || el.Flags&msgs.ElemIntervalEnd != 0 {
+		return dst
+	}
+	if len(dst) > start {
+		dst = append(dst, ", "...)
+	}
+	mark := s.nscratch
+	v := s.trimValue(msgVal(el.Key), shift, f.len)
+	dst = s.appendValueOf(dst, f, s.v(v))
+	s.nscratch = mark
+	if info.IsMap() || info.IsObjMap() {
+		dst = info.AppendData(dst, Elem{Elem: el})
+	}
+	return dst
+}
+
+// maxSortedElems is how many elements of an anonymous set from a dump
+// the renderer sorts; a larger one prints in the kernel's order.
+const maxSortedElems = 256
+
 // appendInline appends the elements an anonymous set received, as nft
-// prints them in a rule: "{ 22, 80 }", "{ 22 : accept }".
+// prints them in a rule: "{ 22, 80 }", "{ 22 : accept }". Those of a
+// notification print in the order they came, as nft monitor prints them;
+// those of a dump sorted by key, as nft list ruleset prints them
+// (list_expr_sort, interval_map_decompose).
 func appendInline(dst []byte, info *SetInfo) []byte {
 	dst = append(dst, "{ "...)
-	n := len(dst)
+	start := len(dst)
 	var el msgs.Elem
+	if info.dumped {
+		var order [maxSortedElems][]byte
+		if n := sortedElems(info, &order); n > 0 {
+			for _, raw := range order[:n] {
+				dst = appendOneElem(dst, start, info, raw, &el)
+			}
+			return closeElems(dst, start)
+		}
+	}
+	a := nftmon.NewAttrScanner(info.elems)
+	for a.Next() {
+		if a.Type() == unix.NFTA_LIST_ELEM {
+			dst = appendOneElem(dst, start, info, a.Bytes(), &el)
+		}
+	}
+	return closeElems(dst, start)
+}
+
+// appendOneElem appends one element of an inline set, after ", " unless
+// it is the first (the list starts at start).
+func appendOneElem(dst []byte, start int, info *SetInfo, raw []byte, el *msgs.Elem) []byte {
+	if el.Decode(raw) != nil {
+		return dst
+	}
+	mark := len(dst)
+	if mark > start {
+		dst = append(dst, ", "...)
+	}
+	var st ElemStatus
+	dst, st = info.AppendElem(dst, false, raw, el)
+	if st != ElemReady {
+		dst = dst[:mark]
+	}
+	return dst
+}
+
+// closeElems ends an inline set that started at start.
+func closeElems(dst []byte, start int) []byte {
+	if len(dst) == start {
+		return append(dst[:start-1], '}')
+	}
+	return append(dst, " }"...)
+}
+
+// sortedElems fills order with the elements of an anonymous set from a
+// dump, sorted, and returns how many; 0 for a set from notifications (its
+// elements print in their order) or one too large to sort.
+func sortedElems(info *SetInfo, order *[maxSortedElems][]byte) int {
+	if !info.dumped {
+		return 0
+	}
+	n := 0
 	a := nftmon.NewAttrScanner(info.elems)
 	for a.Next() {
 		if a.Type() != unix.NFTA_LIST_ELEM {
 			continue
 		}
-		raw := a.Bytes()
-		if el.Decode(raw) != nil {
-			continue
+		if n == len(order) {
+			return 0
 		}
-		mark := len(dst)
-		if mark > n {
-			dst = append(dst, ", "...)
-		}
-		var st ElemStatus
-		dst, st = info.AppendElem(dst, false, raw, &el)
-		if st != ElemReady {
-			dst = dst[:mark]
+		order[n] = a.Bytes()
+		n++
+	}
+	sortElems(order[:n], reversedKeys(info))
+	return n
+}
+
+// reversedKeys reports whether nft compares a set's keys from their last
+// byte: those in host order, and concatenations (expr_msort_value reads
+// them as one host-order number).
+func reversedKeys(info *SetInfo) bool {
+	var f [maxFields]Type
+	if info.Key.Type.Fields(&f) > 1 {
+		return true
+	}
+	o := info.Key.Order
+	if o == ByteOrderInvalid {
+		o = info.Key.Type.Order()
+	}
+	return o == HostEndian
+}
+
+// sortElems sorts elements (NFTA_LIST_ELEM payloads) by key, a catch-all
+// last and an interval's end before a start of the same value, by
+// insertion: the sets sorted are small.
+func sortElems(els [][]byte, reversed bool) {
+	for i := 1; i < len(els); i++ {
+		for j := i; j > 0 && elemLess(els[j], els[j-1], reversed); j-- {
+			els[j], els[j-1] = els[j-1], els[j]
 		}
 	}
-	if len(dst) == n {
-		return append(dst[:n-1], '}')
+}
+
+// elemLess compares two elements' keys as nft does.
+func elemLess(a, b []byte, reversed bool) bool {
+	var x, y msgs.Elem
+	if x.Decode(a) != nil || y.Decode(b) != nil {
+		return false
 	}
-	return append(dst, " }"...)
+	if x.Flags&msgs.ElemCatchall != 0 || y.Flags&msgs.ElemCatchall != 0 {
+		return y.Flags&msgs.ElemCatchall != 0 && x.Flags&msgs.ElemCatchall == 0
+	}
+	k, l := x.Key, y.Key
+	if len(k) != len(l) {
+		return len(k) < len(l)
+	}
+	if !reversed {
+		if c := bytes.Compare(k, l); c != 0 {
+			return c < 0
+		}
+		return endFirst(&x, &y)
+	}
+	for i := len(k) - 1; i >= 0; i-- {
+		if k[i] != l[i] {
+			return k[i] < l[i]
+		}
+	}
+	return endFirst(&x, &y)
+}
+
+// endFirst orders two elements of the same key: an interval's end first.
+func endFirst(x, y *msgs.Elem) bool {
+	return x.Flags&msgs.ElemIntervalEnd != 0 && y.Flags&msgs.ElemIntervalEnd == 0
 }
 
 // appendList appends the operands of a list joined by " . ".

@@ -132,6 +132,9 @@ type SetInfo struct {
 
 	text  []byte // the typeof texts, Key.Typeof and Data.Typeof view it
 	elems []byte // an anonymous set's elements, as an element list
+	// dumped: the elements came from a dump, in the kernel's order; a
+	// rule prints them sorted, as nft list ruleset does.
+	dumped bool
 	iv    interval
 }
 
@@ -161,6 +164,7 @@ func (s *SetInfo) Learn(family nftmon.Family, set *msgs.Set) {
 	}
 	s.text = s.text[:0]
 	s.elems = s.elems[:0]
+	s.dumped = false
 	s.iv.held = false
 
 	var keyTF, dataTF typeofFields
