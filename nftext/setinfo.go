@@ -135,7 +135,7 @@ type SetInfo struct {
 	// dumped: the elements came from a dump, in the kernel's order; a
 	// rule prints them sorted, as nft list ruleset does.
 	dumped bool
-	iv    interval
+	iv     interval
 }
 
 // IsMap reports whether the set is a map with data values (not an object
