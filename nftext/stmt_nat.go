@@ -53,6 +53,13 @@ func (s *ruleState) appendNat(dst []byte, st *stmt) []byte {
 		if st.mapProto {
 			fam = x.Family
 		}
+		if a := st.val; a >= 0 && s.ops[a].kind == opMap {
+			// A map to address intervals names the family
+			// (is_nat_addr_map).
+			if info := s.lookupSet(s.ops[a].set); info != nil && info.DataInterval {
+				fam = x.Family
+			}
+		}
 	case sMasq:
 		var x msgs.MasqExpr
 		x.Decode(st.expr.Data)
