@@ -99,6 +99,7 @@ func BenchmarkElemIPv4(b *testing.B) {
 	el := decodeElem(b, raw)
 	buf := make([]byte, 0, 256)
 	b.ReportAllocs()
+	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		buf, _ = info.AppendElem(buf[:0], false, raw, el)
 	}
@@ -110,6 +111,7 @@ func BenchmarkElemIPv4Decoded(b *testing.B) {
 	var el msgs.Elem
 	buf := make([]byte, 0, 256)
 	b.ReportAllocs()
+	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		el.Decode(raw)
 		buf, _ = info.AppendElem(buf[:0], false, raw, &el)
@@ -122,6 +124,7 @@ func BenchmarkElemConcatInterval(b *testing.B) {
 	el := decodeElem(b, raw)
 	buf := make([]byte, 0, 256)
 	b.ReportAllocs()
+	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		buf, _ = info.AppendElem(buf[:0], false, raw, el)
 	}
@@ -131,6 +134,7 @@ func BenchmarkSetDecl(b *testing.B) {
 	info, set := concatIntervalSet()
 	buf := make([]byte, 0, 256)
 	b.ReportAllocs()
+	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		buf = nftext.AppendSet(buf[:0], info, set)
 	}
@@ -140,6 +144,7 @@ func BenchmarkQuotaObj(b *testing.B) {
 	o := quotaObj()
 	buf := make([]byte, 0, 256)
 	b.ReportAllocs()
+	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		buf = nftext.AppendObj(buf[:0], nftmon.FamilyINet, o)
 	}
@@ -157,6 +162,7 @@ func BenchmarkPrinterElements(b *testing.B) {
 	var p nftext.Printer
 	buf := make([]byte, 0, 4096)
 	b.ReportAllocs()
+	b.ResetTimer()
 	n := 0
 	for i := 0; i < b.N; i++ {
 		for _, e := range evs {

@@ -311,17 +311,6 @@ func (t Type) fields(f *[maxFields]Type) (n int, ok bool) {
 	return n, true
 }
 
-// Fields returns how many fields t has (1 for a single type) and fills f
-// with them, first field first; it returns 0 when t is not a valid
-// concatenation of known types.
-func (t Type) Fields(f *[maxFields]Type) int {
-	n, ok := t.fields(f)
-	if !ok {
-		return 0
-	}
-	return n
-}
-
 // AppendValue appends nft's text for one value of type t held in data (its
 // bytes, in order): `10.0.0.1`, `22`, `tcp`, `"eth0"`, `0x00000001`,
 // `established | related`. order is the byte order the set's user data

@@ -191,10 +191,24 @@ func (s *SetInfo) AppendData(dst []byte, p Elem) []byte {
 		return AppendVerdict(append(dst, " : "...), &el.Verdict)
 	case el.Present.Has(unix.NFTA_SET_ELEM_OBJREF):
 		return AppendQuoted(append(dst, " : "...), el.ObjRef)
+	case el.Present.Has(unix.NFTA_SET_ELEM_DATA) && s.DataInterval:
+		return s.Data.AppendIntervalValue(append(dst, " : "...), el.Data)
 	case el.Present.Has(unix.NFTA_SET_ELEM_DATA):
 		return s.Data.AppendValue(append(dst, " : "...), el.Data)
 	}
 	return dst
+}
+
+// AppendIntervalValue appends the value of a map of intervals (`type
+// ipv4_addr : interval ipv4_addr`, SetInfo.DataInterval): the kernel holds
+// the interval's first and last value, each padded to 4 bytes; nft prints
+// one value, a prefix or a range.
+func (v *ValueType) AppendIntervalValue(dst []byte, data []byte) []byte {
+	size := v.Type.Size()
+	if v.Type >= typeCount || size == 0 || len(data) != 2*pad4(size) {
+		return appendHexValue(dst, data)
+	}
+	return appendSpan(dst, v.Type, data[:size], data[pad4(size):pad4(size)+size])
 }
 
 // AppendKey appends an element's key as nft prints it: `*` for the
@@ -242,7 +256,14 @@ func (v *ValueType) AppendField(dst []byte, i int, data, last []byte) []byte {
 		end = len(data)
 	}
 	if last == nil {
-		return appendScalar(dst, f.Type, f.Order, data[off:end])
+		return f.appendValue(dst, data[off:end])
+	}
+	if f.Hex {
+		dst = appendHexNumber(dst, data[off:end], BigEndian, 0)
+		if !bytes.Equal(data[off:end], last[off:end]) {
+			dst = appendHexNumber(append(dst, '-'), last[off:end], BigEndian, 0)
+		}
+		return dst
 	}
 	return appendSpan(dst, f.Type, data[off:end], last[off:end])
 }

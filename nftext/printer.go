@@ -19,7 +19,7 @@ import (
 // Where nft monitor 1.0.6 is wrong, Printer prints what `nft list ruleset`
 // prints instead: the elements of concatenated interval sets
 // (`10.0.0.0/8 . 22-25`, not garbage), the devices of netdev chains, the
-// catch-all element `*` of a set with counters (nft monitor crashes). Like
+// catch-all element `*` of an interval set (nft monitor crashes). Like
 // nft monitor, it hides the creation of anonymous sets and their elements
 // (the rule that uses them shows them inline) but prints their deletion.
 //
@@ -65,8 +65,11 @@ const unknownSet = " # set types not known"
 // snapshot markers) append nothing but update the set knowledge. It returns the error of a
 // message it could not decode, with dst as it was.
 func (p *Printer) AppendEvent(dst []byte, e *nftmon.Event) ([]byte, error) {
-	if err := p.Sets.Observe(e); err != nil {
-		return dst, err
+	if e.Type.Object() != nftmon.ObjectSetElem {
+		// Elements are decoded once, below; the rest is learnt here.
+		if err := p.Sets.Observe(e); err != nil {
+			return dst, err
+		}
 	}
 	switch e.Kind {
 	case nftmon.EventChange, nftmon.EventSnapshot, nftmon.EventOutside:
@@ -198,6 +201,9 @@ func (p *Printer) appendElems(dst []byte, e *nftmon.Event, del bool) ([]byte, er
 		info, _ = p.Sets.Ask(p.Conn, nsid, e.Family, p.elems.Table, p.elems.Set)
 	}
 	if info != nil && info.Flags&msgs.SetAnonymous != 0 {
+		if e.Type == nftmon.MsgNewSetElem {
+			info.collect(p.elems.Elements) // as Sets.Observe does
+		}
 		return dst, nil
 	}
 	orig := len(dst)

@@ -249,8 +249,7 @@ func sortedElems(info *SetInfo, order *[maxSortedElems][]byte) int {
 // byte: those in host order, and concatenations (expr_msort_value reads
 // them as one host-order number).
 func reversedKeys(info *SetInfo) bool {
-	var f [maxFields]Type
-	if info.Key.Type.Fields(&f) > 1 {
+	if len(info.Key.Fields()) > 1 {
 		return true
 	}
 	o := info.Key.Order

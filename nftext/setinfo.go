@@ -91,17 +91,25 @@ func (v *ValueType) AppendValue(dst []byte, data []byte) []byte {
 		return appendHexValue(dst, data)
 	}
 	if v.numFields == 1 {
-		return appendScalar(dst, v.fields[0].Type, v.fields[0].Order, data)
+		return v.fields[0].appendValue(dst, data)
 	}
 	for i := 0; i < v.numFields; i++ {
 		f := &v.fields[i]
 		if i > 0 {
 			dst = append(dst, " . "...)
 		}
-		dst = appendScalar(dst, f.Type, f.Order, data[:f.Len])
+		dst = f.appendValue(dst, data[:f.Len])
 		data = data[pad4(f.Len):]
 	}
 	return dst
+}
+
+// appendValue appends one value of the field.
+func (f *Field) appendValue(dst []byte, data []byte) []byte {
+	if f.Hex {
+		return appendHexNumber(dst, data, f.Order, 0)
+	}
+	return appendScalar(dst, f.Type, f.Order, data)
 }
 
 // AppendName appends the type as a set declaration names it: the typeof
@@ -228,6 +236,10 @@ func (s *SetInfo) Learn(family nftmon.Family, set *msgs.Set) {
 // its transaction (`tcp dport { 22, 80 }`), kept for the rule that uses
 // it. Named sets keep none: their elements are printed as they come.
 func (s *SetInfo) Elems() msgs.ElemScanner { return msgs.NewElemScanner(s.elems) }
+
+// DropElems forgets the elements kept for an anonymous set, once the rule
+// that uses it has been rendered; its storage is kept for the next ones.
+func (s *SetInfo) DropElems() { s.elems = s.elems[:0] }
 
 // collect keeps a copy of the elements of an element message of an
 // anonymous set.

@@ -104,8 +104,19 @@ func (s *Sets) ForgetTable(nsid int32, family nftmon.Family, table []byte) {
 	}
 }
 
-// Reset forgets every set, as a fresh snapshot (or a loss of events)
-// requires.
+// ForgetNS forgets every set of a namespace.
+func (s *Sets) ForgetNS(nsid int32) {
+	var prefix [4]byte
+	binary.BigEndian.PutUint32(prefix[:], uint32(nsid))
+	for k, info := range s.m {
+		if len(k) >= 4 && k[:4] == string(prefix[:]) {
+			delete(s.m, k)
+			s.spares = append(s.spares, info)
+		}
+	}
+}
+
+// Reset forgets every set, as a loss of events requires.
 func (s *Sets) Reset() {
 	for k, info := range s.m {
 		delete(s.m, k)
@@ -119,13 +130,18 @@ func (s *Sets) Len() int { return len(s.m) }
 
 // Observe updates the knowledge from one event: it learns sets from NEWSET
 // (of a notification or a snapshot), forgets them on DELSET and DELTABLE,
-// keeps the elements of anonymous sets from NEWSETELEM, and forgets
-// everything on a loss of events. It returns the error of a message it
-// could not decode. Call it before printing the event.
+// keeps the elements of anonymous sets from NEWSETELEM, forgets everything
+// on a loss of events, and a namespace's sets when a snapshot of it
+// begins (what is gone without a notification, such as an owner's table,
+// goes then). It returns the error of a message it could not decode. Call
+// it before printing the event.
 func (s *Sets) Observe(e *nftmon.Event) error {
 	switch e.Kind {
 	case nftmon.EventLoss:
 		s.Reset()
+		return nil
+	case nftmon.EventSnapshotBegin:
+		s.ForgetNS(NSID(e))
 		return nil
 	case nftmon.EventChange, nftmon.EventSnapshot, nftmon.EventOutside:
 	default:

@@ -1,5 +1,7 @@
 package nftext
 
+import "strconv"
+
 // A set declared `typeof ip saddr . tcp dport` keeps the expressions in its
 // user data (NFTNL_UDATA_SET_KEY_TYPEOF, NFTNL_UDATA_SET_DATA_TYPEOF), each
 // as nft's expression type and that expression's own TLVs. This file turns
@@ -12,8 +14,13 @@ const (
 	exprVerdict = 1  // EXPR_VERDICT
 	exprPayload = 7  // EXPR_PAYLOAD
 	exprMeta    = 9  // EXPR_META
+	exprSocket  = 10 // EXPR_SOCKET
+	exprOsf     = 11 // EXPR_OSF
 	exprCt      = 12 // EXPR_CT
 	exprConcat  = 13 // EXPR_CONCAT
+	exprNumgen  = 23 // EXPR_NUMGEN
+	exprRt      = 25 // EXPR_RT
+	exprFib     = 26 // EXPR_FIB
 )
 
 // The TLVs of each expression (the NFTNL_UDATA_* defines of src/payload.c,
@@ -21,13 +28,54 @@ const (
 const (
 	udataPayloadDesc   = 0 // NFTNL_UDATA_SET_KEY_PAYLOAD_DESC: enum proto_desc_id
 	udataPayloadType   = 1 // NFTNL_UDATA_SET_KEY_PAYLOAD_TYPE: the template's index
+	udataPayloadBase   = 2 // NFTNL_UDATA_SET_KEY_PAYLOAD_BASE: a raw payload's enum proto_bases
+	udataPayloadOffset = 3 // NFTNL_UDATA_SET_KEY_PAYLOAD_OFFSET: a raw payload's, in bits
 	udataPayloadLen    = 4 // NFTNL_UDATA_SET_KEY_PAYLOAD_LEN: in bits, for integer fields
 	udataMetaKey       = 0 // NFTNL_UDATA_META_KEY
 	udataCtKey         = 0 // NFTNL_UDATA_CT_KEY
 	udataCtDir         = 1 // NFTNL_UDATA_CT_DIR
 	udataConcatSubType = 0 // NFTNL_UDATA_SET_KEY_CONCAT_SUB_TYPE
 	udataConcatSubData = 1 // NFTNL_UDATA_SET_KEY_CONCAT_SUB_DATA
+	udataSocketKey     = 0 // NFTNL_UDATA_SOCKET_KEY
+	udataNumgenType    = 0 // NFTNL_UDATA_NUMGEN_TYPE
+	udataNumgenMod     = 1 // NFTNL_UDATA_NUMGEN_MOD
+	udataNumgenOffset  = 2 // NFTNL_UDATA_NUMGEN_OFFSET
+	udataRtKey         = 0 // NFTNL_UDATA_RT_KEY
+	udataFibResult     = 0 // NFTNL_UDATA_FIB_RESULT
+	udataFibFlags      = 1 // NFTNL_UDATA_FIB_FLAGS
 )
+
+// socketTemplates are nft's socket keys (socket_templates, src/socket.c),
+// indexed by enum nft_socket_keys; cgroupv2 needs its level, which typeof
+// does not keep.
+var socketTemplates = [...]template{
+	0: {"transparent", TypeInteger, HostEndian, 1},
+	1: {"mark", TypeMark, HostEndian, 0},
+	2: {"wildcard", TypeInteger, HostEndian, 1},
+}
+
+// rtTemplates are nft's routing keys (rt_templates, src/rt.c), indexed by
+// enum nft_rt_keys.
+var rtTemplates = [...]template{
+	0: {"classid", TypeRealm, HostEndian, 0},
+	1: {"ip nexthop", TypeIPAddr, BigEndian, 0},
+	2: {"ip6 nexthop", TypeIP6Addr, BigEndian, 0},
+	3: {"mtu", TypeInteger, HostEndian, 2},
+	4: {"ipsec", TypeBoolean, HostEndian, 0},
+}
+
+// The fib flags and results (enum nft_fib_flags, nft_fib_result).
+var (
+	fibFlagNames = [...]string{"saddr", "daddr", "mark", "iif", "oif"} // NFTA_FIB_F_SADDR... by bit
+	fibResults   = [...]template{
+		1: {"oif", TypeIfIndex, HostEndian, 0},     // NFT_FIB_RESULT_OIF
+		2: {"oifname", TypeString, HostEndian, 16}, // NFT_FIB_RESULT_OIFNAME
+		3: {"type", TypeFIBAddr, HostEndian, 0},    // NFT_FIB_RESULT_ADDRTYPE
+	}
+)
+
+// fibFlagPresent is NFTA_FIB_F_PRESENT, which nft does not print.
+const fibFlagPresent = 1 << 5
 
 // Field is one field of a set's key or data: its type, the byte order of
 // its bytes, and its length in bytes (unpadded).
@@ -35,6 +83,9 @@ type Field struct {
 	Type  Type
 	Order ByteOrder
 	Len   int
+	// Hex: the field is a raw payload (`typeof @nh,16,16`), an integer
+	// nft prints in hex (xinteger_type).
+	Hex bool
 }
 
 // template is one named field of an expression nft can name in a typeof.
@@ -206,7 +257,10 @@ func typeofOne(text []byte, f *typeofFields, etype uint32, data []byte) ([]byte,
 	case exprPayload:
 		desc, ok1 := udataU32Find(data, udataPayloadDesc)
 		idx, ok2 := udataU32Find(data, udataPayloadType)
-		if !ok1 || !ok2 || desc == 0 || desc >= uint32(len(protoTemplates)) || idx == 0 || idx >= uint32(len(protoTemplates[desc].fields)) {
+		if ok1 && desc == 0 {
+			return typeofRawPayload(text, f, data)
+		}
+		if !ok1 || !ok2 || desc >= uint32(len(protoTemplates)) || idx == 0 || idx >= uint32(len(protoTemplates[desc].fields)) {
 			return text, false
 		}
 		p := &protoTemplates[desc]
@@ -242,6 +296,62 @@ func typeofOne(text []byte, f *typeofFields, etype uint32, data []byte) ([]byte,
 		t := &ctTemplates[key]
 		text = append(text, t.name...)
 		fl = t.field()
+	case exprSocket:
+		key, ok := udataU32Find(data, udataSocketKey)
+		if !ok || key >= uint32(len(socketTemplates)) {
+			return text, false
+		}
+		t := &socketTemplates[key]
+		text = append(append(text, "socket "...), t.name...)
+		fl = t.field()
+	case exprOsf:
+		text = append(text, "osf name"...)
+		fl = Field{Type: TypeString, Order: HostEndian, Len: 16} // NFT_OSF_MAXGENRELEN
+	case exprNumgen:
+		typ, ok1 := udataU32Find(data, udataNumgenType)
+		mod, ok2 := udataU32Find(data, udataNumgenMod)
+		off, _ := udataU32Find(data, udataNumgenOffset)
+		if !ok1 || !ok2 || typ > 1 {
+			return text, false
+		}
+		text = append(text, "numgen "...)
+		text = append(text, [...]string{"inc", "random"}[typ]...)
+		text = strconv.AppendUint(append(text, " mod "...), uint64(mod), 10)
+		if off != 0 {
+			text = strconv.AppendUint(append(text, " offset "...), uint64(off), 10)
+		}
+		fl = Field{Type: TypeInteger, Order: HostEndian, Len: 4}
+	case exprRt:
+		key, ok := udataU32Find(data, udataRtKey)
+		if !ok || key >= uint32(len(rtTemplates)) {
+			return text, false
+		}
+		t := &rtTemplates[key]
+		text = append(append(text, "rt "...), t.name...)
+		fl = t.field()
+	case exprFib:
+		res, ok1 := udataU32Find(data, udataFibResult)
+		flags, ok2 := udataU32Find(data, udataFibFlags)
+		if !ok1 || !ok2 || res == 0 || res >= uint32(len(fibResults)) {
+			return text, false
+		}
+		text = append(text, "fib "...)
+		flags &^= fibFlagPresent
+		for i, name := range fibFlagNames {
+			if flags&(1<<i) == 0 {
+				continue
+			}
+			text = append(text, name...)
+			if flags &^= 1 << i; flags != 0 {
+				text = append(text, " . "...)
+			}
+		}
+		if flags != 0 {
+			text = strconv.AppendUint(append(text, "0x"...), uint64(flags), 16)
+		}
+		t := &fibResults[res]
+		text = append(append(text, ' '), t.name...)
+		fl = t.field()
 	case exprVerdict:
 		text = append(text, "verdict"...)
 		fl = Field{Type: TypeVerdict, Order: HostEndian, Len: 4}
@@ -252,6 +362,27 @@ func typeofOne(text []byte, f *typeofFields, etype uint32, data []byte) ([]byte,
 		return text, false
 	}
 	f.fields[f.n] = fl
+	f.n++
+	return text, true
+}
+
+// protoBases are the names nft gives payload bases in a raw payload
+// expression (proto_base_tokens, src/proto.c).
+var protoBases = [...]string{"invalid", "ll", "nh", "th", "ih"}
+
+// typeofRawPayload appends a raw payload expression, `@nh,16,16`, and its
+// field: an integer nft prints in hex.
+func typeofRawPayload(text []byte, f *typeofFields, data []byte) ([]byte, bool) {
+	base, ok1 := udataU32Find(data, udataPayloadBase)
+	off, ok2 := udataU32Find(data, udataPayloadOffset)
+	bits, ok3 := udataU32Find(data, udataPayloadLen)
+	if !ok1 || !ok2 || !ok3 || base >= uint32(len(protoBases)) || bits == 0 || bits > 8*maxValueLen {
+		return text, false
+	}
+	text = append(append(text, '@'), protoBases[base]...)
+	text = strconv.AppendUint(append(text, ','), uint64(off), 10)
+	text = strconv.AppendUint(append(text, ','), uint64(bits), 10)
+	f.fields[f.n] = Field{Type: TypeInteger, Order: BigEndian, Len: int(bits+7) / 8, Hex: true}
 	f.n++
 	return text, true
 }

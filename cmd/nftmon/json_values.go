@@ -173,6 +173,9 @@ func (v *jsonValues) jsonElem(b []byte, info *nftext.SetInfo, p nftext.Elem) []b
 		b = appendJSONString(append(b, `,"data":`...), v.scratch)
 	case el.Present.Has(unix.NFTA_SET_ELEM_OBJREF):
 		b = appendJSONString(append(b, `,"data":`...), el.ObjRef)
+	case el.Present.Has(unix.NFTA_SET_ELEM_DATA) && info != nil && info.DataInterval:
+		v.scratch = info.Data.AppendIntervalValue(v.scratch[:0], el.Data)
+		b = appendJSONString(append(b, `,"data":`...), v.scratch)
 	case el.Present.Has(unix.NFTA_SET_ELEM_DATA) && info != nil && info.IsMap():
 		b = v.jsonFields(append(b, `,"data":`...), &info.Data, el.Data, nil)
 	case el.Present.Has(unix.NFTA_SET_ELEM_DATA):

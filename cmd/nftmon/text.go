@@ -33,7 +33,10 @@ type textPrinter struct {
 }
 
 func newTextPrinter(w *bufio.Writer) *textPrinter {
-	return &textPrinter{w: w, buf: make([]byte, 0, 4096)}
+	p := &textPrinter{w: w, buf: make([]byte, 0, 4096)}
+	// The lines nftext prints start as the command's others do.
+	p.nft.LineStart = prefix
+	return p
 }
 
 // prefix appends what starts every line of an event: the nsid of another
