@@ -163,12 +163,9 @@ func appendLog(dst []byte, x *msgs.LogExpr) []byte {
 // The reject codes nft leaves out (linux/icmp.h, linux/icmpv6.h,
 // linux/netfilter/nf_tables.h).
 const (
-	icmpPortUnreach   = 3 // ICMP_PORT_UNREACH
-	icmp6PortUnreach  = 4 // ICMPV6_PORT_UNREACH
-	icmpxPortUnreach  = 1 // NFT_REJECT_ICMPX_PORT_UNREACH
-	nfprotoIPv4       = unix.NFPROTO_IPV4
-	nfprotoIPv6       = unix.NFPROTO_IPV6
-	rejectVerboseFams = 0
+	icmpPortUnreach  = 3 // ICMP_PORT_UNREACH
+	icmp6PortUnreach = 4 // ICMPV6_PORT_UNREACH
+	icmpxPortUnreach = 1 // NFT_REJECT_ICMPX_PORT_UNREACH
 )
 
 // appendReject appends a reject statement (reject_stmt_print, with the
@@ -189,20 +186,20 @@ func (s *ruleState) appendReject(dst []byte, x *msgs.RejectExpr) []byte {
 		fam, verbose := uint8(0), false
 		switch s.family {
 		case nftmon.FamilyIPv4:
-			fam = nfprotoIPv4
+			fam = unix.NFPROTO_IPV4
 		case nftmon.FamilyIPv6:
-			fam = nfprotoIPv6
+			fam = unix.NFPROTO_IPV6
 		case nftmon.FamilyINet, nftmon.FamilyBridge, nftmon.FamilyNetdev:
 			fam, verbose = s.rejectFamily(), true
 		}
 		switch fam {
-		case nfprotoIPv4:
+		case unix.NFPROTO_IPV4:
 			if !verbose && x.ICMPCode == icmpPortUnreach {
 				return dst
 			}
 			dst = append(dst, " with icmp "...)
 			return AppendValue(dst, TypeICMPCode, BigEndian, code)
-		case nfprotoIPv6:
+		case unix.NFPROTO_IPV6:
 			if !verbose && x.ICMPCode == icmp6PortUnreach {
 				return dst
 			}
