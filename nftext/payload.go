@@ -34,19 +34,8 @@ func (d *depCtx) reset() {
 // initProto sets the context a family's hooks start with
 // (proto_ctx_init with hook_proto_desc).
 func (s *ruleState) initProto() {
-	switch s.family {
-	case nftmon.FamilyBridge:
-		s.pctx.desc[baseLL] = protoEther
-	case nftmon.FamilyNetdev:
-		s.pctx.desc[baseLL] = protoNetdev
-	case nftmon.FamilyINet:
-		s.pctx.desc[baseLL] = protoInet
-	case nftmon.FamilyIPv4:
-		s.pctx.desc[baseNetwork] = protoIP
-	case nftmon.FamilyIPv6:
-		s.pctx.desc[baseNetwork] = protoIP6
-	case nftmon.FamilyARP:
-		s.pctx.desc[baseNetwork] = protoARP
+	if base, id := s.hookBase(); base != baseInvalid {
+		s.pctx.desc[base] = id
 	}
 	s.pdctx.reset()
 	s.pdctx.prev = -1

@@ -175,7 +175,7 @@ func xfrmLen(k msgs.XfrmKey) uint32 {
 }
 
 // fibLen returns the length of a fib result (fib_expr_alloc).
-func fibLen(r msgs.FibResult, f msgs.FibFlags) uint32 {
+func fibLen(r msgs.FibResult) uint32 {
 	switch r {
 	case msgs.FibResultOif, msgs.FibResultAddrtype:
 		return 32

@@ -28,7 +28,7 @@ func (s *ruleState) loadExpr(e msgs.Expr) (ok, room bool) {
 			return false, true
 		}
 		k, dreg, key = opFib, x.DReg, uint32(x.Result)
-		n = fibLen(x.Result, x.Flags)
+		n = fibLen(x.Result)
 	case "rt":
 		var x msgs.RtExpr
 		if x.Decode(e.Data) != nil {
