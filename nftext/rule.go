@@ -14,12 +14,13 @@ import (
 // src/netlink_delinearize.c): header fields by protocol template, the
 // protocol matches nft adds itself left out, the elements of anonymous
 // sets inlined from what sets learned of their transaction (`tcp dport {
-// 22, 80 }`). A part of the program that nft never makes prints as
-// libnftnl's text of its expressions in brackets, `[ cmp eq reg 9
-// 0x00000001 ]`; the text is never empty. It allocates nothing when dst
-// has room. sets may be nil: then anonymous sets print as their names
-// (`@__set0`), and a lookup of a concatenation prints only its first
-// field.
+// 22, 80 }`: in the order they came, or, from a snapshot's dumps, sorted
+// as nft list ruleset prints them). A part of the program that nft never
+// makes prints as libnftnl's text of its expressions in brackets, `[ cmp
+// eq reg 9 0x00000001 ]`: a rule with expressions never prints as nothing.
+// It allocates nothing when dst has room. sets may be nil: then anonymous
+// sets print as their names (`@__set0`), and a lookup of a concatenation
+// prints only its first field.
 func AppendRule(dst []byte, nsid int32, family nftmon.Family, r *msgs.Rule, sets *Sets) []byte {
 	var rr RuleRenderer
 	return rr.AppendRule(dst, nsid, family, r, sets)
