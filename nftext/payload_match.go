@@ -199,7 +199,7 @@ func (s *ruleState) binopMatchPP(st *stmt, idx int8, binop *operand) {
 		case bits.OnesCount64(loadUint(v1, s.orderOf(arg))) > 1:
 			// Several flags on the right: nft made them a binop first.
 			st.left = s.replaceSingle(st.left, argIdx)
-			st.rk, st.mask = rFlagcmp, binop.and.val()
+			st.rk, st.mask = rFlagcmp, binop.and
 		case isZero(v1):
 			// data & flags != 0: the flags as a list.
 			st.left = s.replaceSingle(st.left, argIdx)
@@ -213,7 +213,7 @@ func (s *ruleState) binopMatchPP(st *stmt, idx int8, binop *operand) {
 			// data & flag == flag: stays as it is.
 		default:
 			st.left = s.replaceSingle(st.left, argIdx)
-			st.rk, st.mask = rFlagcmp, binop.and.val()
+			st.rk, st.mask = rFlagcmp, binop.and
 		}
 		return
 	}

@@ -70,12 +70,23 @@ func TestRuleFallback(t *testing.T) {
 		{"unknown expression", appendExprs(nil, "frobnicate", nil), "[ frobnicate ]"},
 		{"verdict after unknown", appendExprs(appendExprs(nil, "frobnicate", nil), "immediate", lastData(t, r)), "[ frobnicate ] accept"},
 		{"malformed list", []byte{1, 2, 3}, "[ malformed ]"},
+		{"beyond the capacity", manyCounters(maxStmts + 1), strings.Repeat("[ counter pkts 0 bytes 0 ] ", maxStmts) + "[ counter pkts 0 bytes 0 ]"},
+		{"at the capacity", manyCounters(maxStmts), strings.TrimSuffix(strings.Repeat("counter packets 0 bytes 0 ", maxStmts), " ")},
 	} {
 		rr := msgs.Rule{Table: r.rule.Table, Chain: r.rule.Chain, Expressions: c.exprs}
 		if got := string(AppendRule(nil, OwnNS, r.family, &rr, sets)); got != c.want {
 			t.Errorf("%s: got %q, want %q", c.name, got, c.want)
 		}
 	}
+}
+
+// manyCounters returns an expression list of n counters.
+func manyCounters(n int) []byte {
+	var b []byte
+	for range n {
+		b = appendExprs(b, "counter", []byte{})
+	}
+	return b
 }
 
 // appendExprs appends one NFTA_LIST_ELEM with an expression of the given

@@ -71,7 +71,7 @@ type stmt struct {
 	op          relOp
 	rk          rightKind
 	val1, val2  val
-	mask        val    // rFlagcmp
+	mask        span   // rFlagcmp
 	prefix      uint32 // rPrefix: the prefix length in bits
 	set         []byte // rSet, sDynset, sVmap, sObjref by map
 

@@ -326,7 +326,7 @@ func (s *ruleState) appendMatch(dst []byte, st *stmt) []byte {
 		}
 		dst = s.appendFlagList(dst, t, s.orderOf(left), s.v(st.val1))
 		dst = append(dst, " / "...)
-		return s.appendFlagList(dst, t, s.orderOf(left), s.v(st.mask))
+		return s.appendFlagList(dst, t, s.orderOf(left), s.sp(st.mask))
 	}
 	switch st.op {
 	case relEq:
