@@ -132,6 +132,7 @@ type SetInfo struct {
 	Key       ValueType
 	Data      ValueType    // a map's values (Data.Type is TypeVerdict for a verdict map)
 	ObjType   msgs.ObjType // an object map's object type
+	Size      uint32       // NFTA_SET_DESC_SIZE: the declared maximum number of elements, or 0
 	AutoMerge bool         // NFTNL_UDATA_SET_MERGE_ELEMENTS
 	// DataInterval: the map's values are intervals
 	// (NFTNL_UDATA_SET_DATA_INTERVAL).
@@ -139,7 +140,10 @@ type SetInfo struct {
 
 	text  []byte // the typeof texts, Key.Typeof and Data.Typeof view it
 	elems []byte // an anonymous set's elements, as an element list
-	iv    interval
+	// dumped: the elements came from a dump, in the kernel's order; a
+	// rule prints them sorted, as nft list ruleset does.
+	dumped bool
+	iv     interval
 }
 
 // IsMap reports whether the set is a map with data values (not an object
@@ -159,6 +163,7 @@ func (s *SetInfo) Learn(family nftmon.Family, set *msgs.Set) {
 	s.Name = append(s.Name[:0], set.Name...)
 	s.Flags = set.Flags
 	s.ObjType = set.ObjType
+	s.Size = set.Desc.Size
 	s.AutoMerge, s.DataInterval = false, false
 	s.Key = ValueType{Type: FromKernel(set.KeyType), Len: set.KeyLen}
 	s.Data = ValueType{}
@@ -167,6 +172,7 @@ func (s *SetInfo) Learn(family nftmon.Family, set *msgs.Set) {
 	}
 	s.text = s.text[:0]
 	s.elems = s.elems[:0]
+	s.dumped = false
 	s.iv.held = false
 
 	var keyTF, dataTF typeofFields

@@ -171,6 +171,7 @@ func (s *Sets) Observe(e *nftmon.Event) error {
 		}
 		if info := s.Lookup(nsid, e.Family, s.elems.Table, s.elems.Set); info != nil && info.Flags&msgs.SetAnonymous != 0 {
 			info.collect(s.elems.Elements)
+			info.dumped = info.dumped || e.Kind == nftmon.EventSnapshot
 		}
 	}
 	return nil
