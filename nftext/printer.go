@@ -12,9 +12,10 @@ import (
 
 // Printer appends the lines `nft monitor` prints for change events: `add
 // table inet t`, `add set inet t s { type ipv4_addr; }`, `add element inet t
-// s { 10.0.0.0/8 }`, `delete quota inet t q`. It keeps the set knowledge
-// the elements need (Sets), so feed it every event of a monitor, snapshot
-// events included, in order.
+// s { 10.0.0.0/8 }`, `delete quota inet t q`, `add rule inet t c tcp dport
+// 22 accept`, `delete rule inet t c handle 4`. It keeps the set knowledge
+// the elements and rules need (Sets), so feed it every event of a monitor,
+// snapshot events included, in order.
 //
 // Where nft monitor 1.0.6 is wrong, Printer prints what `nft list ruleset`
 // prints instead: the elements of concatenated interval sets
@@ -22,6 +23,8 @@ import (
 // catch-all element `*` of an interval set (nft monitor crashes). Like
 // nft monitor, it hides the creation of anonymous sets and their elements
 // (the rule that uses them shows them inline) but prints their deletion.
+// The lines of a snapshot are valid nft input: applied with `nft -f` to an
+// empty ruleset, they rebuild the one dumped.
 //
 // The zero value is ready to use. AppendEvent allocates nothing once the
 // buffer and the set knowledge have grown to the ruleset.
@@ -51,17 +54,19 @@ type Printer struct {
 	elems msgs.SetElems
 	el    msgs.Elem
 	obj   msgs.Obj
+	rule  msgs.Rule
+	rules RuleRenderer
 }
 
 // unknownSet marks the elements of a set whose types are not known.
 const unknownSet = " # set types not known"
 
 // AppendEvent appends the lines of one event, each ended by a newline: one
-// for a table, chain, set or object change, one per element of an
+// for a table, chain, set, object or rule change, one per element of an
 // element change (none for the first half of an interval, printed with
 // the second). Lines of events from another namespace start with
 // `[nsid N] `; those of a change outside any transaction end with `#
-// outside a transaction`. Other events (rules, flowtables, commits, losses,
+// outside a transaction`. Other events (flowtables, commits, losses,
 // snapshot markers) append nothing but update the set knowledge. It returns the error of a
 // message it could not decode, with dst as it was.
 func (p *Printer) AppendEvent(dst []byte, e *nftmon.Event) ([]byte, error) {
@@ -121,6 +126,11 @@ func (p *Printer) AppendEvent(dst []byte, e *nftmon.Event) ([]byte, error) {
 		dst = p.handleInside(dst, mark, p.set.Present.Has(msgs.AttrSetHandle), p.set.Handle)
 	case nftmon.ObjectSetElem:
 		return p.appendElems(dst, e, del)
+	case nftmon.ObjectRule:
+		if err := p.rule.Decode(e.Attrs); err != nil {
+			return dst, err
+		}
+		dst = p.appendRule(p.lineStart(dst, e), e, del)
 	case nftmon.ObjectObj:
 		if err := p.obj.Decode(e.Attrs); err != nil {
 			return dst, err
@@ -137,6 +147,27 @@ func (p *Printer) AppendEvent(dst []byte, e *nftmon.Event) ([]byte, error) {
 		return dst, nil
 	}
 	return lineEnd(dst, e), nil
+}
+
+// appendRule appends a rule's line after its command, as nft monitor
+// prints it (src/monitor.c, netlink_events_rule_cb): "rule", the family,
+// table and chain, the handle of the rule before it where the kernel sent
+// one (`handle 4 `, not in a snapshot: nft list ruleset prints none, and a
+// fresh ruleset has other handles), then the rule's text and, with
+// Handles, its own handle (` # handle 5`); a deletion only names its
+// handle.
+func (p *Printer) appendRule(dst []byte, e *nftmon.Event, del bool) []byte {
+	r := &p.rule
+	dst = AppendName(dst, "rule", e.Family, r.Table, r.Chain)
+	dst = append(dst, ' ')
+	if r.Present.Has(unix.NFTA_RULE_POSITION) && r.Position != 0 && e.Kind != nftmon.EventSnapshot {
+		dst = append(strconv.AppendUint(append(dst, "handle "...), r.Position, 10), ' ')
+	}
+	if del {
+		return strconv.AppendUint(append(dst, "handle "...), r.Handle, 10)
+	}
+	dst = p.rules.AppendRule(dst, NSID(e), e.Family, r, &p.Sets)
+	return p.handle(dst, r.Present.Has(unix.NFTA_RULE_HANDLE), r.Handle)
 }
 
 // handle appends ` # handle N` when Handles asks for it.
@@ -176,8 +207,13 @@ func (p *Printer) lineStart(dst []byte, e *nftmon.Event) []byte {
 		dst = strconv.AppendInt(append(dst, "[nsid "...), int64(e.NSID), 10)
 		dst = append(dst, "] "...)
 	}
-	if e.Type.Op() == nftmon.OpDelete {
+	switch {
+	case e.Type.Op() == nftmon.OpDelete:
 		return append(dst, "delete "...)
+	case e.Type == nftmon.MsgNewRule && e.Kind != nftmon.EventSnapshot && e.Header.Flags&unix.NLM_F_APPEND == 0:
+		// nft monitor's word for a rule added without NLM_F_APPEND
+		// (nft insert, or add before a position).
+		return append(dst, "insert "...)
 	}
 	return append(dst, "add "...)
 }

@@ -62,23 +62,6 @@ func appendJSONStr(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// appendQuoted appends s in double quotes as nft prints a name or comment,
-// with quotes, backslashes and unprintable bytes escaped.
-func appendQuoted(b []byte, s []byte) []byte {
-	b = append(b, '"')
-	for _, c := range s {
-		switch {
-		case c == '"' || c == '\\':
-			b = append(b, '\\', c)
-		case c < 0x20 || c >= 0x7f:
-			b = append(b, '\\', 'x', hexDigits[c>>4], hexDigits[c&0xf])
-		default:
-			b = append(b, c)
-		}
-	}
-	return append(b, '"')
-}
-
 // timeLayout is how -t prints a time: RFC 3339 in UTC, in microseconds,
 // the resolution of most pcap files.
 const timeLayout = "2006-01-02T15:04:05.000000Z07:00"

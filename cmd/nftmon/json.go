@@ -6,6 +6,7 @@ import (
 
 	"github.com/nftmon/nftmon"
 	"github.com/nftmon/nftmon/msgs"
+	"github.com/nftmon/nftmon/nftext"
 	"golang.org/x/sys/unix"
 )
 
@@ -24,6 +25,7 @@ type jsonPrinter struct {
 	obj   msgs.Obj
 	ft    msgs.Flowtable
 	vals  jsonValues
+	rules nftext.RuleRenderer
 }
 
 func newJSONPrinter(w *bufio.Writer) *jsonPrinter {
@@ -173,6 +175,12 @@ func (p *jsonPrinter) body(b []byte, e *nftmon.Event) ([]byte, error) {
 			if err := s.Err(); err != nil {
 				return b, err
 			}
+			// The rule in nft's syntax, as nft monitor prints it
+			// (its comment included).
+			b = append(b, `,"rule":`...)
+			start := len(b)
+			b = p.rules.AppendRule(b, nftext.NSID(e), e.Family, r, &p.vals.sets)
+			b = appendJSONEscapedTail(b, start)
 		}
 		b = jsonComment(b, r.Comment())
 	case nftmon.ObjectSet:

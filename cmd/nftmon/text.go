@@ -8,23 +8,18 @@ import (
 	"github.com/nftmon/nftmon"
 	"github.com/nftmon/nftmon/msgs"
 	"github.com/nftmon/nftmon/nftext"
-	"golang.org/x/sys/unix"
 )
 
-// textPrinter prints one line per event in a form close to nft monitor's:
-// "add table ip t", "delete chain inet f c", "add element inet s ports
-// { 22 }", and "# new generation G by process P (NAME)" after each
-// transaction. Rules are printed with libnftnl's expression text
-// ("add rule inet f c [ meta load l4proto => reg 1 ] ..."), as nftmon does
-// not turn expressions back into nft syntax. Handles are printed with -a
-// only, where nft -a monitor prints them, except a deleted rule's, which
-// names it ("delete rule inet f c handle 4"), as nft monitor does.
-//
-// Tables, chains, sets, elements and objects are printed by nftext.Printer,
-// in nft monitor's words (10.0.0.0/8, `quota inet t q { 100 mbytes }`),
-// with the differences the README lists where nft monitor 1.0.6 is wrong.
-// Like nft monitor, it hides the creation of anonymous sets and their
-// elements.
+// textPrinter prints one line per event as nft monitor does: "add table
+// ip t", "delete chain inet f c", "add element inet s ports { 22 }", "add
+// rule inet f c tcp dport 22 accept", and "# new generation G by process P
+// (NAME)" after each transaction. Tables, chains, rules, sets, elements
+// and objects are printed by nftext.Printer, in nft monitor's words, with
+// the differences the README lists where nft monitor 1.0.6 is wrong; like
+// nft monitor, it hides the creation of anonymous sets and their elements
+// (the rules show them inline). Handles are printed with -a only, where
+// nft -a monitor prints them, except a deleted rule's, which names it
+// ("delete rule inet f c handle 4"), as nft monitor does.
 type textPrinter struct {
 	w   *bufio.Writer
 	buf []byte
@@ -32,8 +27,7 @@ type textPrinter struct {
 
 	li *lineInfo // of the event being printed
 
-	rule msgs.Rule
-	ft   msgs.Flowtable
+	ft msgs.Flowtable
 }
 
 func newTextPrinter(w *bufio.Writer) *textPrinter {
@@ -138,17 +132,12 @@ func (p *textPrinter) observe(e *nftmon.Event) {
 
 func (p *textPrinter) useConn(c *nftmon.Conn) { p.nft.Conn = c }
 
-// op appends "add ", "insert " or "delete " and the object's family.
+// op appends "add " or "delete " and the object's family.
 func (p *textPrinter) op(b []byte, e *nftmon.Event, what string) []byte {
 	b = p.prefix(b, e)
-	switch {
-	case e.Type.Op() == nftmon.OpDelete:
+	if e.Type.Op() == nftmon.OpDelete {
 		b = append(b, "delete "...)
-	case e.Type == nftmon.MsgNewRule && e.Kind != nftmon.EventSnapshot && e.Header.Flags&unix.NLM_F_APPEND == 0:
-		// nft monitor says "insert" for a rule added without
-		// NLM_F_APPEND (nft insert, or add at a position).
-		b = append(b, "insert "...)
-	default:
+	} else {
 		b = append(b, "add "...)
 	}
 	b = append(append(b, what...), ' ')
@@ -168,33 +157,8 @@ func endLine(b []byte, e *nftmon.Event) []byte {
 func (p *textPrinter) change(b []byte, e *nftmon.Event) ([]byte, error) {
 	del := e.Type.Op() == nftmon.OpDelete
 	switch e.Type.Object() {
-	case nftmon.ObjectTable, nftmon.ObjectChain, nftmon.ObjectSet, nftmon.ObjectSetElem, nftmon.ObjectObj:
+	case nftmon.ObjectTable, nftmon.ObjectChain, nftmon.ObjectRule, nftmon.ObjectSet, nftmon.ObjectSetElem, nftmon.ObjectObj:
 		return p.nft.AppendEvent(b, e)
-	case nftmon.ObjectRule:
-		r := &p.rule
-		if err := r.Decode(e.Attrs); err != nil {
-			return b, err
-		}
-		b = append(append(append(p.op(b, e, "rule"), r.Table...), ' '), r.Chain...)
-		if del && r.Present.Has(unix.NFTA_RULE_HANDLE) {
-			// nft monitor names the rule deleted by its handle, with
-			// or without -a.
-			b = strconv.AppendUint(append(b, " handle "...), r.Handle, 10)
-		}
-		if !del {
-			s := r.Exprs()
-			for s.Next() {
-				b = append(msgs.AppendExprText(append(b, " [ "...), s.Expr()), " ]"...)
-			}
-			if err := s.Err(); err != nil {
-				return b, err
-			}
-			if c := r.Comment(); c != nil {
-				b = appendQuoted(append(b, " comment "...), c)
-			}
-			b = p.handle(b, r.Present.Has(unix.NFTA_RULE_HANDLE), r.Handle)
-		}
-		return endLine(b, e), nil
 	case nftmon.ObjectFlowtable:
 		f := &p.ft
 		if err := f.Decode(e.Attrs); err != nil {
