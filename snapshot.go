@@ -26,13 +26,14 @@ var ErrInconsistent = errors.New("nftmon: the ruleset kept changing during the s
 const DefaultSnapshotAttempts = 16
 
 // The order in which a snapshot delivers objects, so that a consumer can
-// apply them: what a rule refers to comes before the rule.
+// apply them: what a rule refers to comes before the rule, and the objects
+// an object map's elements name come before the elements.
 const (
 	snapTables = iota
 	snapChains
 	snapSets
-	snapElems
 	snapObjs
+	snapElems
 	snapFlowtables
 	snapRules
 	snapKinds
@@ -82,7 +83,7 @@ type snapshotter struct {
 
 // Snapshot dumps the ruleset (or the part scope names) at one generation
 // and calls fn for each object, in an order a consumer can apply (tables,
-// chains, sets, set elements, objects, flowtables, rules), each as an
+// chains, sets, objects, set elements, flowtables, rules), each as an
 // EventSnapshot, between an EventSnapshotBegin and an EventSnapshotEnd that
 // carry the generation. It returns that generation.
 //

@@ -24,7 +24,8 @@ import (
 // nft monitor, it hides the creation of anonymous sets and their elements
 // (the rule that uses them shows them inline) but prints their deletion.
 // The lines of a snapshot are valid nft input: applied with `nft -f` to an
-// empty ruleset, they rebuild the one dumped.
+// empty ruleset, they rebuild the one dumped (they also carry the table and
+// chain comments nft monitor leaves out).
 //
 // The zero value is ready to use. AppendEvent allocates nothing once the
 // buffer and the set knowledge have grown to the ruleset.
@@ -91,7 +92,9 @@ func (p *Printer) AppendEvent(dst []byte, e *nftmon.Event) ([]byte, error) {
 		if del {
 			dst = AppendName(dst, "table", e.Family, p.table.Name, nil)
 		} else {
+			mark := len(dst)
 			dst = AppendTable(dst, e.Family, &p.table)
+			dst = snapshotComment(dst, mark, e, p.table.Comment())
 		}
 		dst = p.handle(dst, p.table.Present.Has(msgs.AttrTableHandle), p.table.Handle)
 	case nftmon.ObjectChain:
@@ -102,7 +105,9 @@ func (p *Printer) AppendEvent(dst []byte, e *nftmon.Event) ([]byte, error) {
 		if del {
 			dst = AppendName(dst, "chain", e.Family, p.chain.Table, p.chain.Name)
 		} else {
+			mark := len(dst)
 			dst = AppendChain(dst, e.Family, &p.chain)
+			dst = snapshotComment(dst, mark, e, p.chain.Comment())
 			dst = p.handle(dst, p.chain.Present.Has(unix.NFTA_CHAIN_HANDLE), p.chain.Handle)
 		}
 	case nftmon.ObjectSet:
@@ -147,6 +152,24 @@ func (p *Printer) AppendEvent(dst []byte, e *nftmon.Event) ([]byte, error) {
 		return dst, nil
 	}
 	return lineEnd(dst, e), nil
+}
+
+// snapshotComment adds a table's or chain's comment, which nft monitor
+// does not print, to the declaration appended from mark on, in a snapshot:
+// the snapshot's lines rebuild the ruleset, comments included (`add table
+// inet t { comment "x"; }`, `{ type filter ...; policy accept; comment
+// "x"; }`).
+func snapshotComment(dst []byte, mark int, e *nftmon.Event, c []byte) []byte {
+	if c == nil || e.Kind != nftmon.EventSnapshot {
+		return dst
+	}
+	if bytes.HasSuffix(dst[mark:], []byte("; }")) {
+		dst = dst[:len(dst)-1] // the declaration goes on inside its braces
+	} else {
+		dst = append(dst, " { "...)
+	}
+	dst = AppendQuoted(append(dst, "comment "...), c)
+	return append(dst, "; }"...)
 }
 
 // appendRule appends a rule's line after its command, as nft monitor
