@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"unsafe"
@@ -618,12 +619,11 @@ func TestAttrNested(t *testing.T) {
 				case 1:
 					got = append(got, n.Uint32())
 				case 2:
-					n.Scan(func(m *AttrScanner) error {
-						for m.Next() {
-							got = append(got, m.Uint32())
-						}
-						return nil
-					})
+					m := n.Nested()
+					for m.Next() {
+						got = append(got, m.Uint32())
+					}
+					n.Fail(m.Err())
 				}
 			}
 			s.Fail(n.Err())
@@ -672,61 +672,11 @@ func TestAttrNestedLies(t *testing.T) {
 	// Not a nest at all: a string read as attributes.
 	s.Reset(attr(1, 'a', 'b', 'c', 0))
 	s.Next()
-	s.Scan(func(n *AttrScanner) error {
-		for n.Next() {
-		}
-		return nil
-	})
-	checkReason(t, s.Err(), errAttrLenOverrun) // "ab" read as the length 0x6261 on little endian
-}
-
-func TestAttrScanFolding(t *testing.T) {
-	errFn := errors.New("fn failed")
-	bad := attr(1, nla(2, 1)...) // a nest holding an attribute of length 2
-	good := attr(1, attr(2, 0, 0, 0, 1)...)
-	for _, tc := range []struct {
-		name string
-		in   []byte
-		fn   func(n *AttrScanner) error
-		want error
-	}{
-		{"nested error", bad, func(n *AttrScanner) error {
-			for n.Next() {
-			}
-			return nil
-		}, errAttrLenShort},
-		{"fn error", good, func(n *AttrScanner) error { return errFn }, errFn},
-		{"nested error wins over fn error", bad, func(n *AttrScanner) error {
-			for n.Next() {
-			}
-			return errFn
-		}, errAttrLenShort},
-		{"getter error inside", good, func(n *AttrScanner) error {
-			for n.Next() {
-				n.Uint64()
-			}
-			return nil
-		}, errAttrU64Size},
-		{"no error", good, func(n *AttrScanner) error {
-			for n.Next() {
-				n.Uint32()
-			}
-			return nil
-		}, nil},
-		{"error not walked", bad, func(n *AttrScanner) error { return nil }, nil},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			s := NewAttrScanner(cat(tc.in, attr(9, 1)))
-			s.Next()
-			s.Scan(tc.fn)
-			if s.Err() != tc.want {
-				t.Fatalf("Err %v, want %v", s.Err(), tc.want)
-			}
-			if next := s.Next(); next != (tc.want == nil) {
-				t.Fatalf("Next after Scan = %v, want %v", next, tc.want == nil)
-			}
-		})
+	n = s.Nested()
+	for n.Next() {
 	}
+	s.Fail(n.Err())
+	checkReason(t, s.Err(), errAttrLenOverrun) // "ab" read as the length 0x6261 on little endian
 }
 
 func TestAttrFail(t *testing.T) {
@@ -819,4 +769,44 @@ func TestCapturesWellFormed(t *testing.T) {
 		}
 	}
 	t.Logf("%d datagrams, %d messages, %d NEWGEN", len(dgrams), msgs, gens)
+}
+
+// TestMessagesIterator: the range-over-func walk yields what the scanner
+// does, ends with the scanner's error, and stops when the loop breaks.
+func TestMessagesIterator(t *testing.T) {
+	multi := unhex(t, capAddDatagram)
+	bad := cat(multi, nlmsg(64, 2, 0, 0, 0, 1))
+	for _, in := range [][]byte{multi, bad, nil, multi[:10]} {
+		var want []Header
+		s := NewMessageScanner(in)
+		for s.Next() {
+			want = append(want, s.Message().Header)
+		}
+		var got []Header
+		var gotErr error
+		for m, err := range Messages(in) {
+			if err != nil {
+				gotErr = err
+				if m.Header != (Header{}) || m.Payload != nil {
+					t.Errorf("error pair carries message %+v", m.Header)
+				}
+				continue
+			}
+			if !within(m.Payload, in) {
+				t.Error("payload does not alias the input")
+			}
+			got = append(got, m.Header)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) || gotErr != s.Err() {
+			t.Errorf("Messages yields %v, %v; the scanner %v, %v", got, gotErr, want, s.Err())
+		}
+	}
+	n := 0
+	for range Messages(multi) {
+		n++
+		break
+	}
+	if n != 1 {
+		t.Errorf("break after the first message: %d iterations", n)
+	}
 }

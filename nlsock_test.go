@@ -2,12 +2,12 @@ package nftmon
 
 import (
 	"bufio"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -20,7 +20,7 @@ import (
 // closes it when the test ends.
 func openIn(t testing.TB, ns *nstest.NS, cfg ConnConfig, join bool) *Conn {
 	t.Helper()
-	if cfg.NetNS == "" && cfg.NetNSFD == 0 {
+	if cfg.NetNS == "" && !cfg.HasNetNSFD {
 		cfg.NetNS = ns.Path
 	}
 	c, err := Open(cfg)
@@ -249,7 +249,7 @@ add rule inet t c tcp dport { 22, 80 } drop
 func TestOpenNetNS(t *testing.T) {
 	ns := nstest.New(t)
 	byPath := openIn(t, ns, ConnConfig{NetNS: ns.Path}, true)
-	byFD := openIn(t, ns, ConnConfig{NetNSFD: ns.FD}, true)
+	byFD := openIn(t, ns, ConnConfig{NetNSFD: ns.FD, HasNetNSFD: true}, true)
 	if byPath.PortID() == 0 || byFD.PortID() == 0 || byPath.PortID() == byFD.PortID() {
 		t.Fatalf("port ids %d and %d", byPath.PortID(), byFD.PortID())
 	}
@@ -261,7 +261,30 @@ func TestOpenNetNS(t *testing.T) {
 		}
 	}
 
-	_, err := Open(ConnConfig{NetNS: "/nonexistent/netns"})
+	// Any fd names a namespace, 0 included.
+	saved, err := unix.Dup(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Dup2(ns.FD, 0); err != nil {
+		t.Fatal(err)
+	}
+	byZero, zerr := Open(ConnConfig{NetNSFD: 0, HasNetNSFD: true})
+	unix.Dup2(saved, 0)
+	unix.Close(saved)
+	if zerr != nil {
+		t.Fatalf("Open with NetNSFD 0: %v", zerr)
+	}
+	t.Cleanup(func() { byZero.Close() })
+	if err := byZero.JoinGroup(unix.NFNLGRP_NFTABLES); err != nil {
+		t.Fatal(err)
+	}
+	ns.Nft(t, "add", "table", "ip", "zero")
+	if notes := receiveGens(t, byZero, 1, 3*time.Second); len(notes) != 2 || notes[0].desc != "add table ip zero" {
+		t.Errorf("socket opened by fd 0 received %+v", notes)
+	}
+
+	_, err = Open(ConnConfig{NetNS: "/nonexistent/netns"})
 	if !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("Open of a missing namespace: %v, want ErrNotExist", err)
 	}
@@ -420,28 +443,10 @@ func TestReceiveTruncated(t *testing.T) {
 	}
 }
 
-// inNetNS calls fn on a thread inside the network namespace fd. The thread
-// is thrown away afterwards.
-func inNetNS(t testing.TB, fd int, fn func() error) {
-	t.Helper()
-	done := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread() // never unlocked: the thread dies with the goroutine
-		if err := unix.Setns(fd, unix.CLONE_NEWNET); err != nil {
-			done <- err
-			return
-		}
-		done <- fn()
-	}()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-}
-
 func TestReceiveDropsForeign(t *testing.T) {
 	ns := nstest.New(t)
 	c := openIn(t, ns, ConnConfig{}, true)
-	inNetNS(t, ns.FD, func() error {
+	err := inNetNS(ns.FD, func() error {
 		fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_NETFILTER)
 		if err != nil {
 			return err
@@ -459,6 +464,9 @@ func TestReceiveDropsForeign(t *testing.T) {
 		}
 		return nil
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ns.Nft(t, "add", "table", "ip", "real")
 	notes := receiveGens(t, c, 1, 3*time.Second)
 	if len(notes) != 2 || notes[0].desc != "add table ip real" {
@@ -621,7 +629,7 @@ func TestRequestErrors(t *testing.T) {
 // rtnetlink RTM_NEWNSID (what ip netns set does).
 func setNSID(t *testing.T, ns, peer *nstest.NS, id int32) {
 	t.Helper()
-	inNetNS(t, ns.FD, func() error {
+	err := inNetNS(ns.FD, func() error {
 		fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_ROUTE)
 		if err != nil {
 			return err
@@ -655,6 +663,9 @@ func setNSID(t *testing.T, ns, peer *nstest.NS, id int32) {
 		}
 		return nil
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestListenAllNSID(t *testing.T) {
@@ -698,27 +709,33 @@ func TestListenAllNSID(t *testing.T) {
 	}
 }
 
-// TestRequestOnJoinedConn checks that a request on a socket that also
-// receives notifications is not confused by a notification that happens to
-// carry the request's sequence number (nft numbers its messages from 1 too).
+// TestRequestOnJoinedConn checks that a request on a socket that receives
+// notifications is refused (it would read past, and lose, the queued
+// notifications), and allowed again once the socket has left the group.
 func TestRequestOnJoinedConn(t *testing.T) {
 	ns := nstest.New(t)
 	c := openIn(t, ns, ConnConfig{}, true)
 	ns.Script(t, "add table ip a\nadd table ip b\nadd table ip c\n")
-	ns.Script(t, "add table ip d\n")
+	if _, err := c.GetGen(); !errors.Is(err, ErrSubscribed) {
+		t.Fatalf("GetGen on a joined socket: %v, want ErrSubscribed", err)
+	}
+	if _, err := c.Snapshot(context.Background(), Scope{}, func(*Event) error { return nil }); !errors.Is(err, ErrSubscribed) {
+		t.Fatalf("Snapshot on a joined socket: %v, want ErrSubscribed", err)
+	}
+	// The notifications are all still there.
+	if notes := receiveGens(t, c, 1, 3*time.Second); len(notes) != 4 {
+		t.Fatalf("after the refused requests: %+v, want the three tables and their commit", notes)
+	}
+	if err := c.LeaveGroup(unix.NFNLGRP_NFTABLES); err != nil {
+		t.Fatal(err)
+	}
 	ref := openIn(t, ns, ConnConfig{ReadBuffer: -1}, false)
 	want, err := ref.GetGen()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range 3 {
-		g, err := c.GetGen()
-		if err != nil {
-			t.Fatalf("GetGen %d on a joined socket with notifications queued: %v", i, err)
-		}
-		if g.ID != want.ID {
-			t.Fatalf("GetGen %d = %d, want %d", i, g.ID, want.ID)
-		}
+	if g, err := c.GetGen(); err != nil || g.ID != want.ID {
+		t.Fatalf("GetGen after LeaveGroup = %d, %v; want %d", g.ID, err, want.ID)
 	}
 }
 

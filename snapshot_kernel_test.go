@@ -67,7 +67,19 @@ func (r *ruleset) apply(e *nftmon.Event) error {
 		if del {
 			delete(r.chains, key)
 		} else {
-			r.chains[key] = string(c.Name) // a rename is a NEWCHAIN of the same handle
+			// A rename is a NEWCHAIN of the same handle; the kernel sends
+			// nothing for the chain's rules, which nft then lists under the
+			// new name.
+			if old, ok := r.chains[key]; ok && old != string(c.Name) {
+				from := fmt.Sprintf("%s %s %s ", fam, c.Table, old)
+				for k := range r.rules {
+					if h, ok := strings.CutPrefix(k, from); ok {
+						delete(r.rules, k)
+						r.rules[fmt.Sprintf("%s %s %s %s", fam, c.Table, c.Name, h)] = true
+					}
+				}
+			}
+			r.chains[key] = string(c.Name)
 		}
 	case nftmon.ObjectRule:
 		var ru msgs.Rule

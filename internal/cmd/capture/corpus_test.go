@@ -350,21 +350,19 @@ func TestCorpusFlowtable(t *testing.T) {
 			for s.Next() {
 				ids = append(ids, s.Type())
 				if s.Type() == nftaFlowtableHook && m.Header.MsgType() == nftmon.MsgNewFlowtable {
-					s.Scan(func(h *nftmon.AttrScanner) error {
-						for h.Next() {
-							if h.Type() == nftaFlowtableHookDevs {
-								h.Scan(func(d *nftmon.AttrScanner) error {
-									for d.Next() {
-										if d.Type() == nftaDeviceName && len(d.StringBytes()) > 0 {
-											devs++
-										}
-									}
-									return nil
-								})
+					h := s.Nested()
+					for h.Next() {
+						if h.Type() == nftaFlowtableHookDevs {
+							d := h.Nested()
+							for d.Next() {
+								if d.Type() == nftaDeviceName && len(d.StringBytes()) > 0 {
+									devs++
+								}
 							}
+							h.Fail(d.Err())
 						}
-						return nil
-					})
+					}
+					s.Fail(h.Err())
 				}
 			}
 			if err := s.Err(); err != nil {
