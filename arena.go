@@ -12,6 +12,9 @@ import (
 // other and reused: growing it never copies what it holds, and a block,
 // once touched, stays in memory for the next transaction.
 type arena struct {
+	size      int // the size of a block: blockSize, but for tests
+	keep      int // blocks kept when nothing is held; the rest are given back
+	keepHeld  int // capacity of the held list kept then
 	blocks    [][]byte
 	cur       int    // the block being filled
 	used      int    // blocks[cur][:used] holds datagrams with held messages
@@ -34,7 +37,19 @@ const blockSize = 4 << 20
 // that have them (2 MiB on x86-64 and arm64 with 4 KiB pages).
 const hugePageSize = 2 << 20
 
-func newArena() arena { return arena{blocks: [][]byte{newBlock(blockSize)}} }
+// newArena returns an arena of blocks of size bytes (at least
+// MinBufferLen) that keeps retain bytes of blocks (at least one block) when
+// it starts over, and gives the rest back to the garbage collector; a
+// negative retain keeps everything.
+func newArena(retain, size int) arena {
+	size = max(size, MinBufferLen)
+	keep := max(1, retain/size)
+	keepHeld := keep * (size / 64) // a block's worth of the smallest messages (a set element notification is about 60 bytes)
+	if retain < 0 {
+		keep, keepHeld = int(^uint(0)>>1), int(^uint(0)>>1)
+	}
+	return arena{size: size, keep: keep, keepHeld: keepHeld, blocks: [][]byte{newBlock(size)}}
+}
 
 // msg returns the bytes of a held message.
 func (a *arena) msg(sp span) []byte { return a.blocks[sp.block][sp.off : sp.off+sp.n] }
@@ -44,15 +59,26 @@ func (a *arena) msg(sp span) []byte { return a.blocks[sp.block][sp.off : sp.off+
 // held, goes on to the next block (made if need be) when the current one is
 // full, and is compacted when at least half of the blocks in use hold
 // messages already delivered (which happens only when transactions of
-// several namespaces overlap without end).
+// several namespaces overlap without end). Starting over, it gives back the
+// blocks beyond its retained size, so that one large transaction does not
+// pin its memory for the life of the process.
 func (a *arena) reserve() []byte {
 	if len(a.held) == 0 {
 		a.cur, a.used = 0, 0
+		if len(a.blocks) > a.keep {
+			clear(a.blocks[a.keep:])
+			a.blocks = a.blocks[:a.keep]
+		}
+		if cap(a.held) > a.keepHeld {
+			// The list of a transaction of millions of messages is
+			// tens of megabytes too.
+			a.held = nil
+		}
 	}
 	if len(a.blocks[a.cur])-a.used >= MinBufferLen {
 		return a.blocks[a.cur][a.used:]
 	}
-	if a.cur >= 3 && 2*a.heldBytes < a.cur*blockSize {
+	if a.cur >= 3 && 2*a.heldBytes < a.cur*a.size {
 		a.compact()
 		if len(a.blocks[a.cur])-a.used >= MinBufferLen {
 			return a.blocks[a.cur][a.used:]
@@ -60,7 +86,7 @@ func (a *arena) reserve() []byte {
 	}
 	a.cur, a.used = a.cur+1, 0
 	if a.cur == len(a.blocks) {
-		a.blocks = append(a.blocks, newBlock(blockSize))
+		a.blocks = append(a.blocks, newBlock(a.size))
 	}
 	return a.blocks[a.cur]
 }
@@ -76,7 +102,7 @@ func (a *arena) place(b []byte) int {
 			a.blocks = append(a.blocks, nil)
 		}
 		if len(a.blocks[a.cur]) < len(b) {
-			a.blocks[a.cur] = make([]byte, max(len(b), blockSize))
+			a.blocks[a.cur] = make([]byte, max(len(b), a.size))
 		}
 		buf = a.blocks[a.cur]
 	}
@@ -116,6 +142,9 @@ func (a *arena) compact() {
 // to overflow on a 100,000-rule transaction that a reader reusing one small
 // buffer kept up with. With huge pages it keeps up too.
 func newBlock(n int) []byte {
+	if n < hugePageSize {
+		return make([]byte, n) // a test's small block: not worth a huge page
+	}
 	b := make([]byte, n+hugePageSize)
 	off := int(-uintptr(unsafe.Pointer(&b[0])) & (hugePageSize - 1))
 	b = b[off : off+n : off+n]

@@ -109,13 +109,29 @@ type notice struct {
 	attrs []byte
 }
 
-func newDispatcher(fn func(*Event) error, stream bool, maxTx int, scope Scope, floor uint32) *dispatcher {
-	d := &dispatcher{fn: fn, stream: stream, maxTx: maxTx, scope: scope, a: newArena()}
-	if d.maxTx <= 0 {
-		d.maxTx = DefaultMaxTransactionBytes
+// dispatchConfig is what a Monitor or Replayer tells its dispatcher.
+type dispatchConfig struct {
+	stream bool
+	maxTx  int // 0: DefaultMaxTransactionBytes
+	retain int // 0: DefaultArenaRetain; negative: keep everything
+	block  int // the arena's block size; 0: blockSize (tests make it small)
+	scope  Scope
+	floor  uint32
+}
+
+func newDispatcher(fn func(*Event) error, cfg dispatchConfig) *dispatcher {
+	if cfg.maxTx <= 0 {
+		cfg.maxTx = DefaultMaxTransactionBytes
 	}
+	if cfg.retain == 0 {
+		cfg.retain = DefaultArenaRetain
+	}
+	if cfg.block == 0 {
+		cfg.block = blockSize
+	}
+	d := &dispatcher{fn: fn, stream: cfg.stream, maxTx: cfg.maxTx, scope: cfg.scope, a: newArena(cfg.retain, cfg.block)}
 	d.nss = []nsState{{}}
-	d.floor.Store(floor)
+	d.floor.Store(cfg.floor)
 	return d
 }
 
@@ -156,7 +172,13 @@ func (d *dispatcher) nsIndex(nsid int32, hasNSID bool) int {
 			return i
 		}
 	}
-	d.nss = append(d.nss, nsState{nsid: nsid, hasNSID: true})
+	ns := nsState{nsid: nsid, hasNSID: true}
+	if d.c.Losses > 0 {
+		// Seen for the first time after a loss: its first transaction
+		// may have lost its beginning in it, as any namespace's may.
+		ns.state = txLost
+	}
+	d.nss = append(d.nss, ns)
 	return len(d.nss) - 1
 }
 

@@ -130,7 +130,7 @@ func TestDispatcherStates(t *testing.T) {
 				}
 				got = append(got, s)
 				return nil
-			}, tc.stream, 200, Scope{}, 0)
+			}, dispatchConfig{stream: tc.stream, maxTx: 200})
 			commit(10)(t, d)
 			if d.nss[0].state != txIdle || d.nss[0].known != genCommitted {
 				t.Fatalf("after the first commit: %s, %d", d.nss[0].state, d.nss[0].known)

@@ -21,6 +21,12 @@ const (
 	// before it fails with ErrInconsistent: by Conn.Snapshot, and by a
 	// Monitor whose Config.SnapshotAttempts is 0.
 	DefaultSnapshotAttempts = 16
+
+	// DefaultArenaRetain is how much of its arena, the memory that holds
+	// transactions until they commit, a Monitor or Replayer keeps between
+	// transactions when ArenaRetain is 0: 16 MiB. After a larger
+	// transaction it gives the rest back.
+	DefaultArenaRetain = 16 << 20
 )
 
 // Config says what a Monitor watches and how. The zero value watches the
@@ -84,6 +90,13 @@ type Config struct {
 	// (events marked Streamed) rather than held without bound. 0 means
 	// DefaultMaxTransactionBytes.
 	MaxTransactionBytes int
+
+	// ArenaRetain is how many bytes of the arena that holds transactions
+	// are kept for the next once a transaction is delivered; what a larger
+	// transaction made it grow by is given back to the garbage collector.
+	// 0 means DefaultArenaRetain; a negative value keeps everything (no
+	// allocation after the largest transaction, at the cost of its memory).
+	ArenaRetain int
 }
 
 // Monitor watches the nftables ruleset of a network namespace and calls a
@@ -93,7 +106,8 @@ type Config struct {
 // Run reads and dispatches on the calling goroutine; the Monitor starts no
 // goroutine of its own. After the setup in NewMonitor, Run allocates nothing
 // per event or per transaction: notifications are read into one reusable
-// arena, which grows only to the size of the largest transaction.
+// arena, which grows to the size of the largest transaction and keeps
+// Config.ArenaRetain of it between transactions.
 type Monitor struct {
 	conn     *Conn
 	d        *dispatcher
@@ -145,7 +159,9 @@ func NewMonitor(cfg Config, fn func(*Event) error) (*Monitor, error) {
 	if cfg.Snapshot {
 		floor = 0
 	}
-	m := &Monitor{conn: conn, d: newDispatcher(fn, cfg.Stream, cfg.MaxTransactionBytes, cfg.Scope, floor)}
+	m := &Monitor{conn: conn, d: newDispatcher(fn, dispatchConfig{
+		stream: cfg.Stream, maxTx: cfg.MaxTransactionBytes, retain: cfg.ArenaRetain, scope: cfg.Scope, floor: floor,
+	})}
 	m.d.learnGen(g.ID)
 	if cfg.Snapshot {
 		attempts := cfg.SnapshotAttempts

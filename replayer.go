@@ -13,6 +13,9 @@ type ReplayConfig struct {
 	// MaxTransactionBytes caps what is held of one transaction; 0 means
 	// DefaultMaxTransactionBytes (see Config.MaxTransactionBytes).
 	MaxTransactionBytes int
+	// ArenaRetain is what is kept of the arena between transactions; 0
+	// means DefaultArenaRetain (see Config.ArenaRetain).
+	ArenaRetain int
 }
 
 // Replayer groups, stamps and delivers datagrams recorded earlier (a pcap
@@ -32,13 +35,20 @@ type Replayer struct {
 // or SetGen tells it. It fails if fn is nil or cfg.Scope names a table
 // without its family.
 func NewReplayer(cfg ReplayConfig, fn func(*Event) error) (*Replayer, error) {
+	return newReplayer(cfg, fn, blockSize)
+}
+
+// newReplayer is NewReplayer with arena blocks of block bytes.
+func newReplayer(cfg ReplayConfig, fn func(*Event) error, block int) (*Replayer, error) {
 	if fn == nil {
 		return nil, errNoCallback
 	}
 	if err := cfg.Scope.validate(); err != nil {
 		return nil, err
 	}
-	return &Replayer{d: newDispatcher(fn, cfg.Stream, cfg.MaxTransactionBytes, cfg.Scope, cfg.Floor)}, nil
+	return &Replayer{d: newDispatcher(fn, dispatchConfig{
+		stream: cfg.Stream, maxTx: cfg.MaxTransactionBytes, retain: cfg.ArenaRetain, block: block, scope: cfg.Scope, floor: cfg.Floor,
+	})}, nil
 }
 
 // Feed processes one datagram as Monitor.Run processes one read from the
