@@ -20,8 +20,8 @@ const DefaultReadBuffer = 4 << 20
 
 // MinBufferLen is the smallest receive buffer that holds any single message
 // the kernel sends: 64 KiB plus a page, what nft itself uses
-// (NFT_NLMSG_MAXSIZE). Datagrams larger than the buffer given to Receive are
-// truncated and reported as *TruncatedError.
+// (NFT_NLMSG_MAXSIZE; KERNEL.md, fact 12). Datagrams larger than the buffer
+// given to Receive are truncated and reported as *TruncatedError.
 const MinBufferLen = 64<<10 + 4096
 
 // ConnConfig says how to open a Conn. The zero value opens a socket in the
@@ -283,7 +283,7 @@ func (c *Conn) recvmsg(fd uintptr) bool {
 }
 
 // parseNSID finds the SOL_NETLINK/NETLINK_LISTEN_ALL_NSID control message
-// in oob without allocating. struct cmsghdr starts with a size_t cmsg_len,
+// (KERNEL.md, fact 9) in oob without allocating. struct cmsghdr starts with a size_t cmsg_len,
 // so its layout depends on the word size.
 func parseNSID(oob []byte) (int32, bool) {
 	const hdr = unix.SizeofCmsghdr // 16 on 64-bit, 12 on 32-bit
@@ -426,7 +426,8 @@ func replyError(op string, m *Message) error {
 
 // GetGen asks the kernel for the current generation with NFT_MSG_GETGEN. The
 // reply's process fields name the process that asked (this one), not the
-// last committer: only a NEWGEN notification names the committer. The
+// last committer: only a NEWGEN notification names the committer (KERNEL.md,
+// fact 11). The
 // returned Gen's ProcName is valid until the next request on c.
 func (c *Conn) GetGen() (Gen, error) {
 	var req [HeaderLen + NFGenLen]byte

@@ -234,7 +234,8 @@ func (s *snapshotter) dump(op string, kind int, t MsgType, fam Family, attrs []b
 	return nil
 }
 
-// emptyElemList reports whether a set-element message has no element.
+// emptyElemList reports whether a set-element message has no element: the
+// kernel ends each set's element dump with one (KERNEL.md, fact 15).
 func emptyElemList(attrs []byte) bool {
 	a := NewAttrScanner(attrs)
 	for a.Next() {
