@@ -80,6 +80,11 @@ type nsState struct {
 	known   genState
 	held    int    // bytes held for the transaction in flight (txHeld)
 	discard uint16 // the res_id of the transaction discarded (txDiscard)
+	// gapEnd, when gapKnown (txLost only): the loss's gap ended before
+	// generation gapEnd+1 was committed, so a transaction after gapEnd is
+	// complete.
+	gapEnd   uint32
+	gapKnown bool
 }
 
 // stamp returns the generation a notification of res_id res belongs to, as
@@ -238,6 +243,10 @@ func (d *dispatcher) change(nsi int, nt *notice, base, off, dgLen int) error {
 	}
 	switch ns.state {
 	case txLost:
+		if ns.gapKnown && GenAfter(WidenGen(nt.nf.ResID, ns.gapEnd), ns.gapEnd) {
+			ns.state = txIdle // committed after the gap: whole
+			break
+		}
 		ns.state, ns.discard = txDiscard, nt.nf.ResID
 		d.c.Discarded++
 		return nil
@@ -331,8 +340,11 @@ func (d *dispatcher) commit(nsi int, nt *notice, raw []byte) error {
 // (or be the same one): in each namespace the transaction of the first
 // notification read after the loss is discarded, with its commit (or the
 // first commit, if that comes first); the transactions after it are
-// delivered as usual. What else was lost, no one can say: the loss event
-// tells the caller to resync.
+// delivered as usual. The Monitor bounds the gap better: it empties the
+// socket's queue at once (the kernel drops everything until it is empty)
+// and asks GETGEN, and a transaction committed after that generation is
+// known to be whole (gapEnded). What else was lost, no one can say: the
+// loss event tells the caller to resync.
 func (d *dispatcher) loss(err error) error {
 	d.c.Losses++
 	if errors.Is(err, ErrTruncated) {
@@ -342,7 +354,7 @@ func (d *dispatcher) loss(err error) error {
 	d.c.Discarded += uint64(len(d.a.held))
 	d.a.held, d.a.heldBytes = d.a.held[:0], 0
 	for i := range d.nss {
-		d.nss[i].state, d.nss[i].held = txLost, 0
+		d.nss[i].state, d.nss[i].held, d.nss[i].gapKnown = txLost, 0, false
 	}
 	d.ev = Event{Kind: EventLoss, Type: MsgNone, Err: err}
 	return d.call()
@@ -362,6 +374,23 @@ func (d *dispatcher) snapshotTaken(gen uint32, retries uint64) {
 	if ns.state == txLost || ns.state == txDiscard {
 		ns.state = txIdle
 	}
+}
+
+// gapEnded is the input that bounds a loss's gap in the own namespace: the
+// socket's queue was emptied (so the kernel queues notifications again),
+// then GETGEN said gen. A transaction committed after gen is complete; one
+// at or before it may have lost some, and is discarded as after any loss.
+func (d *dispatcher) gapEnded(gen uint32) {
+	ns := &d.nss[0]
+	if ns.state == txLost {
+		ns.gapEnd, ns.gapKnown = gen, true
+	}
+}
+
+// discarded counts n notifications thrown away unread after a loss.
+func (d *dispatcher) discarded(n int) {
+	d.c.Discarded += uint64(n)
+	d.stats.publish(&d.c)
 }
 
 // snapshotFailed records the retries of a snapshot that failed.

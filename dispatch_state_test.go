@@ -58,6 +58,7 @@ func TestDispatcherStates(t *testing.T) {
 	}
 	asked := func(gen uint32) step { return func(t *testing.T, d *dispatcher) { d.learnGen(gen) } }
 	floor := func(gen uint32) step { return func(t *testing.T, d *dispatcher) { d.setFloor(gen) } }
+	gapEnded := func(gen uint32) step { return func(t *testing.T, d *dispatcher) { d.gapEnded(gen) } }
 	badGen := feed(FinishRequest(AppendAttr(AppendRequest(nil, MsgNewGen, 0, 0, FamilyUnspec), unix.NFTA_GEN_ID, []byte{1, 2}), 0))
 	// A NEWTABLE large enough to pass the 200-byte cap of these tests.
 	big := feed(FinishRequest(AppendAttr(nftMsg(MsgNewTable, 11, "t", 11), 99, make([]byte, 300)), 0))
@@ -107,6 +108,10 @@ func TestDispatcherStates(t *testing.T) {
 		{"lost+snapshot=idle", false, []step{loss}, snapshot(20), txIdle, ""},
 		{"lost, snapshot, then commit above it=commit", false, []step{loss, snapshot(20)}, commit(21), txIdle, "commit@21 pid 42"},
 		{"lost, snapshot, then commit at it=dropped", false, []step{loss, snapshot(20), change(20)}, commit(20), txIdle, ""},
+		// a gap whose end is known (the Monitor emptied the queue, then asked GETGEN)
+		{"lost, gap ended at 15, change of 16=held", false, []step{loss, gapEnded(15)}, change(16), txHeld, ""},
+		{"lost, gap ended at 15, change of 15=discard", false, []step{loss, gapEnded(15)}, change(15), txDiscard, ""},
+		{"lost, gap ended at 15, then loss again=lost", false, []step{loss, gapEnded(15), loss}, change(16), txDiscard, ""},
 		// what is known of the generation
 		{"asked gen: its notification is a transaction", false, []step{asked(15)}, change(15), txHeld, ""},
 	} {

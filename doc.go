@@ -69,10 +69,11 @@
 // # Loss
 //
 // When the socket's receive buffer overflows the kernel drops
-// notifications and says only that it did (ENOBUFS). The monitor then
-// discards the transactions that may be incomplete, delivers one EventLoss,
-// and goes on reading; with Config.Snapshot it takes a fresh snapshot by
-// itself. Nothing is ever delivered with another transaction's stamp.
+// notifications and says only that it did (ENOBUFS), then drops every
+// notification until the socket's queue is empty. The monitor then
+// delivers one EventLoss, empties the queue at once, discards what may be
+// incomplete, and goes on reading; with Config.Snapshot it takes a fresh
+// snapshot by itself. Nothing is ever delivered with another transaction's stamp.
 // Bytes that cannot be parsed are not skipped either: they are delivered
 // as an EventMalformed that says what was wrong.
 //

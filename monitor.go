@@ -111,14 +111,16 @@ type Config struct {
 type Monitor struct {
 	conn     *Conn
 	d        *dispatcher
-	snap     *snapshotter // with Config.Snapshot: the request socket and its buffers
+	req      *Conn        // the request socket: GETGEN after a loss, and snapshots
+	snap     *snapshotter // with Config.Snapshot: the snapshots, on req
 	needSnap bool         // a snapshot is due: none was delivered yet, or a loss happened since
 	running  atomic.Bool
 }
 
 // NewMonitor opens a socket as cfg says, subscribes it to nftables
 // notifications (NFNLGRP_NFTABLES), and learns the current generation with
-// one GETGEN. fn is called for every event, synchronously from Run; a
+// one GETGEN on a second socket, kept for requests (GETGEN after a loss,
+// snapshots). fn is called for every event, synchronously from Run; a
 // non-nil error from it stops Run, which returns it. The *Event is valid
 // only until fn returns (see Event).
 //
@@ -159,7 +161,7 @@ func NewMonitor(cfg Config, fn func(*Event) error) (*Monitor, error) {
 	if cfg.Snapshot {
 		floor = 0
 	}
-	m := &Monitor{conn: conn, d: newDispatcher(fn, dispatchConfig{
+	m := &Monitor{conn: conn, req: req, d: newDispatcher(fn, dispatchConfig{
 		stream: cfg.Stream, maxTx: cfg.MaxTransactionBytes, retain: cfg.ArenaRetain, scope: cfg.Scope, floor: floor,
 	})}
 	m.d.learnGen(g.ID)
@@ -170,8 +172,6 @@ func NewMonitor(cfg Config, fn func(*Event) error) (*Monitor, error) {
 		}
 		m.snap = &snapshotter{conn: req, scope: cfg.Scope, attempts: attempts}
 		m.needSnap = true
-	} else {
-		req.Close()
 	}
 	return m, nil
 }
@@ -211,6 +211,20 @@ func (m *Monitor) Run(ctx context.Context) error {
 				if err := m.d.loss(err); err != nil {
 					return err
 				}
+				// The socket drops everything until its queue is empty:
+				// empty it now, so that the gap ends here. What commits
+				// after the generation current then is complete.
+				n, derr := m.conn.discardQueued(m.d.reserve())
+				m.d.discarded(n)
+				if derr != nil {
+					if ctx.Err() != nil {
+						return ctx.Err()
+					}
+					return wrap("receive", derr)
+				}
+				if g, gerr := m.req.GetGen(); gerr == nil {
+					m.d.gapEnded(g.ID)
+				} // else the next transaction read is discarded, as in a replay
 				m.needSnap = m.snap != nil
 				continue
 			}
@@ -231,9 +245,7 @@ func (m *Monitor) Run(ctx context.Context) error {
 
 func (m *Monitor) setDeadline(t time.Time) {
 	m.conn.SetReadDeadline(t)
-	if m.snap != nil {
-		m.snap.conn.SetReadDeadline(t)
-	}
+	m.req.SetReadDeadline(t)
 }
 
 // snapshot delivers a snapshot and makes the tail start after it.
@@ -256,9 +268,7 @@ func (m *Monitor) snapshot(ctx context.Context) error {
 // Close closes the monitor's sockets; a Run blocked in another goroutine
 // returns ErrClosed. Close may be called more than once.
 func (m *Monitor) Close() error {
-	if m.snap != nil {
-		m.snap.conn.Close()
-	}
+	m.req.Close()
 	return m.conn.Close()
 }
 

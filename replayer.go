@@ -60,10 +60,13 @@ func (r *Replayer) Feed(datagram []byte, nsid int32, hasNSID bool) error {
 	return r.d.feed(datagram, nsid, hasNSID)
 }
 
-// FeedLoss processes a loss as Run processes one: what is in flight is
-// discarded, up to each namespace's next commit, and the callback receives
-// an EventLoss whose Err is err (which should match ErrOverflow or
-// ErrTruncated, as Conn.Receive's do).
+// FeedLoss processes a loss: what is held is discarded, and in each
+// namespace the transaction of the first notification fed after it, with
+// its commit; the callback receives an EventLoss whose Err is err (which
+// should match ErrOverflow or ErrTruncated, as Conn.Receive's do). A live
+// Monitor also empties the socket's queue and asks GETGEN, which a
+// recording cannot replay, so it may deliver a transaction that a replay
+// discards.
 func (r *Replayer) FeedLoss(err error) error { return r.d.loss(err) }
 
 // SetGen tells the replayer the current generation of its own namespace, as

@@ -326,3 +326,44 @@ add chain ip b c`)
 		}
 	}
 }
+
+// TestSnapshotResyncSeesNextCommit: after an overflow the kernel drops
+// every notification for the socket until its queue is empty, without a
+// second ENOBUFS. A commit made right after the resync snapshot (here from
+// the callback of its EventSnapshotEnd) must still reach the tail.
+func TestSnapshotResyncSeesNextCommit(t *testing.T) {
+	ns := nstest.New(t)
+	ns.Script(t, "add table ip base\nadd set ip base s { type ipv4_addr; }")
+	r := &snapshotRecorder{}
+	var slowOnce, commitOnce, committed atomic.Bool
+	cb := func(e *nftmon.Event) error {
+		if e.Kind == nftmon.EventChange && slowOnce.CompareAndSwap(true, false) {
+			time.Sleep(400 * time.Millisecond) // fall behind: the burst overflows
+		}
+		err := r.event(e)
+		if e.Kind == nftmon.EventSnapshotEnd && r.losses > 0 && commitOnce.CompareAndSwap(false, true) {
+			ns.Script(t, "add table ip late")
+			committed.Store(true)
+		}
+		return err
+	}
+	m, err := nftmon.NewMonitor(nftmon.Config{NetNS: ns.Path, Snapshot: true, ReadBuffer: 8192}, cb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	defer func() { cancel(); <-done; m.Close() }()
+	waitState(t, ns, r)
+
+	slowOnce.Store(true)
+	ns.Script(t, "add element ip base s { 2.2.2.2 }")
+	ns.Script(t, nstest.ElementsScript("burst", 2000))
+	for deadline := time.Now().Add(10 * time.Second); !committed.Load(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no resync snapshot after the burst: stats %+v", m.Stats())
+		}
+	}
+	waitState(t, ns, r) // fails if the table made after the snapshot never came
+}
