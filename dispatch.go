@@ -238,8 +238,9 @@ func (d *dispatcher) change(nsi int, nt *notice, base, off, dgLen int) error {
 	if ns.known == genCommitted && nt.nf.ResID == uint16(ns.gen) {
 		// A notification of a generation that has committed already: not
 		// part of a transaction (KERNEL.md, fact 10). In every state.
-		gen, _ := ns.stamp(nt.nf.ResID)
-		return d.deliver(nsi, nt, delivery{kind: EventOutside, gen: gen, exact: true})
+		dl := delivery{kind: EventOutside, exact: true}
+		dl.gen, _ = ns.stamp(nt.nf.ResID)
+		return d.deliver(nsi, nt, &dl)
 	}
 	switch ns.state {
 	case txLost:
@@ -264,8 +265,9 @@ func (d *dispatcher) change(nsi int, nt *notice, base, off, dgLen int) error {
 		}
 	}
 	if ns.state == txStreamed {
-		gen, exact := ns.stamp(nt.nf.ResID)
-		return d.deliver(nsi, nt, delivery{kind: EventChange, gen: gen, exact: exact, streamed: true})
+		dl := delivery{kind: EventChange, streamed: true}
+		dl.gen, dl.exact = ns.stamp(nt.nf.ResID)
+		return d.deliver(nsi, nt, &dl)
 	}
 	n := int(nt.hdr.Len)
 	d.a.hold(base, off, n, dgLen, nsi)
@@ -411,9 +413,15 @@ func (d *dispatcher) setForeign(n uint64) { d.c.Foreign = n }
 // release delivers or drops the held messages of namespace nsi, in order,
 // and forgets them. With releaseCommit, g is the commit.
 func (d *dispatcher) release(nsi int, mode releaseMode, g Gen) error {
+	ns := &d.nss[nsi]
+	// How a change of the committed transaction goes out; the stamp of
+	// the others is worked out one by one.
+	stamped := delivery{kind: EventChange, gen: g.ID, exact: true, pid: g.ProcPID, name: g.ProcName}
 	j := 0
 	var err error
 	var m Message
+	var nt notice
+	var dl delivery
 	for i, sp := range d.a.held {
 		if sp.ns != nsi || err != nil {
 			d.a.held[j] = d.a.held[i]
@@ -432,20 +440,20 @@ func (d *dispatcher) release(nsi int, mode releaseMode, g Gen) error {
 		if _, perr := parseMessage(d.a.msg(sp), &m); perr != nil {
 			continue // parsed once already; cannot happen
 		}
-		nf, attrs, _ := ParseNFGen(m.Payload)
-		nt := notice{hdr: m.Header, nf: nf, attrs: attrs}
-		ns := &d.nss[nsi]
+		nt.hdr = m.Header
+		nt.nf, nt.attrs, _ = ParseNFGen(m.Payload)
 		switch {
+		case mode == releaseCommit && nt.nf.ResID == uint16(g.ID):
+			err = d.deliver(nsi, &nt, &stamped)
+			continue
 		case mode == releaseStream:
-			gen, exact := ns.stamp(nf.ResID)
-			err = d.deliver(nsi, &nt, delivery{kind: EventChange, gen: gen, exact: exact, streamed: true})
-		case nf.ResID != uint16(g.ID):
-			// Not of this transaction, so not its process's either.
-			gen, exact := ns.stamp(nf.ResID)
-			err = d.deliver(nsi, &nt, delivery{kind: EventOutside, gen: gen, exact: exact})
+			dl = delivery{kind: EventChange, streamed: true}
 		default:
-			err = d.deliver(nsi, &nt, delivery{kind: EventChange, gen: g.ID, exact: true, pid: g.ProcPID, name: g.ProcName})
+			// Not of this transaction, so not its process's either.
+			dl = delivery{kind: EventOutside}
 		}
+		dl.gen, dl.exact = ns.stamp(nt.nf.ResID)
+		err = d.deliver(nsi, &nt, &dl)
 	}
 	d.a.held = d.a.held[:j]
 	return err
@@ -464,7 +472,7 @@ type delivery struct {
 // deliver fills the event for a change or outside notification and calls
 // the callback, unless its generation is at or below the floor, or it is
 // out of scope.
-func (d *dispatcher) deliver(nsi int, nt *notice, dl delivery) error {
+func (d *dispatcher) deliver(nsi int, nt *notice, dl *delivery) error {
 	if dl.exact && !d.aboveFloor(dl.gen) {
 		d.c.BelowFloor++
 		return nil
@@ -476,20 +484,14 @@ func (d *dispatcher) deliver(nsi int, nt *notice, dl delivery) error {
 		d.c.Streamed++
 	}
 	ns := &d.nss[nsi]
-	d.ev = Event{
-		Kind:     dl.kind,
-		Type:     nt.hdr.MsgType(),
-		Family:   nt.nf.Family,
-		Gen:      dl.gen,
-		ProcPID:  dl.pid,
-		ProcName: dl.name,
-		NSID:     ns.nsid,
-		HasNSID:  ns.hasNSID,
-		Streamed: dl.streamed,
-		Header:   nt.hdr,
-		ResID:    nt.nf.ResID,
-		Attrs:    nt.attrs,
-	}
+	// Field by field: a composite literal of the whole Event is built
+	// aside and copied, which cost this path a quarter of its time.
+	e := &d.ev
+	e.Kind, e.Type, e.Family = dl.kind, nt.hdr.MsgType(), nt.nf.Family
+	e.Gen, e.ProcPID, e.ProcName = dl.gen, dl.pid, dl.name
+	e.NSID, e.HasNSID, e.Streamed = ns.nsid, ns.hasNSID, dl.streamed
+	e.Header, e.ResID, e.Attrs = nt.hdr, nt.nf.ResID, nt.attrs
+	e.Raw, e.Err = nil, nil
 	return d.call()
 }
 

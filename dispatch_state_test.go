@@ -3,6 +3,7 @@ package nftmon
 import (
 	"encoding/binary"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -259,5 +260,32 @@ func TestDispatcherMalformed(t *testing.T) {
 				t.Errorf("Malformed = %d, want 1", st.Malformed)
 			}
 		})
+	}
+}
+
+// TestDeliverSetsEveryField: dispatcher.deliver fills the reused Event
+// field by field (for speed), so a field added to Event must be added
+// there too, or it would carry a stale value from an earlier event.
+func TestDeliverSetsEveryField(t *testing.T) {
+	if n := reflect.TypeOf(Event{}).NumField(); n != 14 {
+		t.Fatalf("Event has %d fields, dispatcher.deliver sets 14: set the new ones there", n)
+	}
+	var got []*Event
+	r := mustReplayer(t, ReplayConfig{}, func(e *Event) error { got = append(got, e.Clone()); return nil })
+	if err := r.FeedLoss(ErrOverflow); err != nil { // an event with Err set
+		t.Fatal(err)
+	}
+	if err := r.Feed(cat(nftMsg(MsgNewTable, 11, "t", 1), []byte{1, 2, 3}), 0, false); err != nil { // Raw set
+		t.Fatal(err)
+	}
+	for _, b := range [][]byte{genMsg(11, 1, "nft", 0), nftMsg(MsgNewTable, 12, "t", 2), genMsg(12, 1, "nft", 0)} {
+		if err := r.Feed(b, 0, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, e := range got {
+		if e.Kind == EventChange && (e.Err != nil || e.Raw != nil) {
+			t.Errorf("change event carries a stale Err %v or Raw %x", e.Err, e.Raw)
+		}
 	}
 }

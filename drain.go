@@ -1,20 +1,26 @@
 package nftmon
 
 import (
+	"errors"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
 
-// discardQueued reads and throws away, without waiting, every datagram
-// queued in the socket, into buf, and returns how many messages they held.
+// DiscardQueued reads and throws away, without waiting, every datagram
+// queued in the socket, into buf (at least MinBufferLen long), and returns
+// how many messages they held. Call it when Receive returns ErrOverflow.
 //
 // After an overflow the kernel drops every notification for the socket
 // until its queue is empty, and no second ENOBUFS tells of those drops
 // (KERNEL.md, fact 7): emptying the queue at once ends that silent gap, so
 // that what is read after it is complete from the first transaction that
-// starts after it.
-func (c *Conn) discardQueued(buf []byte) (int, error) {
+// starts after it. Monitor does this by itself; so should a reader that
+// records datagrams for a Replayer, where it records the loss.
+func (c *Conn) DiscardQueued(buf []byte) (int, error) {
+	if len(buf) == 0 {
+		return 0, errors.New("nftmon: DiscardQueued needs a non-empty buffer")
+	}
 	msgs := 0
 	for {
 		var n int

@@ -214,7 +214,7 @@ func (m *Monitor) Run(ctx context.Context) error {
 				// The socket drops everything until its queue is empty:
 				// empty it now, so that the gap ends here. What commits
 				// after the generation current then is complete.
-				n, derr := m.conn.discardQueued(m.d.reserve())
+				n, derr := m.conn.DiscardQueued(m.d.reserve())
 				m.d.discarded(n)
 				if derr != nil {
 					if ctx.Err() != nil {

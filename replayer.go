@@ -63,10 +63,13 @@ func (r *Replayer) Feed(datagram []byte, nsid int32, hasNSID bool) error {
 // FeedLoss processes a loss: what is held is discarded, and in each
 // namespace the transaction of the first notification fed after it, with
 // its commit; the callback receives an EventLoss whose Err is err (which
-// should match ErrOverflow or ErrTruncated, as Conn.Receive's do). A live
-// Monitor also empties the socket's queue and asks GETGEN, which a
-// recording cannot replay, so it may deliver a transaction that a replay
-// discards.
+// should match ErrOverflow or ErrTruncated, as Conn.Receive's do). It
+// assumes what follows the loss in the recording was read after the
+// reader emptied the socket's queue (Conn.DiscardQueued), as a Monitor
+// does: otherwise a transaction cut by the drops that go on until the
+// queue is empty can be delivered. A live Monitor also asks GETGEN then,
+// which a recording cannot replay, so it may deliver a transaction that a
+// replay discards.
 func (r *Replayer) FeedLoss(err error) error { return r.d.loss(err) }
 
 // SetGen tells the replayer the current generation of its own namespace, as
