@@ -456,6 +456,23 @@ func TestMonitorRunAgain(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		go func() { done <- m.Run(ctx) }()
+		if round == 0 {
+			// The change goes in the tail, not in the snapshot: commit
+			// it once the snapshot is delivered (a commit before the
+			// snapshot's GETGEN is in the snapshot, and no commit event
+			// of it comes; under load that happened).
+			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+				mu.Lock()
+				ended := slices.ContainsFunc(evs, func(e *nftmon.Event) bool { return e.Kind == nftmon.EventSnapshotEnd })
+				mu.Unlock()
+				if ended {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("no snapshot delivered")
+				}
+			}
+		}
 		ns.Nft(t, "add", "table", "ip", fmt.Sprintf("r%d", round))
 		waitFor(t, &mu, &evs, currentGen(t, ns))
 		cancel()
