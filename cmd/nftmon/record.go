@@ -94,7 +94,10 @@ func record(ctx context.Context, o *options, fn func(*nftmon.Event) error) (func
 		}
 		return nil
 	}
-	m := nftmon.NewReplay(o.config(), flushing)
+	m, err := nftmon.NewReplayer(o.replayConfig(), flushing)
+	if err != nil {
+		return nil, err
+	}
 	stats := func() nftmon.Stats {
 		s := m.Stats()
 		s.Foreign = conn.ForeignDropped()
@@ -154,7 +157,10 @@ func replayFile(ctx context.Context, o *options, fn func(*nftmon.Event) error) (
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", o.read, err)
 	}
-	m := nftmon.NewReplay(o.config(), fn)
+	m, err := nftmon.NewReplayer(o.replayConfig(), fn)
+	if err != nil {
+		return nil, err
+	}
 	for ctx.Err() == nil {
 		rec, err := r.Next()
 		if err == io.EOF {

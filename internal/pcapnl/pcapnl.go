@@ -7,10 +7,12 @@
 package pcapnl
 
 import (
+	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"time"
 )
 
@@ -84,6 +86,14 @@ type Record struct {
 // ErrFormat matches every error about a file that is not a netlink pcap file.
 var ErrFormat = errors.New("pcap: not a LINKTYPE_NETLINK pcap file")
 
+// ErrTruncated matches the error of a file that ends inside its header or
+// inside a record: cut short, not of another format.
+var ErrTruncated = errors.New("pcap: truncated file")
+
+// MaxRecordLen is the largest record Next accepts: four times SnapLen, so
+// that no input makes the reader allocate more.
+const MaxRecordLen = 4 * SnapLen
+
 // Reader reads datagrams from a pcap file written by Writer, nlmon or
 // tcpdump -i nlmon0.
 type Reader struct {
@@ -98,7 +108,7 @@ type Reader struct {
 func NewReader(r io.Reader) (*Reader, error) {
 	var h [24]byte
 	if _, err := io.ReadFull(r, h[:]); err != nil {
-		return nil, fmt.Errorf("%w: file header: %v", ErrFormat, err)
+		return nil, readErr("file header", err)
 	}
 	rd := &Reader{r: r}
 	switch {
@@ -125,10 +135,10 @@ func (r *Reader) Next() (Record, error) {
 		if err == io.EOF {
 			return Record{}, io.EOF
 		}
-		return Record{}, fmt.Errorf("%w: record header: %v", ErrFormat, err)
+		return Record{}, readErr("record header", err)
 	}
 	incl := r.order.Uint32(r.hdr[8:])
-	if incl < cookedLen || incl > SnapLen*4 {
+	if incl < cookedLen || incl > MaxRecordLen {
 		return Record{}, fmt.Errorf("%w: record length %d", ErrFormat, incl)
 	}
 	if cap(r.buf) < int(incl) {
@@ -136,7 +146,7 @@ func (r *Reader) Next() (Record, error) {
 	}
 	b := r.buf[:incl]
 	if _, err := io.ReadFull(r.r, b); err != nil {
-		return Record{}, fmt.Errorf("%w: record: %v", ErrFormat, err)
+		return Record{}, readErr("record", err)
 	}
 	sub := time.Duration(r.order.Uint32(r.hdr[4:]))
 	if !r.nano {
@@ -150,4 +160,53 @@ func (r *Reader) Next() (Record, error) {
 		rec.NSID, rec.HasNSID = int32(binary.BigEndian.Uint32(b[6:])), true
 	}
 	return rec, nil
+}
+
+// readErr describes a failed read of what: a file that ends early is
+// truncated (ErrTruncated); any other error is the reader's own.
+func readErr(what string, err error) error {
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		return fmt.Errorf("%w in the %s", ErrTruncated, what)
+	}
+	return fmt.Errorf("pcap: read %s: %w", what, err)
+}
+
+// ReadFile returns every record of the pcap file at path, each Data a copy
+// of its own. It is the one loader of captures for tests and tools.
+func ReadFile(path string) ([]Record, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	r, err := NewReader(bufio.NewReaderSize(f, 256<<10))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	var out []Record
+	for {
+		rec, err := r.Next()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		rec.Data = append([]byte(nil), rec.Data...)
+		out = append(out, rec)
+	}
+}
+
+// Datagrams returns the datagrams of the pcap file at path, each a copy of
+// its own, without their timestamps and nsids.
+func Datagrams(path string) ([][]byte, error) {
+	recs, err := ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]byte, len(recs))
+	for i, r := range recs {
+		out[i] = r.Data
+	}
+	return out, nil
 }
