@@ -2,21 +2,23 @@ package nftmon
 
 import (
 	"encoding/binary"
+	"iter"
 
 	"golang.org/x/sys/unix"
 )
 
-// Netlink framing constants, from linux/netlink.h.
-const (
-	// HeaderLen is the size of struct nlmsghdr.
-	HeaderLen = unix.NLMSG_HDRLEN // #define NLMSG_HDRLEN ((int) NLMSG_ALIGN(sizeof(struct nlmsghdr)))
-	// NFGenLen is the size of struct nfgenmsg, which starts every nftables payload.
-	NFGenLen = 4 // sizeof(struct nfgenmsg)
-	// AttrHeaderLen is the size of struct nlattr.
-	AttrHeaderLen = unix.NLA_HDRLEN // #define NLA_HDRLEN ((int) NLA_ALIGN(sizeof(struct nlattr)))
+// HeaderLen is the size of struct nlmsghdr, the netlink message header.
+const HeaderLen = unix.NLMSG_HDRLEN // #define NLMSG_HDRLEN ((int) NLMSG_ALIGN(sizeof(struct nlmsghdr)))
 
-	attrTypeMask = ^uint16(unix.NLA_F_NESTED | unix.NLA_F_NET_BYTEORDER) // NLA_TYPE_MASK
-)
+// NFGenLen is the size of struct nfgenmsg, which starts every nftables
+// payload.
+const NFGenLen = 4 // sizeof(struct nfgenmsg)
+
+// AttrHeaderLen is the size of struct nlattr, the attribute header.
+const AttrHeaderLen = unix.NLA_HDRLEN // #define NLA_HDRLEN ((int) NLA_ALIGN(sizeof(struct nlattr)))
+
+// attrTypeMask keeps an attribute's type without its flags (NLA_TYPE_MASK).
+const attrTypeMask = ^uint16(unix.NLA_F_NESTED | unix.NLA_F_NET_BYTEORDER)
 
 // align rounds n up to the netlink alignment of 4 bytes.
 //
@@ -137,6 +139,33 @@ func (s *MessageScanner) Message() *Message { return &s.m }
 
 // Err returns the error that stopped the walk, or nil at a clean end.
 func (s *MessageScanner) Err() error { return s.err }
+
+// Messages returns an iterator over the netlink messages in b, for a range
+// loop; it walks as MessageScanner does, without copying or allocating:
+//
+//	for m, err := range nftmon.Messages(buf[:n]) {
+//		if err != nil { ... } // the last pair: a malformed message
+//		...
+//	}
+//
+// A malformed message ends the walk with one last pair, a zero Message and
+// the error. Each Message's payload aliases b.
+func Messages(b []byte) iter.Seq2[Message, error] {
+	return func(yield func(Message, error) bool) {
+		var m Message
+		for len(b) > 0 {
+			next, err := parseMessage(b, &m)
+			if err != nil {
+				yield(Message{}, err)
+				return
+			}
+			b = b[next:]
+			if !yield(m, nil) {
+				return
+			}
+		}
+	}
+}
 
 // Attr is one netlink attribute: its type, with NLA_F_NESTED and
 // NLA_F_NET_BYTEORDER masked off, and a view of its payload.
@@ -289,19 +318,5 @@ func (s *AttrScanner) StringBytes() []byte {
 }
 
 // Nested returns a scanner over the current attribute's payload. Fold its
-// error back with s.Fail(n.Err()) when done, or use Scan.
+// error back with s.Fail(n.Err()) when done.
 func (s *AttrScanner) Nested() AttrScanner { return AttrScanner{b: s.a.Data} }
-
-// Scan calls fn with a scanner over the current attribute's payload, then
-// records the nested scanner's error, or fn's, as s's error.
-//
-// Unless the compiler inlines fn into the call (a small function literal
-// written at the call site, not inside another callback), the nested
-// scanner escapes to the heap: one small allocation per call. Code that
-// must not allocate walks nests with Nested and Fail instead.
-func (s *AttrScanner) Scan(fn func(n *AttrScanner) error) {
-	n := AttrScanner{b: s.a.Data}
-	err := fn(&n)
-	s.Fail(n.err)
-	s.Fail(err)
-}

@@ -1,170 +1,171 @@
 package nftmon
 
 import (
+	"errors"
 	"sync/atomic"
-	"unsafe"
-
-	"golang.org/x/sys/unix"
 )
 
-// DefaultMaxTransactionBytes is the most a Monitor holds of one transaction
-// when Config.MaxTransactionBytes is 0: 256 MiB, about four million set
-// elements or 600,000 rules.
-const DefaultMaxTransactionBytes = 256 << 20
-
-// dispatcher groups notifications by transaction and hands them to the
-// callback. It owns the arena the socket reads into: messages that wait for
-// their NEWGEN stay where recvmsg wrote them, and are listed in held.
+// The dispatcher groups notifications by transaction and hands them to the
+// callback. It keeps one small state machine per network namespace (txState,
+// below); its inputs are the methods change, commit, loss and
+// snapshotTaken, fed by datagram (the framing walk) and by the Monitor or
+// Replayer that owns it; deliver.go turns what it decides into events.
+// Nothing outside these files touches its fields.
 type dispatcher struct {
 	fn     func(*Event) error
 	stream bool
 	maxTx  int
 	scope  Scope
 
-	// The arena is a list of blocks, filled one after the other and
-	// reused: growing it never copies what it holds, and a block, once
-	// touched, stays in memory for the next transaction.
-	blocks    [][]byte
-	cur       int    // the block being filled
-	used      int    // blocks[cur][:used] holds datagrams with held messages
-	held      []span // held messages, in arrival order (and so in arena order)
-	heldBytes int    // the sum of the held messages' lengths
-	nss       []nsState
+	a   arena
+	nss []nsState // nss[0] is the owner's own namespace
 
-	minGen atomic.Uint32 // the floor; 0 means none (the kernel never uses gen 0)
-	ev     Event
-	c      counters
-	stats  statsCell
+	floor atomic.Uint32 // 0 means none (the kernel never uses gen 0)
+	ev    Event
+	c     counters
+	stats statsCell
 }
 
-// span is one held message: blocks[block][off:off+n], from namespace
-// nss[ns].
-type span struct {
-	block, off, n int
-	ns            int
-}
+// txState is where a namespace stands between two commits.
+type txState uint8
 
-// blockSize is the size of an arena block: room for about sixty datagrams
-// of the largest size, two huge pages.
-const blockSize = 4 << 20
+const (
+	// txIdle: no notification read since the last commit (or the start).
+	txIdle txState = iota
+	// txHeld: a transaction is in flight; its changes are held in the
+	// arena until its commit.
+	txHeld
+	// txStreamed: a transaction is in flight and its changes are delivered
+	// as they are read: Config.Stream, or a held transaction that outgrew
+	// MaxTransactionBytes (what was held of it was delivered then).
+	txStreamed
+	// txLost: a loss happened, and nothing of this namespace was read
+	// since. The next transaction read may miss its beginning, or (if it
+	// was in flight) its end (KERNEL.md, fact 7): the next commit is
+	// discarded, and the res_id of the next notification becomes the one
+	// discarded (txDiscard).
+	txLost
+	// txDiscard: discarding the transaction whose res_id is
+	// nsState.discard, up to and including its commit. A notification of
+	// another res_id means that commit was lost: it starts the next
+	// transaction.
+	txDiscard
+)
 
-// hugePageSize is the size of a transparent huge page on the platforms
-// that have them (2 MiB on x86-64 and arm64 with 4 KiB pages).
-const hugePageSize = 2 << 20
+var txStateNames = [...]string{"idle", "held", "streamed", "lost", "discard"}
 
-// msg returns the bytes of a held message.
-func (d *dispatcher) msg(sp span) []byte { return d.blocks[sp.block][sp.off : sp.off+sp.n] }
+func (s txState) String() string { return txStateNames[s] }
 
-// nsState is the transaction state of one network namespace.
+// genState is what a namespace knows of its current generation.
+type genState uint8
+
+const (
+	// genUnknown: nothing; a res_id cannot be widened.
+	genUnknown genState = iota
+	// genAsked: learned from GETGEN (or Replayer.SetGen). Notifications of
+	// that generation may still be queued: they are a transaction, not
+	// outside one (KERNEL.md, fact 10).
+	genAsked
+	// genCommitted: the generation's commit was read, or a snapshot taken
+	// at it, so every notification of it was read before: a later one is
+	// outside any transaction.
+	genCommitted
+)
+
+// nsState is the state machine of one network namespace.
 type nsState struct {
-	nsid     int32
-	hasNSID  bool
-	gen      uint32 // the last committed generation, when knownGen
-	knownGen bool
-	// seen: the commit of gen was seen here (its NEWGEN read, or a
-	// snapshot taken at it), so all its notifications were read before.
-	// A generation learned from GETGEN alone may still have notifications
-	// queued in the socket: they are a transaction, not outside one.
-	seen bool
-	held int  // bytes held for the transaction in flight
-	over bool // the transaction in flight outgrew maxTx and is being streamed
-
-	// The transaction in flight: the res_id of the messages read since the
-	// last commit, when inflight.
-	inflight    bool
-	inflightRes uint16
-
-	// After a loss, the transactions that may have lost notifications are
-	// discarded: the one in flight at the loss (taint) and the one whose
-	// message is read first after it (taintNext), which may have lost its
-	// beginning. See dispatcher.loss.
-	taint     uint16
-	tainted   bool
-	taintNext bool
+	nsid    int32
+	hasNSID bool
+	state   txState
+	gen     uint32 // the current generation, unless genUnknown
+	known   genState
+	held    int    // bytes held for the transaction in flight (txHeld)
+	discard uint16 // the res_id of the transaction discarded (txDiscard)
+	// gapEnd, when gapKnown (txLost only): the loss's gap ended before
+	// generation gapEnd+1 was committed, so a transaction after gapEnd is
+	// complete.
+	gapEnd   uint32
+	gapKnown bool
 }
 
-// discards reports whether a message of generation res is part of a
-// transaction that lost notifications.
-func (ns *nsState) discards(res uint16) bool {
-	if ns.taintNext {
-		ns.taintNext = false
-		if !ns.tainted {
-			ns.taint, ns.tainted = res, true
-		} else if ns.taint != res {
-			// A second transaction after the one in flight: it too may
-			// have lost its beginning; the first is over.
-			ns.taint = res
-		}
+// stamp returns the generation a notification of res_id res belongs to, as
+// far as the namespace knows: widened from res, or res itself when nothing
+// is known (exact reports which).
+func (ns *nsState) stamp(res uint16) (gen uint32, exact bool) {
+	if ns.known == genUnknown {
+		return uint32(res), false
 	}
-	return ns.tainted && ns.taint == res
+	return WidenGen(res, ns.gen), true
 }
 
-func newDispatcher(cfg *Config, fn func(*Event) error) *dispatcher {
-	d := &dispatcher{fn: fn, stream: cfg.Stream, maxTx: cfg.MaxTransactionBytes, scope: cfg.Scope}
-	if d.maxTx == 0 {
-		d.maxTx = DefaultMaxTransactionBytes
+// releaseMode says what release does with the held messages of a namespace.
+type releaseMode uint8
+
+const (
+	releaseDiscard    releaseMode = iota // count them as discarded (a loss)
+	releaseBelowFloor                    // count them as below the floor
+	releaseStream                        // deliver them as streamed changes
+	releaseCommit                        // deliver them stamped with their commit
+)
+
+// notice is one parsed nftables message of the datagram being walked.
+type notice struct {
+	hdr   Header
+	nf    NFGenMsg
+	attrs []byte
+}
+
+// dispatchConfig is what a Monitor or Replayer tells its dispatcher.
+type dispatchConfig struct {
+	stream bool
+	maxTx  int // 0: DefaultMaxTransactionBytes
+	retain int // 0: DefaultArenaRetain; negative: keep everything
+	block  int // the arena's block size; 0: blockSize (tests make it small)
+	scope  Scope
+	floor  uint32
+}
+
+func newDispatcher(fn func(*Event) error, cfg dispatchConfig) *dispatcher {
+	if cfg.maxTx <= 0 {
+		cfg.maxTx = DefaultMaxTransactionBytes
 	}
-	d.blocks = [][]byte{newBlock(blockSize)}
-	d.nss = []nsState{{}} // nss[0] is the monitor's own namespace
-	d.minGen.Store(cfg.SinceGen)
+	if cfg.retain == 0 {
+		cfg.retain = DefaultArenaRetain
+	}
+	if cfg.block == 0 {
+		cfg.block = blockSize
+	}
+	d := &dispatcher{fn: fn, stream: cfg.stream, maxTx: cfg.maxTx, scope: cfg.scope, a: newArena(cfg.retain, cfg.block)}
+	d.nss = []nsState{{}}
+	d.floor.Store(cfg.floor)
 	return d
 }
 
+// setFloor sets the floor: events of generations at or below gen are
+// dropped. Safe from any goroutine.
+func (d *dispatcher) setFloor(gen uint32) { d.floor.Store(gen) }
+
+// aboveFloor reports whether generation gen passes the floor.
+func (d *dispatcher) aboveFloor(gen uint32) bool {
+	f := d.floor.Load()
+	return f == 0 || GenAfter(gen, f)
+}
+
+// learnGen tells the own namespace its current generation, as GETGEN
+// reports it.
+func (d *dispatcher) learnGen(gen uint32) {
+	ns := &d.nss[0]
+	ns.gen, ns.known = gen, genAsked
+}
+
 // reserve returns the free part of the arena to read the next datagram
-// into, at least MinBufferLen long. The arena starts over when nothing is
-// held, goes on to the next block (made if need be) when the current one is
-// full, and is compacted when at least half of the blocks in use hold
-// messages already delivered (which happens only when transactions of
-// several namespaces overlap without end).
-func (d *dispatcher) reserve() []byte {
-	if len(d.held) == 0 {
-		d.cur, d.used = 0, 0
-	}
-	if len(d.blocks[d.cur])-d.used >= MinBufferLen {
-		return d.blocks[d.cur][d.used:]
-	}
-	if d.cur >= 3 && 2*d.heldBytes < d.cur*blockSize {
-		d.compact()
-		if len(d.blocks[d.cur])-d.used >= MinBufferLen {
-			return d.blocks[d.cur][d.used:]
-		}
-	}
-	d.cur, d.used = d.cur+1, 0
-	if d.cur == len(d.blocks) {
-		d.blocks = append(d.blocks, newBlock(blockSize))
-	}
-	return d.blocks[d.cur]
-}
+// into, at least MinBufferLen long.
+func (d *dispatcher) reserve() []byte { return d.a.reserve() }
 
-// compact moves the held messages to the front of the arena, in order, so
-// that no copy overwrites a message not yet moved.
-func (d *dispatcher) compact() {
-	wb, wo := 0, 0
-	for i := range d.held {
-		sp := &d.held[i]
-		if wo+sp.n > len(d.blocks[wb]) {
-			wb, wo = wb+1, 0
-		}
-		copy(d.blocks[wb][wo:], d.msg(*sp))
-		sp.block, sp.off = wb, wo
-		wo += align(sp.n)
-	}
-	d.cur, d.used = wb, wo
-}
-
-// newBlock allocates an arena block of n bytes, aligned to a huge page, and
-// asks the kernel to back it with transparent huge pages (MADV_HUGEPAGE),
-// where it can. A large transaction fills tens of megabytes of arena while
-// the kernel is sending it; with 4 KiB pages the TLB misses of writing that
-// much (dear under virtualization) slowed the reader enough for the socket
-// to overflow on a 100,000-rule transaction that a reader reusing one small
-// buffer kept up with. With huge pages it keeps up too.
-func newBlock(n int) []byte {
-	b := make([]byte, n+hugePageSize)
-	off := int(-uintptr(unsafe.Pointer(&b[0])) & (hugePageSize - 1))
-	b = b[off : off+n : off+n]
-	_ = unix.Madvise(b, unix.MADV_HUGEPAGE) // a hint: fine to fail
-	return b
+// feed copies a datagram into the arena and processes it, as if it had
+// been read from the socket.
+func (d *dispatcher) feed(b []byte, nsid int32, hasNSID bool) error {
+	return d.datagram(d.a.place(b), nsid, hasNSID)
 }
 
 // nsIndex returns the index of the namespace's state, adding it if new.
@@ -177,25 +178,32 @@ func (d *dispatcher) nsIndex(nsid int32, hasNSID bool) int {
 			return i
 		}
 	}
-	d.nss = append(d.nss, nsState{nsid: nsid, hasNSID: true})
+	ns := nsState{nsid: nsid, hasNSID: true}
+	if d.c.Losses > 0 {
+		// Seen for the first time after a loss: its first transaction
+		// may have lost its beginning in it, as any namespace's may.
+		ns.state = txLost
+	}
+	d.nss = append(d.nss, ns)
 	return len(d.nss) - 1
 }
 
-// datagram processes one datagram that was read into the arena at
-// d.blocks[d.cur][d.used:d.used+n].
+// datagram walks one datagram of n bytes that was read into the arena at
+// its free position, and feeds each nftables message to its namespace's
+// state machine.
 func (d *dispatcher) datagram(n int, nsid int32, hasNSID bool) error {
 	d.c.Datagrams++
 	d.c.Bytes += uint64(n)
 	defer d.stats.publish(&d.c)
 	nsi := d.nsIndex(nsid, hasNSID)
-	base := d.used
-	data := d.blocks[d.cur][base : base+n]
+	base := d.a.used
+	data := d.a.blocks[d.a.cur][base : base+n]
 	var m Message
 	for off := 0; off < len(data); {
 		next, err := parseMessage(data[off:], &m)
 		if err != nil {
-			d.c.Malformed++
-			break
+			// The framing is lost: nothing after this point can be read.
+			return d.malformed(nsi, Header{}, data[off:], err)
 		}
 		start := off
 		off += next
@@ -205,255 +213,200 @@ func (d *dispatcher) datagram(n int, nsid int32, hasNSID bool) error {
 		}
 		nf, attrs, err := ParseNFGen(m.Payload)
 		if err != nil {
-			d.c.Malformed++
+			if err := d.malformed(nsi, m.Header, data[start:start+int(m.Header.Len)], err); err != nil {
+				return err
+			}
 			continue
 		}
-		ns := &d.nss[nsi]
+		nt := notice{hdr: m.Header, nf: nf, attrs: attrs}
 		if m.Header.MsgType() == MsgNewGen {
-			if err := d.commit(nsi, &m, nf, attrs); err != nil {
-				return err
-			}
-			continue
+			err = d.commit(nsi, &nt, data[start:start+int(m.Header.Len)])
+		} else {
+			err = d.change(nsi, &nt, base, start, n)
 		}
-		ns.inflight, ns.inflightRes = true, nf.ResID
-		switch {
-		case (ns.tainted || ns.taintNext) && ns.discards(nf.ResID):
-			d.c.Discarded++
-		case ns.seen && nf.ResID == uint16(ns.gen):
-			// A notification of a generation that has committed already:
-			// not part of a transaction (DESIGN fact 10).
-			if err := d.deliver(EventOutside, &m, nf, attrs, nsi, false, nil); err != nil {
-				return err
-			}
-		case d.stream || ns.over:
-			if err := d.deliver(EventChange, &m, nf, attrs, nsi, true, nil); err != nil {
-				return err
-			}
-		default:
-			// The datagram stays where it is until its messages are
-			// delivered: the next one goes after it.
-			d.used = base + align(n)
-			d.held = append(d.held, span{block: d.cur, off: base + start, n: int(m.Header.Len), ns: nsi})
-			d.heldBytes += int(m.Header.Len)
-			ns.held += int(m.Header.Len)
-			if ns.held > d.maxTx {
-				if err := d.flush(nsi); err != nil {
-					return err
-				}
-			}
+		if err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// flush streams the held messages of namespace nsi, whose transaction grew
-// past the cap; the rest of the transaction is streamed as it comes.
-func (d *dispatcher) flush(nsi int) error {
-	d.nss[nsi].over = true
-	d.nss[nsi].held = 0
-	return d.release(nsi, releaseStream, nil)
-}
-
-// What release does with the held messages of a namespace.
-const (
-	releaseDiscard    = iota // count them as discarded
-	releaseBelowFloor        // count them as below the floor
-	releaseStream            // deliver them as streamed changes
-	releaseCommit            // deliver them stamped with their commit
-)
-
-// release delivers or drops the held messages of namespace nsi, in order,
-// and forgets them. With releaseCommit, g is the commit.
-func (d *dispatcher) release(nsi, how int, g *Gen) error {
-	j := 0
-	var err error
-	var m Message
-	for i, sp := range d.held {
-		if sp.ns != nsi || err != nil {
-			d.held[j] = d.held[i]
-			j++
-			continue
+// change is the input of one notification other than a commit, at offset
+// off of the datagram of dgLen bytes read at offset base of the arena's
+// current block.
+func (d *dispatcher) change(nsi int, nt *notice, base, off, dgLen int) error {
+	ns := &d.nss[nsi]
+	if ns.known == genCommitted && nt.nf.ResID == uint16(ns.gen) {
+		// A notification of a generation that has committed already: not
+		// part of a transaction (KERNEL.md, fact 10). In every state.
+		dl := delivery{kind: EventOutside, exact: true}
+		dl.gen, _ = ns.stamp(nt.nf.ResID)
+		return d.deliver(nsi, nt, &dl)
+	}
+	switch ns.state {
+	case txLost:
+		if ns.gapKnown && GenAfter(WidenGen(nt.nf.ResID, ns.gapEnd), ns.gapEnd) {
+			ns.state = txIdle // committed after the gap: whole
+			break
 		}
-		d.heldBytes -= sp.n
-		switch how {
-		case releaseDiscard:
+		ns.state, ns.discard = txDiscard, nt.nf.ResID
+		d.c.Discarded++
+		return nil
+	case txDiscard:
+		if nt.nf.ResID == ns.discard {
 			d.c.Discarded++
-			continue
-		case releaseBelowFloor:
-			d.c.BelowFloor++
-			continue
+			return nil
 		}
-		if _, perr := parseMessage(d.msg(sp), &m); perr != nil {
-			continue // parsed once already; cannot happen
-		}
-		nf, attrs, _ := ParseNFGen(m.Payload)
-		switch {
-		case how == releaseStream:
-			err = d.deliver(EventChange, &m, nf, attrs, nsi, true, nil)
-		case nf.ResID != uint16(g.ID):
-			// Not of this transaction, so not its process's either.
-			err = d.deliver(EventOutside, &m, nf, attrs, nsi, false, nil)
-		default:
-			err = d.deliver(EventChange, &m, nf, attrs, nsi, false, g)
+		ns.state = txIdle // the discarded transaction's commit was lost
+	}
+	if ns.state == txIdle {
+		ns.state = txHeld
+		if d.stream {
+			ns.state = txStreamed
 		}
 	}
-	d.held = d.held[:j]
-	return err
+	if ns.state == txStreamed {
+		dl := delivery{kind: EventChange, streamed: true}
+		dl.gen, dl.exact = ns.stamp(nt.nf.ResID)
+		return d.deliver(nsi, nt, &dl)
+	}
+	n := int(nt.hdr.Len)
+	d.a.hold(base, off, n, dgLen, nsi)
+	ns.held += n
+	if ns.held > d.maxTx {
+		// Too large to hold: what is held goes out now, the rest as it
+		// comes.
+		ns.state, ns.held = txStreamed, 0
+		return d.release(nsi, releaseStream, Gen{})
+	}
+	return nil
 }
 
-// commit handles a NEWGEN: the held messages of its namespace are delivered,
-// stamped with its generation and process, then the commit itself.
-func (d *dispatcher) commit(nsi int, m *Message, nf NFGenMsg, attrs []byte) error {
+// commit is the input of a NEWGEN: the held messages of its namespace are
+// delivered, stamped with its generation and process, then the commit
+// itself. raw is the whole message.
+func (d *dispatcher) commit(nsi int, nt *notice, raw []byte) error {
+	ns := &d.nss[nsi]
+	was := ns.state
+	ns.state, ns.held = txIdle, 0
 	var g Gen
-	if err := g.Decode(attrs); err != nil {
-		d.c.Malformed++
-		return nil
+	if err := g.Decode(nt.attrs); err != nil {
+		// A commit that cannot be read still ends its transaction, whose
+		// changes go out unstamped after the malformed event.
+		if err := d.malformed(nsi, nt.hdr, raw, err); err != nil {
+			return err
+		}
+		if was == txLost || was == txDiscard {
+			return d.release(nsi, releaseDiscard, Gen{})
+		}
+		return d.release(nsi, releaseStream, Gen{})
 	}
 	d.c.Transactions++
-	ns := &d.nss[nsi]
-	// A commit right after a loss, or of a transaction that lost
-	// notifications, is discarded with what is held of it (nothing,
-	// normally: its messages were discarded as they came).
-	lost := ns.taintNext || ns.tainted && ns.taint == uint16(g.ID)
-	ns.gen, ns.knownGen, ns.seen = g.ID, true, true
-	ns.over, ns.held, ns.inflight = false, 0, false
-	ns.tainted, ns.taintNext = false, false
-	if lost {
-		d.c.Discarded++
-		return d.release(nsi, releaseDiscard, nil)
-	}
-	if floor := d.minGen.Load(); floor != 0 && !GenAfter(g.ID, floor) {
+	ns.gen, ns.known = g.ID, genCommitted
+	switch {
+	case was == txLost || was == txDiscard:
+		// The commit of the transaction being discarded, or, with
+		// txLost, of one whose notifications were all lost: either may
+		// be incomplete.
+		d.c.Discarded++ // the commit itself
+		return d.release(nsi, releaseDiscard, Gen{})
+	case !d.aboveFloor(g.ID):
 		d.c.BelowFloor++ // the commit itself
-		return d.release(nsi, releaseBelowFloor, nil)
+		return d.release(nsi, releaseBelowFloor, Gen{})
 	}
-	if err := d.release(nsi, releaseCommit, &g); err != nil {
+	if err := d.release(nsi, releaseCommit, g); err != nil {
 		return err
 	}
 	d.ev = Event{
 		Kind:     EventCommit,
 		Type:     MsgNewGen,
-		Family:   nf.Family,
+		Family:   nt.nf.Family,
 		Gen:      g.ID,
 		ProcPID:  g.ProcPID,
 		ProcName: g.ProcName,
 		NSID:     ns.nsid,
 		HasNSID:  ns.hasNSID,
-		Header:   m.Header,
-		ResID:    nf.ResID,
-		Attrs:    attrs,
+		Header:   nt.hdr,
+		ResID:    nt.nf.ResID,
+		Attrs:    nt.attrs,
 	}
 	return d.call()
 }
 
-// deliver fills the event for a change or outside notification and calls
-// the callback, unless its generation is at or below the floor. A change
-// delivered at its commit is stamped with the commit's g.
-func (d *dispatcher) deliver(kind EventKind, m *Message, nf NFGenMsg, attrs []byte, nsi int, streamed bool, g *Gen) error {
-	ns := &d.nss[nsi]
-	gen := uint32(nf.ResID)
-	known := ns.knownGen
-	switch {
-	case g != nil:
-		gen, known = g.ID, true
-	case known:
-		gen = WidenGen(nf.ResID, ns.gen)
-	}
-	if floor := d.minGen.Load(); floor != 0 && known && !GenAfter(gen, floor) {
-		d.c.BelowFloor++
-		return nil
-	}
-	if !d.scope.contains(nf.Family, attrs) {
-		return nil
-	}
-	if streamed {
-		d.c.Streamed++
-	}
-	d.ev = Event{
-		Kind:     kind,
-		Type:     m.Header.MsgType(),
-		Family:   nf.Family,
-		Gen:      gen,
-		NSID:     ns.nsid,
-		HasNSID:  ns.hasNSID,
-		Streamed: streamed,
-		Header:   m.Header,
-		ResID:    nf.ResID,
-		Attrs:    attrs,
-	}
-	if g != nil {
-		d.ev.ProcPID, d.ev.ProcName = g.ProcPID, g.ProcName
-	}
-	return d.call()
-}
-
-// contains reports whether a message of family f with attributes attrs is
-// in the scope: every nftables object message names its table (or, for a
-// table, itself) in attribute 1.
-func (sc *Scope) contains(f Family, attrs []byte) bool {
-	if sc.Family != FamilyUnspec && f != sc.Family {
-		return false
-	}
-	if sc.Table == "" {
-		return true
-	}
-	a := NewAttrScanner(attrs)
-	for a.Next() {
-		if a.Type() == 1 { // NFTA_TABLE_NAME, NFTA_CHAIN_TABLE, NFTA_RULE_TABLE, ...
-			return string(a.StringBytes()) == sc.Table
-		}
-	}
-	return false
-}
-
-func (d *dispatcher) call() error {
-	d.c.Events++
-	return d.fn(&d.ev)
-}
-
-// loss reports a loss and discards what may be incomplete.
+// loss is the input of a loss (an error matching ErrOverflow or
+// ErrTruncated): every namespace discards what it holds and goes to txLost.
 //
 // When the kernel cannot queue a notification it drops it and makes the
 // next recvmsg fail with ENOBUFS; the datagrams queued before the drop are
-// read after the error. So the transaction in flight at the error (of which
-// messages may be held) may miss its end, and the one whose first message
-// is read after the error may miss its beginning (or be the same one). Both
-// are discarded, up to and including their NEWGEN, in every namespace; the
-// transactions after them are delivered as usual. What else was lost, no
-// one can say: the loss event tells the caller to resync.
+// read after the error (KERNEL.md, fact 7). So the transaction in flight at
+// the error may miss its end, and the one read next may miss its beginning
+// (or be the same one): in each namespace the transaction of the first
+// notification read after the loss is discarded, with its commit (or the
+// first commit, if that comes first); the transactions after it are
+// delivered as usual. The Monitor bounds the gap better: it empties the
+// socket's queue at once (the kernel drops everything until it is empty)
+// and asks GETGEN, and a transaction committed after that generation is
+// known to be whole (gapEnded). What else was lost, no one can say: the
+// loss event tells the caller to resync.
 func (d *dispatcher) loss(err error) error {
 	d.c.Losses++
-	if _, ok := err.(*TruncatedError); ok {
+	if errors.Is(err, ErrTruncated) {
 		d.c.Truncated++
 	}
 	defer d.stats.publish(&d.c)
-	d.c.Discarded += uint64(len(d.held))
-	d.held, d.heldBytes = d.held[:0], 0
+	d.c.Discarded += uint64(len(d.a.held))
+	d.a.held, d.a.heldBytes = d.a.held[:0], 0
 	for i := range d.nss {
-		ns := &d.nss[i]
-		if ns.inflight {
-			ns.taint, ns.tainted = ns.inflightRes, true
-		}
-		ns.held, ns.over, ns.inflight, ns.taintNext = 0, false, false, true
+		d.nss[i].state, d.nss[i].held, d.nss[i].gapKnown = txLost, 0, false
 	}
-	d.ev = Event{Kind: EventLoss, Err: err}
+	d.ev = Event{Kind: EventLoss, Type: MsgNone, Err: err}
 	return d.call()
 }
 
-// feed copies a datagram into the arena and processes it, as if it had
-// been read from the socket.
-func (d *dispatcher) feed(b []byte, nsid int32, hasNSID bool) error {
-	buf := d.reserve()
-	if len(buf) < len(b) {
-		// Larger than any datagram the socket reads: a block of its own.
-		d.cur, d.used = d.cur+1, 0
-		if d.cur == len(d.blocks) {
-			d.blocks = append(d.blocks, nil)
-		}
-		if len(d.blocks[d.cur]) < len(b) {
-			d.blocks[d.cur] = make([]byte, max(len(b), blockSize))
-		}
-		buf = d.blocks[d.cur]
+// snapshotTaken is the input of a snapshot of the own namespace delivered
+// at generation gen: everything up to gen is in it, so gen becomes the
+// floor and the current generation, and a loss before it is repaired.
+// retries is the snapshotter's running count of retried attempts.
+func (d *dispatcher) snapshotTaken(gen uint32, retries uint64) {
+	d.c.Snapshots++
+	d.c.Retries = retries
+	d.stats.publish(&d.c)
+	d.floor.Store(gen)
+	ns := &d.nss[0]
+	ns.gen, ns.known = gen, genCommitted
+	if ns.state == txLost || ns.state == txDiscard {
+		ns.state = txIdle
 	}
-	n := copy(buf, b)
-	return d.datagram(n, nsid, hasNSID)
 }
+
+// gapEnded is the input that bounds a loss's gap in the own namespace: the
+// socket's queue was emptied (so the kernel queues notifications again),
+// then GETGEN said gen. A transaction committed after gen is complete; one
+// at or before it may have lost some, and is discarded as after any loss.
+func (d *dispatcher) gapEnded(gen uint32) {
+	ns := &d.nss[0]
+	if ns.state == txLost {
+		ns.gapEnd, ns.gapKnown = gen, true
+	}
+}
+
+// discarded counts n notifications thrown away unread after a loss.
+func (d *dispatcher) discarded(n int) {
+	d.c.Discarded += uint64(n)
+	d.stats.publish(&d.c)
+}
+
+// snapshotFailed records the retries of a snapshot that failed.
+func (d *dispatcher) snapshotFailed(retries uint64) {
+	d.c.Retries = retries
+	d.stats.publish(&d.c)
+}
+
+// snapshotEvent delivers one event of a snapshot.
+func (d *dispatcher) snapshotEvent(e *Event) error {
+	d.c.Events++
+	return d.fn(e)
+}
+
+// setForeign records the socket's count of foreign datagrams.
+func (d *dispatcher) setForeign(n uint64) { d.c.Foreign = n }

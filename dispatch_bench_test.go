@@ -30,11 +30,11 @@ func BenchmarkReplay(b *testing.B) {
 	})
 	for _, c := range []struct {
 		name string
-		cfg  Config
-	}{{"held", Config{}}, {"stream", Config{Stream: true}}} {
+		cfg  ReplayConfig
+	}{{"held", ReplayConfig{}}, {"stream", ReplayConfig{Stream: true}}} {
 		b.Run(c.name, func(b *testing.B) {
 			events := 0
-			m := NewReplay(c.cfg, func(e *Event) error { events++; return nil })
+			m := mustReplayer(b, c.cfg, func(e *Event) error { events++; return nil })
 			for _, dg := range dgs {
 				m.Feed(dg, 0, false)
 			}

@@ -4,40 +4,28 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-
-	"github.com/nftmon/nftmon/internal/pcapnl"
 )
 
 // captureDatagrams reads testdata/NAME.pcap, notifications captured from
 // the kernel (see testdata/README.md).
 func captureDatagrams(t testing.TB, name string) [][]byte {
 	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", name+".pcap"))
+	return mustDatagrams(t, filepath.Join("testdata", name+".pcap"))
+}
+
+// mustReplayer returns a Replayer or fails the test.
+func mustReplayer(tb testing.TB, cfg ReplayConfig, fn func(*Event) error) *Replayer {
+	tb.Helper()
+	r, err := NewReplayer(cfg, fn)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	defer f.Close()
-	r, err := pcapnl.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out [][]byte
-	for {
-		rec, err := r.Next()
-		if err == io.EOF {
-			return out
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, bytes.Clone(rec.Data))
-	}
+	return r
 }
 
 // captureNames lists the notification captures in testdata.
@@ -62,10 +50,10 @@ func captureNames(t testing.TB) []string {
 // replay feeds datagrams through a replay Monitor and returns clones of
 // the events; the buffer behind each event is poisoned after the callback,
 // so that a view kept too long would show.
-func replay(t testing.TB, cfg Config, dgs [][]byte) ([]*Event, *Monitor) {
+func replay(t testing.TB, cfg ReplayConfig, dgs [][]byte) ([]*Event, *Replayer) {
 	t.Helper()
 	var evs []*Event
-	m := NewReplay(cfg, func(e *Event) error {
+	m := mustReplayer(t, cfg, func(e *Event) error {
 		evs = append(evs, e.Clone())
 		return nil
 	})
@@ -73,11 +61,11 @@ func replay(t testing.TB, cfg Config, dgs [][]byte) ([]*Event, *Monitor) {
 		if err := m.Feed(dg, 0, false); err != nil {
 			t.Fatal(err)
 		}
-		for _, b := range m.d.blocks[m.d.cur+1:] {
+		for _, b := range m.d.a.blocks[m.d.a.cur+1:] {
 			clear(b)
 		}
-		for i := range m.d.blocks[m.d.cur][m.d.used:] {
-			m.d.blocks[m.d.cur][m.d.used+i] = 0xAA
+		for i := range m.d.a.blocks[m.d.a.cur][m.d.a.used:] {
+			m.d.a.blocks[m.d.a.cur][m.d.a.used+i] = 0xAA
 		}
 	}
 	return evs, m
@@ -105,7 +93,7 @@ func TestReplayGroupsByTransaction(t *testing.T) {
 	for _, name := range captureNames(t) {
 		t.Run(name, func(t *testing.T) {
 			dgs := captureDatagrams(t, name)
-			evs, m := replay(t, Config{}, dgs)
+			evs, m := replay(t, ReplayConfig{}, dgs)
 			msgs := messages(t, dgs)
 			if len(evs) != len(msgs) {
 				t.Fatalf("%d events for %d messages", len(evs), len(msgs))
@@ -169,13 +157,13 @@ func commitsOf(evs []*Event) []uint32 {
 
 func TestReplayFloor(t *testing.T) {
 	dgs := captureDatagrams(t, "rules")
-	all, _ := replay(t, Config{}, dgs)
+	all, _ := replay(t, ReplayConfig{}, dgs)
 	gens := commitsOf(all)
 	if len(gens) < 3 {
 		t.Fatalf("rules capture has %d transactions", len(gens))
 	}
 	floor := gens[1]
-	evs, m := replay(t, Config{SinceGen: floor}, dgs)
+	evs, m := replay(t, ReplayConfig{Floor: floor}, dgs)
 	for _, e := range evs {
 		if !GenAfter(e.Gen, floor) {
 			t.Errorf("%s %s of gen %d delivered with floor %d", e.Kind, e.Type, e.Gen, floor)
@@ -194,13 +182,13 @@ func TestReplayFloor(t *testing.T) {
 		t.Errorf("BelowFloor = %d, want %d", st.BelowFloor, len(all)-want)
 	}
 
-	// SetMinGen from the callback takes effect for the next transaction.
+	// SetFloor from the callback takes effect for the next transaction.
 	var got []uint32
-	var mm *Monitor
-	mm = NewReplay(Config{}, func(e *Event) error {
+	var mm *Replayer
+	mm = mustReplayer(t, ReplayConfig{}, func(e *Event) error {
 		if e.Kind == EventCommit {
 			got = append(got, e.Gen)
-			mm.SetMinGen(e.Gen + 1)
+			mm.SetFloor(e.Gen + 1)
 		}
 		return nil
 	})
@@ -210,14 +198,14 @@ func TestReplayFloor(t *testing.T) {
 		}
 	}
 	if want := []uint32{gens[0], gens[2]}; len(got) < 2 || got[0] != want[0] || got[1] != want[1] {
-		t.Errorf("with SetMinGen(gen+1) at each commit got commits %v, want every other one starting %v", got, want)
+		t.Errorf("with SetFloor(gen+1) at each commit got commits %v, want every other one starting %v", got, want)
 	}
 }
 
 func TestReplayStream(t *testing.T) {
 	dgs := captureDatagrams(t, "sets")
-	held, _ := replay(t, Config{}, dgs)
-	evs, m := replay(t, Config{Stream: true}, dgs)
+	held, _ := replay(t, ReplayConfig{}, dgs)
+	evs, m := replay(t, ReplayConfig{Stream: true}, dgs)
 	if len(evs) != len(held) {
 		t.Fatalf("streamed %d events, held mode %d", len(evs), len(held))
 	}
@@ -250,9 +238,9 @@ func TestReplayStream(t *testing.T) {
 
 func TestReplayTransactionCap(t *testing.T) {
 	dgs := captureDatagrams(t, "big")
-	held, _ := replay(t, Config{}, dgs)
+	held, _ := replay(t, ReplayConfig{}, dgs)
 	const limit = 20000
-	evs, m := replay(t, Config{MaxTransactionBytes: limit}, dgs)
+	evs, m := replay(t, ReplayConfig{MaxTransactionBytes: limit}, dgs)
 	if len(evs) != len(held) {
 		t.Fatalf("%d events with a cap, %d without", len(evs), len(held))
 	}
@@ -275,7 +263,7 @@ func TestReplayTransactionCap(t *testing.T) {
 		t.Errorf("Streamed = %d, counted %d", st.Streamed, streamed)
 	}
 	// Nothing near the whole transaction was held.
-	if n := len(m.d.blocks) * blockSize; n > limit+2*blockSize {
+	if n := len(m.d.a.blocks) * blockSize; n > limit+2*blockSize {
 		t.Errorf("arena grew to %d bytes with a cap of %d", n, limit)
 	}
 }
@@ -293,10 +281,10 @@ func TestReplayLoss(t *testing.T) {
 	if bigEnd == 0 {
 		t.Fatal("no big transaction in the capture")
 	}
-	all, _ := replay(t, Config{}, dgs)
+	all, _ := replay(t, ReplayConfig{}, dgs)
 	gens := commitsOf(all)
 	var evs []*Event
-	m := NewReplay(Config{}, func(e *Event) error { evs = append(evs, e.Clone()); return nil })
+	m := mustReplayer(t, ReplayConfig{}, func(e *Event) error { evs = append(evs, e.Clone()); return nil })
 	for i, dg := range dgs {
 		if i == bigEnd/2 {
 			if err := m.FeedLoss(ErrOverflow); err != nil {
@@ -375,7 +363,7 @@ func messagesEvents(all []*Event, bigEnd int, dgs [][]byte) []*Event {
 func TestReplayNamespacesGroupedApart(t *testing.T) {
 	a, b := captureDatagrams(t, "rules"), captureDatagrams(t, "sets")
 	var evs []*Event
-	m := NewReplay(Config{}, func(e *Event) error { evs = append(evs, e.Clone()); return nil })
+	m := mustReplayer(t, ReplayConfig{}, func(e *Event) error { evs = append(evs, e.Clone()); return nil })
 	// Interleave the two namespaces datagram by datagram.
 	for i := 0; i < max(len(a), len(b)); i++ {
 		if i < len(a) {
@@ -389,8 +377,8 @@ func TestReplayNamespacesGroupedApart(t *testing.T) {
 			}
 		}
 	}
-	wantA, _ := replay(t, Config{}, a)
-	wantB, _ := replay(t, Config{}, b)
+	wantA, _ := replay(t, ReplayConfig{}, a)
+	wantB, _ := replay(t, ReplayConfig{}, b)
 	var gotA, gotB []*Event
 	for _, e := range evs {
 		if e.HasNSID {
@@ -429,7 +417,7 @@ func testOutsideCommit(t *testing.T, stream bool) {
 	msgs := messages(t, dgs)
 	// A NEWOBJ sent again after its transaction committed, with the
 	// committed gen in res_id: what nft_obj_notify does when a quota runs
-	// out (DESIGN fact 10; see also TestMonitorQuotaDepletion).
+	// out (KERNEL.md, fact 10; see also TestMonitorQuotaDepletion).
 	var obj []byte
 	for _, m := range msgs {
 		if m.Header.MsgType() == MsgNewObj {
@@ -442,7 +430,7 @@ func testOutsideCommit(t *testing.T, stream bool) {
 		t.Fatal("no NEWOBJ in the objects capture")
 	}
 	var evs []*Event
-	m := NewReplay(Config{Stream: stream}, func(e *Event) error { evs = append(evs, e.Clone()); return nil })
+	m := mustReplayer(t, ReplayConfig{Stream: stream}, func(e *Event) error { evs = append(evs, e.Clone()); return nil })
 	// The first transaction, then the stray NEWOBJ, then the rest.
 	first := 0
 	for i, dg := range dgs {
@@ -492,193 +480,4 @@ func putHeader(b []byte, h Header) {
 	le(6, uint32(h.Flags), 2)
 	le(8, h.Seq, 4)
 	le(12, h.PortID, 4)
-}
-
-func TestReplayCallbackError(t *testing.T) {
-	dgs := captureDatagrams(t, "tables")
-	stop := errors.New("stop")
-	calls := 0
-	m := NewReplay(Config{}, func(e *Event) error { calls++; return stop })
-	var err error
-	for _, dg := range dgs {
-		if err = m.Feed(dg, 0, false); err != nil {
-			break
-		}
-	}
-	if !errors.Is(err, stop) || calls != 1 {
-		t.Errorf("Feed returned %v after %d calls, want the callback's error after 1", err, calls)
-	}
-}
-
-func TestReplayNoAllocs(t *testing.T) {
-	dgs := captureDatagrams(t, "big")
-	var events int
-	m := NewReplay(Config{}, func(e *Event) error { events++; return nil })
-	feedAll := func() {
-		for _, dg := range dgs {
-			if err := m.Feed(dg, 0, false); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	feedAll() // grow the arena to the largest transaction
-	if n := testing.AllocsPerRun(20, feedAll); n != 0 {
-		t.Errorf("replaying %d datagrams (%d events per run) allocates %v times, want 0", len(dgs), events/21, n)
-	}
-	ms := NewReplay(Config{Stream: true}, func(e *Event) error { return nil })
-	feedStream := func() {
-		for _, dg := range dgs {
-			if err := ms.Feed(dg, 0, false); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	feedStream()
-	if n := testing.AllocsPerRun(20, feedStream); n != 0 {
-		t.Errorf("streaming replay allocates %v times, want 0", n)
-	}
-}
-
-// TestReplayCompaction keeps a transaction of one namespace in flight while
-// another commits again and again: the arena must not grow without bound,
-// and the waiting transaction must come out whole.
-func TestReplayCompaction(t *testing.T) {
-	big, other := captureDatagrams(t, "big"), captureDatagrams(t, "rules")
-	want, _ := replay(t, Config{}, big)
-	var got []*Event
-	m := NewReplay(Config{}, func(e *Event) error {
-		if e.HasNSID {
-			got = append(got, e.Clone())
-		}
-		return nil
-	})
-	half := len(big) / 4
-	for _, dg := range big[:half] {
-		if err := m.Feed(dg, 7, true); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for range 6000 { // about 40 MB of datagrams, ten blocks
-		for _, dg := range other {
-			if err := m.Feed(dg, 0, false); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	if n := len(m.d.blocks); n > 4 {
-		t.Errorf("arena grew to %d blocks while holding %d bytes", n, m.d.heldBytes)
-	}
-	for _, dg := range big[half:] {
-		if err := m.Feed(dg, 7, true); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if len(got) != len(want) {
-		t.Fatalf("%d events of the waiting namespace, want %d", len(got), len(want))
-	}
-	for i := range got {
-		if got[i].Kind != want[i].Kind || got[i].Gen != want[i].Gen || !bytes.Equal(got[i].Attrs, want[i].Attrs) {
-			t.Fatalf("event %d differs after compaction", i)
-		}
-	}
-}
-
-// TestReplaySetGen: a streaming replay monitor told the current generation
-// widens the res_id of changes fed before the first commit.
-func TestReplaySetGen(t *testing.T) {
-	dgs := captureDatagrams(t, "rules")
-	all, _ := replay(t, Config{}, dgs)
-	gen := commitsOf(all)[0]
-	for _, set := range []bool{false, true} {
-		var evs []*Event
-		m := NewReplay(Config{Stream: true}, func(e *Event) error { evs = append(evs, e.Clone()); return nil })
-		if set {
-			m.SetGen(gen - 1)
-		}
-		if err := m.Feed(dgs[0], 0, false); err != nil {
-			t.Fatal(err)
-		}
-		want := gen & 0xffff
-		if set {
-			want = gen
-		}
-		if len(evs) == 0 || evs[0].Gen != want {
-			t.Errorf("SetGen %v: first streamed change of gen %d has Gen %v, want %d", set, gen, evs, want)
-		}
-	}
-}
-
-// TestReplayGenFromGetGen: a generation learned from GETGEN alone does not
-// make the notifications of that generation, still queued, look like
-// notifications outside a transaction: they are delivered with their commit.
-func TestReplayGenFromGetGen(t *testing.T) {
-	dgs := captureDatagrams(t, "rules")
-	want, _ := replay(t, Config{}, dgs)
-	var evs []*Event
-	m := NewReplay(Config{}, func(e *Event) error { evs = append(evs, e.Clone()); return nil })
-	m.SetGen(commitsOf(want)[0]) // GETGEN ran after the first commit, before its notifications were read
-	for _, dg := range dgs {
-		if err := m.Feed(dg, 0, false); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if len(evs) != len(want) {
-		t.Fatalf("%d events, want %d", len(evs), len(want))
-	}
-	for i := range evs {
-		if evs[i].Kind != want[i].Kind || evs[i].Gen != want[i].Gen || evs[i].ProcPID != want[i].ProcPID {
-			t.Errorf("event %d: %s gen %d pid %d, want %s gen %d pid %d", i, evs[i].Kind, evs[i].Gen, evs[i].ProcPID, want[i].Kind, want[i].Gen, want[i].ProcPID)
-		}
-	}
-}
-
-// TestReplayScope: with a scope, only changes of that family (and table)
-// are delivered; every commit still is.
-func TestReplayScope(t *testing.T) {
-	dgs := captureDatagrams(t, "tables")
-	all, _ := replay(t, Config{}, dgs)
-	tableOf := func(e *Event) string {
-		a := NewAttrScanner(e.Attrs)
-		for a.Next() {
-			if a.Type() == 1 {
-				return string(a.StringBytes())
-			}
-		}
-		return ""
-	}
-	var pick *Event
-	for _, e := range all {
-		if e.Kind == EventChange && e.Family == FamilyIPv6 {
-			pick = e
-			break
-		}
-	}
-	if pick == nil {
-		t.Fatal("no ip6 change in the tables capture")
-	}
-	for _, sc := range []Scope{{Family: FamilyIPv6}, {Family: FamilyIPv6, Table: tableOf(pick)}} {
-		evs, _ := replay(t, Config{Scope: sc}, dgs)
-		var want, commits int
-		for _, e := range all {
-			switch {
-			case e.Kind == EventCommit:
-				commits++
-			case e.Family == sc.Family && (sc.Table == "" || tableOf(e) == sc.Table):
-				want++
-			}
-		}
-		got := 0
-		for _, e := range evs {
-			if e.Kind == EventCommit {
-				continue
-			}
-			got++
-			if e.Family != sc.Family || sc.Table != "" && tableOf(e) != sc.Table {
-				t.Errorf("scope %+v: delivered %s of %s table %q", sc, e.Type, e.Family, tableOf(e))
-			}
-		}
-		if got != want || len(commitsOf(evs)) != commits || want == 0 || want == len(all)-commits {
-			t.Errorf("scope %+v: %d changes and %d commits, want %d of %d changes and %d commits", sc, got, len(commitsOf(evs)), want, len(all)-commits, commits)
-		}
-	}
 }

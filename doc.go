@@ -15,9 +15,32 @@
 //	defer m.Close()
 //	err = m.Run(ctx)
 //
+// The package reads from the top down, each layer built on the next:
+//
+//   - Monitor (Config, NewMonitor, Run) watches a live namespace and calls
+//     the function with each Event; Stats counts what it did. Replayer
+//     (ReplayConfig, NewReplayer, Feed) does the same with datagrams
+//     recorded earlier. Both share one dispatcher: per namespace, a small
+//     state machine that holds a transaction's changes until its commit,
+//     streams them, or discards them after a loss.
+//   - Conn.Snapshot takes a consistent snapshot of the ruleset (Scope
+//     limits it); a Monitor in snapshot mode uses it to start and to
+//     resync.
+//   - Conn is the socket: a raw AF_NETLINK, NETLINK_NETFILTER socket in any
+//     network namespace, with Receive for notifications and Request (and
+//     GetGen) for requests and dumps.
+//   - The codec: MessageScanner and Messages walk the netlink messages of
+//     a datagram, ParseNFGen splits off the nfgenmsg header, AttrScanner
+//     walks attributes; MsgType, Family and Gen name what they carry;
+//     AppendRequest and its kin build requests. All of it is
+//     allocation-free and never reads out of bounds.
+//
 // Typed views of each message (tables, chains, rules and their
 // expressions, sets, elements, objects, flowtables) are in package msgs,
-// decoded only when the callback asks for them.
+// built on this one, decoded only when the callback asks for them. The
+// kernel behaviour the package relies on, observed and cited, is listed in
+// KERNEL.md at the root of the repository; comments refer to it as
+// "KERNEL.md, fact N".
 //
 // # Buffer lifetime
 //
@@ -40,15 +63,19 @@
 // object running out) is delivered at once as EventOutside.
 //
 // Generations are u32 serial numbers that wrap (skipping 0): compare them
-// with GenAfter. SinceGen and SetMinGen drop everything at or below a floor.
+// with GenAfter. Config.Floor and SetFloor drop everything at or below a
+// floor.
 //
 // # Loss
 //
 // When the socket's receive buffer overflows the kernel drops
-// notifications and says only that it did (ENOBUFS). The monitor then
-// discards the transactions that may be incomplete, delivers one EventLoss,
-// and goes on reading; with Config.Snapshot it takes a fresh snapshot by
-// itself. Nothing is ever delivered with another transaction's stamp.
+// notifications and says only that it did (ENOBUFS), then drops every
+// notification until the socket's queue is empty. The monitor then
+// delivers one EventLoss, empties the queue at once, discards what may be
+// incomplete, and goes on reading; with Config.Snapshot it takes a fresh
+// snapshot by itself. Nothing is ever delivered with another transaction's stamp.
+// Bytes that cannot be parsed are not skipped either: they are delivered
+// as an EventMalformed that says what was wrong.
 //
 // # Snapshot and tail
 //

@@ -3,9 +3,50 @@ package nftmon
 import (
 	"errors"
 	"fmt"
+	"os"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
+
+// prefix starts the message of every error the package returns, once: an
+// error that wraps another of the package's drops the inner one's (wrap).
+const prefix = "nftmon: "
+
+// wrapError puts what was being done in front of an error, keeping the
+// package prefix at the front of the whole message only.
+type wrapError struct {
+	what string // "" adds nothing but the prefix
+	err  error
+}
+
+func (e *wrapError) Error() string {
+	cause := strings.TrimPrefix(e.err.Error(), prefix)
+	if e.what == "" {
+		return prefix + cause
+	}
+	return prefix + e.what + ": " + cause
+}
+
+func (e *wrapError) Unwrap() error { return e.err }
+
+// wrap returns err as the cause of "nftmon: what: cause", or nil for a nil
+// err. errors.Is and errors.As see through it.
+func wrap(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &wrapError{what: what, err: err}
+}
+
+// syscallErr wraps the error of system call name as an *os.SyscallError
+// with the package prefix, or returns nil for a nil err.
+func syscallErr(name string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return wrap("", os.NewSyscallError(name, err))
+}
 
 // ErrMalformed matches (with errors.Is) every error that reports malformed
 // netlink input: a header or attribute whose length lies, a payload of the
@@ -42,6 +83,7 @@ var (
 	errAttrStrEmpty   = &ParseError{"string attribute is empty"}
 	errAttrStrNoNUL   = &ParseError{"string attribute is not NUL-terminated"}
 	errErrorShort     = &ParseError{"NLMSG_ERROR payload shorter than struct nlmsgerr"}
+	errSetNoName      = &ParseError{"set without table or name in a dump"}
 )
 
 // ErrOverflow is returned by Conn.Receive when the kernel dropped
@@ -78,6 +120,12 @@ func (e *TruncatedError) Is(target error) bool { return target == ErrTruncated }
 // ErrClosed is returned by operations on a closed Conn or Monitor, including
 // a Receive or Run that was blocked when Close was called.
 var ErrClosed = errors.New("nftmon: use of closed connection")
+
+// ErrSubscribed is returned by Conn.Request (and so GetGen and Snapshot) on
+// a Conn that joined a multicast group: the reply would be read from the
+// same queue as the notifications, and those read past would be lost. Make
+// requests on a Conn of their own, as Monitor does.
+var ErrSubscribed = errors.New("nftmon: request on a subscribed Conn (it would consume its notifications)")
 
 // OpError is an NLMSG_ERROR answer from the kernel to a request.
 type OpError struct {

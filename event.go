@@ -1,6 +1,9 @@
 package nftmon
 
-import "bytes"
+import (
+	"bytes"
+	"strconv"
+)
 
 // EventKind says what an Event stands for.
 type EventKind uint8
@@ -38,17 +41,26 @@ const (
 	// EventSnapshotEnd closes a snapshot; the events after it are changes
 	// committed after generation Gen.
 	EventSnapshotEnd
+	// EventMalformed reports bytes of a datagram that could not be parsed,
+	// so that nothing is skipped silently: Err says what was wrong (it
+	// matches ErrMalformed), Raw holds the bytes. When the netlink framing
+	// itself lies, Raw is the rest of the datagram, which cannot be split
+	// into messages, and Header is zero; otherwise Raw is the one message
+	// and Header its header. A malformed NEWGEN still ends its
+	// transaction: its changes follow, delivered as Streamed (unstamped).
+	// Type is MsgNone; NSID and HasNSID say where it came from.
+	EventMalformed
 )
 
-var eventKindNames = [...]string{"", "change", "commit", "outside", "loss", "snapshot-begin", "snapshot", "snapshot-end"}
+var eventKindNames = [...]string{"", "change", "commit", "outside", "loss", "snapshot-begin", "snapshot", "snapshot-end", "malformed"}
 
 // String returns the kind's name ("change", "commit", "outside", "loss",
-// "snapshot-begin", "snapshot", "snapshot-end").
+// "snapshot-begin", "snapshot", "snapshot-end", "malformed").
 func (k EventKind) String() string {
 	if int(k) < len(eventKindNames) && k != 0 {
 		return eventKindNames[k]
 	}
-	return "kind(" + itoa(uint64(k)) + ")"
+	return "kind(" + strconv.FormatUint(uint64(k), 10) + ")"
 }
 
 // Event is one notification, decoded as far as the monitor needs, and
@@ -61,7 +73,7 @@ func (k EventKind) String() string {
 // msgs, decoded only when asked for: msgs.Rule.Decode(e.Attrs).
 type Event struct {
 	Kind   EventKind
-	Type   MsgType // the nftables message type; MsgNewGen for commits
+	Type   MsgType // the nftables message type; MsgNewGen for commits, MsgNone for losses and malformed input
 	Family Family  // nfgenmsg.nfgen_family; FamilyUnspec for commits
 
 	// Gen is the full 32-bit generation: the committing transaction's for
@@ -96,8 +108,12 @@ type Event struct {
 	// Attrs are the message's attributes, after the nfgenmsg header.
 	Attrs []byte
 
-	// Err says what was lost, for EventLoss: an error matching ErrOverflow
-	// or ErrTruncated.
+	// Raw holds the bytes that could not be parsed, for EventMalformed.
+	Raw []byte
+
+	// Err says what was lost, for EventLoss (an error matching ErrOverflow
+	// or ErrTruncated), or what was wrong, for EventMalformed (matching
+	// ErrMalformed).
 	Err error
 }
 
@@ -107,5 +123,6 @@ func (e *Event) Clone() *Event {
 	c := *e
 	c.ProcName = bytes.Clone(e.ProcName)
 	c.Attrs = bytes.Clone(e.Attrs)
+	c.Raw = bytes.Clone(e.Raw)
 	return &c
 }

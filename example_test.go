@@ -76,17 +76,16 @@ func ExampleAttrScanner() {
 			case unix.NFTA_CHAIN_TYPE:
 				typ = a.StringBytes()
 			case unix.NFTA_CHAIN_HOOK:
-				a.Scan(func(h *nftmon.AttrScanner) error {
-					for h.Next() {
-						switch h.Type() {
-						case unix.NFTA_HOOK_HOOKNUM:
-							hook = h.Uint32()
-						case unix.NFTA_HOOK_PRIORITY:
-							prio = h.Int32()
-						}
+				h := a.Nested()
+				for h.Next() {
+					switch h.Type() {
+					case unix.NFTA_HOOK_HOOKNUM:
+						hook = h.Uint32()
+					case unix.NFTA_HOOK_PRIORITY:
+						prio = h.Int32()
 					}
-					return nil
-				})
+				}
+				a.Fail(h.Err())
 			}
 		}
 		if err := a.Err(); err != nil {

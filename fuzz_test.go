@@ -3,8 +3,6 @@ package nftmon
 import (
 	"encoding/binary"
 	"errors"
-	"io"
-	"os"
 	"path/filepath"
 	"testing"
 	"unsafe"
@@ -23,7 +21,7 @@ func capturedDatagrams(tb testing.TB) [][]byte {
 	}
 	files, _ := filepath.Glob(filepath.Join("testdata", "*.pcap"))
 	for _, f := range files {
-		out = append(out, readPcap(tb, f)...)
+		out = append(out, mustDatagrams(tb, f)...)
 	}
 	return out
 }
@@ -39,29 +37,15 @@ func addSeeds(f *testing.F, seeds ...[]byte) {
 	}
 }
 
-// readPcap returns the datagrams of a pcap file of netlink traffic.
-func readPcap(tb testing.TB, name string) [][]byte {
+// mustDatagrams returns the datagrams of a pcap file of netlink traffic,
+// read by the one loader (pcapnl.Datagrams).
+func mustDatagrams(tb testing.TB, path string) [][]byte {
 	tb.Helper()
-	f, err := os.Open(name)
+	dgs, err := pcapnl.Datagrams(path)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	defer f.Close()
-	r, err := pcapnl.NewReader(f)
-	if err != nil {
-		tb.Fatalf("%s: %v", name, err)
-	}
-	var out [][]byte
-	for {
-		rec, err := r.Next()
-		if err == io.EOF {
-			return out
-		}
-		if err != nil {
-			tb.Fatalf("%s: %v", name, err)
-		}
-		out = append(out, append([]byte(nil), rec.Data...))
-	}
+	return dgs
 }
 
 // checkMalformed fails unless err is one of the preallocated parse errors.
@@ -173,17 +157,13 @@ func walkAttrs(t *testing.T, b, all []byte, depth int) {
 		if depth > 0 {
 			walkAttrs(t, d, all, depth-1)
 			c := s
-			c.Scan(func(n *AttrScanner) error {
-				for n.Next() {
-					checkWithin(t, "nested attribute", n.Bytes(), d)
-				}
-				return nil
-			})
 			n := s.Nested()
 			for n.Next() {
+				checkWithin(t, "nested attribute", n.Bytes(), d)
 			}
+			c.Fail(n.Err())
 			if c.Err() != n.Err() {
-				t.Fatalf("Scan folded %v, the nested scanner says %v", c.Err(), n.Err())
+				t.Fatalf("Fail folded %v, the nested scanner says %v", c.Err(), n.Err())
 			}
 		}
 	}

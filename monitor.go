@@ -3,7 +3,6 @@ package nftmon
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"sync/atomic"
 	"time"
@@ -11,16 +10,36 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// The defaults of a Monitor, for the Config fields left at 0.
+const (
+	// DefaultMaxTransactionBytes is the most a Monitor or Replayer holds
+	// of one transaction when MaxTransactionBytes is 0: 256 MiB, about
+	// four million set elements or 600,000 rules.
+	DefaultMaxTransactionBytes = 256 << 20
+
+	// DefaultSnapshotAttempts is how many times a snapshot is tried
+	// before it fails with ErrInconsistent: by Conn.Snapshot, and by a
+	// Monitor whose Config.SnapshotAttempts is 0.
+	DefaultSnapshotAttempts = 16
+
+	// DefaultArenaRetain is how much of its arena, the memory that holds
+	// transactions until they commit, a Monitor or Replayer keeps between
+	// transactions when ArenaRetain is 0: 16 MiB. After a larger
+	// transaction it gives the rest back.
+	DefaultArenaRetain = 16 << 20
+)
+
 // Config says what a Monitor watches and how. The zero value watches the
-// current network namespace with a 4 MiB receive buffer, delivering each
-// transaction whole at its commit.
+// current network namespace with a DefaultReadBuffer receive buffer,
+// delivering each transaction whole at its commit.
 type Config struct {
 	// NetNS is the path of the network namespace to watch, such as
-	// /run/netns/NAME or /proc/PID/ns/net; NetNSFD an open fd of one (used
-	// when NetNS is empty and NetNSFD > 0). Both empty: the calling
+	// /run/netns/NAME or /proc/PID/ns/net. NetNSFD is an open fd of one,
+	// used when HasNetNSFD is set and NetNS is empty. Neither: the calling
 	// thread's namespace.
-	NetNS   string
-	NetNSFD int
+	NetNS      string
+	NetNSFD    int
+	HasNetNSFD bool
 
 	// AllNetNS also watches every other network namespace that has an nsid
 	// in the watched one (NETLINK_LISTEN_ALL_NSID; `ip netns set NAME
@@ -29,14 +48,15 @@ type Config struct {
 	AllNetNS bool
 
 	// ReadBuffer is the socket receive buffer to ask for; 0 means
-	// DefaultReadBuffer (4 MiB). A burst larger than the buffer while the
+	// DefaultReadBuffer. A burst larger than the buffer while the
 	// callback is busy is a loss (EventLoss).
 	ReadBuffer int
 
-	// SinceGen is the initial floor: events of generations at or below it
+	// Floor is the initial floor: events of generations at or below it
 	// are dropped (serial-number comparison; the generation wraps). 0
-	// means no floor. SetMinGen changes it later.
-	SinceGen uint32
+	// means no floor. SetFloor changes it later; Stats.BelowFloor counts
+	// what it dropped.
+	Floor uint32
 
 	// Stream delivers each change as soon as it is read, instead of
 	// holding it until its transaction commits: the lowest latency, but
@@ -51,19 +71,32 @@ type Config struct {
 	// before the snapshot is read, and sets the floor to its generation.
 	// After a loss it takes a new snapshot by itself: the callback sees
 	// the EventLoss, then a fresh snapshot, then the tail. A later Run
-	// (after a cancelled one) goes on with the tail. SinceGen is ignored.
+	// (after a cancelled one) goes on with the tail. Floor is ignored.
 	Snapshot bool
 
+	// SnapshotAttempts is how many times a snapshot is tried before Run
+	// fails with an error matching ErrInconsistent; 0 means
+	// DefaultSnapshotAttempts.
+	SnapshotAttempts int
+
 	// Scope limits the snapshot and the events to one family or one
-	// table. Commit events are delivered whatever the scope, so that
-	// every generation is seen.
+	// table; a Table needs its Family (NewMonitor rejects one without).
+	// Commit events are delivered whatever the scope, so that every
+	// generation is seen.
 	Scope Scope
 
 	// MaxTransactionBytes caps the bytes held for one transaction; a
 	// larger one is delivered in streaming fashion from that point on
 	// (events marked Streamed) rather than held without bound. 0 means
-	// DefaultMaxTransactionBytes (64 MiB).
+	// DefaultMaxTransactionBytes.
 	MaxTransactionBytes int
+
+	// ArenaRetain is how many bytes of the arena that holds transactions
+	// are kept for the next once a transaction is delivered; what a larger
+	// transaction made it grow by is given back to the garbage collector.
+	// 0 means DefaultArenaRetain; a negative value keeps everything (no
+	// allocation after the largest transaction, at the cost of its memory).
+	ArenaRetain int
 }
 
 // Monitor watches the nftables ruleset of a network namespace and calls a
@@ -73,18 +106,21 @@ type Config struct {
 // Run reads and dispatches on the calling goroutine; the Monitor starts no
 // goroutine of its own. After the setup in NewMonitor, Run allocates nothing
 // per event or per transaction: notifications are read into one reusable
-// arena, which grows only to the size of the largest transaction.
+// arena, which grows to the size of the largest transaction and keeps
+// Config.ArenaRetain of it between transactions.
 type Monitor struct {
-	conn     *Conn // nil for a replay monitor
+	conn     *Conn
 	d        *dispatcher
-	snap     *snapshotter // with Config.Snapshot: the request socket and its buffers
+	req      *Conn        // the request socket: GETGEN after a loss, and snapshots
+	snap     *snapshotter // with Config.Snapshot: the snapshots, on req
 	needSnap bool         // a snapshot is due: none was delivered yet, or a loss happened since
 	running  atomic.Bool
 }
 
 // NewMonitor opens a socket as cfg says, subscribes it to nftables
 // notifications (NFNLGRP_NFTABLES), and learns the current generation with
-// one GETGEN. fn is called for every event, synchronously from Run; a
+// one GETGEN on a second socket, kept for requests (GETGEN after a loss,
+// snapshots). fn is called for every event, synchronously from Run; a
 // non-nil error from it stops Run, which returns it. The *Event is valid
 // only until fn returns (see Event).
 //
@@ -92,9 +128,13 @@ type Monitor struct {
 // watched network namespace: root, or any user inside `unshare -rn`.
 func NewMonitor(cfg Config, fn func(*Event) error) (*Monitor, error) {
 	if fn == nil {
-		return nil, errors.New("nftmon: NewMonitor needs a callback")
+		return nil, errNoCallback
 	}
-	conn, err := Open(ConnConfig{NetNS: cfg.NetNS, NetNSFD: cfg.NetNSFD, ReadBuffer: cfg.ReadBuffer, ListenAllNSID: cfg.AllNetNS})
+	if err := cfg.Scope.validate(); err != nil {
+		return nil, err
+	}
+	cc := ConnConfig{NetNS: cfg.NetNS, NetNSFD: cfg.NetNSFD, HasNetNSFD: cfg.HasNetNSFD, ReadBuffer: cfg.ReadBuffer, ListenAllNSID: cfg.AllNetNS}
+	conn, err := Open(cc)
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +145,8 @@ func NewMonitor(cfg Config, fn func(*Event) error) (*Monitor, error) {
 	// The generation is read after subscribing, so that no commit falls
 	// between the two unseen. Replies come by unicast, on a socket of
 	// their own, so that the monitor's socket only ever holds notifications.
-	req, err := Open(ConnConfig{NetNS: cfg.NetNS, NetNSFD: cfg.NetNSFD, ReadBuffer: -1})
+	cc.ReadBuffer, cc.ListenAllNSID = -1, false
+	req, err := Open(cc)
 	if err != nil {
 		conn.Close()
 		return nil, err
@@ -116,48 +157,27 @@ func NewMonitor(cfg Config, fn func(*Event) error) (*Monitor, error) {
 		conn.Close()
 		return nil, err
 	}
+	floor := cfg.Floor
 	if cfg.Snapshot {
-		cfg.SinceGen = 0
+		floor = 0
 	}
-	m := &Monitor{conn: conn, d: newDispatcher(&cfg, fn)}
-	m.d.nss[0].gen, m.d.nss[0].knownGen = g.ID, true
+	m := &Monitor{conn: conn, req: req, d: newDispatcher(fn, dispatchConfig{
+		stream: cfg.Stream, maxTx: cfg.MaxTransactionBytes, retain: cfg.ArenaRetain, scope: cfg.Scope, floor: floor,
+	})}
+	m.d.learnGen(g.ID)
 	if cfg.Snapshot {
-		m.snap = &snapshotter{conn: req, scope: cfg.Scope, attempts: DefaultSnapshotAttempts}
+		attempts := cfg.SnapshotAttempts
+		if attempts <= 0 {
+			attempts = DefaultSnapshotAttempts
+		}
+		m.snap = &snapshotter{conn: req, scope: cfg.Scope, attempts: attempts}
 		m.needSnap = true
-	} else {
-		req.Close()
 	}
 	return m, nil
 }
 
-// NewReplay returns a Monitor without a socket, for datagrams recorded
-// earlier (a pcap file, test data): Feed them in the order they were read.
-// Only cfg's SinceGen, Stream and MaxTransactionBytes apply. The current
-// generation is unknown until the first commit is fed.
-func NewReplay(cfg Config, fn func(*Event) error) *Monitor {
-	return &Monitor{d: newDispatcher(&cfg, fn)}
-}
-
-// Feed processes one datagram as Run processes one read from the socket:
-// it is copied into the monitor's arena, grouped, and delivered to the
-// callback. nsid and hasNSID say which namespace it came from, as
-// Datagram does. Feed allocates nothing in the steady state.
-func (m *Monitor) Feed(datagram []byte, nsid int32, hasNSID bool) error {
-	return m.d.feed(datagram, nsid, hasNSID)
-}
-
-// SetGen tells the monitor the current generation of its own namespace, as
-// GETGEN reports it (Conn.GetGen). NewMonitor learns it by itself; a replay
-// monitor uses it to widen the 16-bit res_id of changes streamed before the
-// first commit is fed. Call it before Feed or Run, not while they run.
-func (m *Monitor) SetGen(gen uint32) {
-	m.d.nss[0].gen, m.d.nss[0].knownGen = gen, true
-}
-
-// FeedLoss processes a loss (err should match ErrOverflow or ErrTruncated)
-// as Run processes one: the transactions in flight are discarded and the
-// callback receives an EventLoss.
-func (m *Monitor) FeedLoss(err error) error { return m.d.loss(err) }
+// errNoCallback rejects a nil callback.
+var errNoCallback = errors.New("nftmon: a callback is needed")
 
 // Run reads notifications and calls the callback until the callback returns
 // an error (which Run returns), ctx is done (Run returns ctx.Err()), or the
@@ -165,9 +185,6 @@ func (m *Monitor) FeedLoss(err error) error { return m.d.loss(err) }
 // blocked read at once. A loss does not stop Run: the callback receives an
 // EventLoss and reading goes on. Run may be called once at a time.
 func (m *Monitor) Run(ctx context.Context) error {
-	if m.conn == nil {
-		return errors.New("nftmon: Run on a replay monitor; use Feed")
-	}
 	if !m.running.CompareAndSwap(false, true) {
 		return errors.New("nftmon: Run called while already running")
 	}
@@ -194,6 +211,20 @@ func (m *Monitor) Run(ctx context.Context) error {
 				if err := m.d.loss(err); err != nil {
 					return err
 				}
+				// The socket drops everything until its queue is empty:
+				// empty it now, so that the gap ends here. What commits
+				// after the generation current then is complete.
+				n, derr := m.conn.DiscardQueued(m.d.reserve())
+				m.d.discarded(n)
+				if derr != nil {
+					if ctx.Err() != nil {
+						return ctx.Err()
+					}
+					return wrap("receive", derr)
+				}
+				if g, gerr := m.req.GetGen(); gerr == nil {
+					m.d.gapEnded(g.ID)
+				} // else the next transaction read is discarded, as in a replay
 				m.needSnap = m.snap != nil
 				continue
 			}
@@ -203,9 +234,9 @@ func (m *Monitor) Run(ctx context.Context) error {
 			if errors.Is(err, ErrClosed) {
 				return ErrClosed
 			}
-			return fmt.Errorf("nftmon: receive: %w", err)
+			return wrap("receive", err)
 		}
-		m.d.c.Foreign = m.conn.ForeignDropped()
+		m.d.setForeign(m.conn.ForeignDropped())
 		if err := m.d.datagram(dg.N, dg.NSID, dg.HasNSID); err != nil {
 			return err
 		}
@@ -214,70 +245,46 @@ func (m *Monitor) Run(ctx context.Context) error {
 
 func (m *Monitor) setDeadline(t time.Time) {
 	m.conn.SetReadDeadline(t)
-	if m.snap != nil {
-		m.snap.conn.SetReadDeadline(t)
-	}
+	m.req.SetReadDeadline(t)
 }
 
 // snapshot delivers a snapshot and makes the tail start after it.
 func (m *Monitor) snapshot(ctx context.Context) error {
-	d := m.d
-	gen, err := m.snap.take(ctx, func(e *Event) error {
-		d.c.Events++
-		return d.fn(e)
-	})
-	d.c.Retries = m.snap.retries
+	gen, err := m.snap.take(ctx, m.d.snapshotEvent)
 	if err != nil {
-		d.stats.publish(&d.c)
+		m.d.snapshotFailed(m.snap.retries)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return fmt.Errorf("nftmon: snapshot: %w", err)
+		return wrap("snapshot", err)
 	}
-	d.c.Snapshots++
-	d.stats.publish(&d.c)
-	m.needSnap = false
 	// Everything up to gen is in the snapshot; what is queued after it is
 	// complete (a later loss would be reported again).
-	d.minGen.Store(gen)
-	ns := &d.nss[0]
-	ns.gen, ns.knownGen, ns.seen = gen, true, true
-	ns.tainted, ns.taintNext = false, false
+	m.d.snapshotTaken(gen, m.snap.retries)
+	m.needSnap = false
 	return nil
 }
 
-// Close closes the monitor's socket; a Run blocked in another goroutine
+// Close closes the monitor's sockets; a Run blocked in another goroutine
 // returns ErrClosed. Close may be called more than once.
 func (m *Monitor) Close() error {
-	if m.conn == nil {
-		return nil
-	}
-	if m.snap != nil {
-		m.snap.conn.Close()
-	}
+	m.req.Close()
 	return m.conn.Close()
 }
 
-// SetMinGen sets the floor: from now on, events of generations at or below
+// SetFloor sets the floor: from now on, events of generations at or below
 // gen are dropped (compared in serial-number arithmetic, as the generation
-// wraps). 0 removes the floor. Safe to call from any goroutine, including
-// from the callback.
-func (m *Monitor) SetMinGen(gen uint32) { m.d.minGen.Store(gen) }
+// wraps), and counted in Stats.BelowFloor. 0 removes the floor. Safe to
+// call from any goroutine, including from the callback.
+func (m *Monitor) SetFloor(gen uint32) { m.d.setFloor(gen) }
 
 // Stats returns the monitor's counters. Safe to call from any goroutine;
 // the counters are updated once per datagram.
 func (m *Monitor) Stats() Stats {
 	s := m.d.stats.load()
-	if m.conn != nil {
-		s.Foreign = m.conn.ForeignDropped()
-	}
+	s.Foreign = m.conn.ForeignDropped()
 	return s
 }
 
 // ReadBuffer returns the receive buffer size the kernel granted.
-func (m *Monitor) ReadBuffer() int {
-	if m.conn == nil {
-		return 0
-	}
-	return m.conn.ReadBuffer()
-}
+func (m *Monitor) ReadBuffer() int { return m.conn.ReadBuffer() }

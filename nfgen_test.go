@@ -54,7 +54,8 @@ func TestMsgType(t *testing.T) {
 		{MsgGetSetElemReset, 33, "GETSETELEM_RESET", ObjectSetElem, OpOther},
 		{34, unix.NFT_MSG_MAX, "MSG(34)", ObjectNone, OpOther},
 		{99, 99, "MSG(99)", ObjectNone, OpOther},
-		{255, 255, "MSG(255)", ObjectNone, OpOther},
+		{254, 254, "MSG(254)", ObjectNone, OpOther},
+		{MsgNone, 255, "NONE", ObjectNone, OpOther}, // not a kernel type: above NFT_MSG_MAX
 	} {
 		if int(tc.t) != tc.kernel {
 			t.Errorf("%s = %d, kernel says %d", tc.name, tc.t, tc.kernel)
@@ -166,7 +167,7 @@ func TestGenDecode(t *testing.T) {
 		{"PID of 8 bytes", attr(unix.NFTA_GEN_PROC_PID, 0, 0, 0, 0, 0, 0, 0, 5), Gen{}, errAttrU32Size},
 		{"name without NUL", attr(unix.NFTA_GEN_PROC_NAME, 'n', 'f', 't'), Gen{}, errAttrStrNoNUL},
 		{"name empty", attr(unix.NFTA_GEN_PROC_NAME), Gen{}, errAttrStrEmpty},
-		{"truncated", full[:len(full)-2], Gen{ID: 0xfffffffe, ProcPID: 77}, errAttrLenOverrun},
+		{"truncated: left zero", full[:len(full)-2], Gen{}, errAttrLenOverrun},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			g := Gen{ID: 1, ProcPID: 2, ProcName: []byte("stale")}

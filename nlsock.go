@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"runtime"
+	"strconv"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -20,8 +20,8 @@ const DefaultReadBuffer = 4 << 20
 
 // MinBufferLen is the smallest receive buffer that holds any single message
 // the kernel sends: 64 KiB plus a page, what nft itself uses
-// (NFT_NLMSG_MAXSIZE). Datagrams larger than the buffer given to Receive are
-// truncated and reported as *TruncatedError.
+// (NFT_NLMSG_MAXSIZE; KERNEL.md, fact 12). Datagrams larger than the buffer
+// given to Receive are truncated and reported as *TruncatedError.
 const MinBufferLen = 64<<10 + 4096
 
 // ConnConfig says how to open a Conn. The zero value opens a socket in the
@@ -32,8 +32,10 @@ type ConnConfig struct {
 	// the calling thread, or NetNSFD.
 	NetNS string
 	// NetNSFD is an open network namespace file descriptor to open the
-	// socket in; used when NetNS is empty and NetNSFD > 0.
-	NetNSFD int
+	// socket in, used when HasNetNSFD is set and NetNS is empty (so that
+	// any fd, 0 included, can be given).
+	NetNSFD    int
+	HasNetNSFD bool
 	// ReadBuffer is the receive buffer size to ask for (SO_RCVBUFFORCE,
 	// falling back to SO_RCVBUF, which net.core.rmem_max caps). 0 means
 	// DefaultReadBuffer; a negative value leaves the kernel's default.
@@ -58,6 +60,7 @@ type Conn struct {
 	portID  uint32
 	bufSize int
 	foreign atomic.Uint64
+	groups  atomic.Int32 // multicast groups joined and not left
 	seq     uint32
 
 	// receive state, reused by every call, so that Receive allocates nothing
@@ -83,18 +86,18 @@ type Datagram struct {
 // notifications, which needs CAP_NET_ADMIN in the user namespace that owns
 // the socket's network namespace.
 func Open(cfg ConnConfig) (*Conn, error) {
-	fd, err := socketIn(cfg.NetNS, cfg.NetNSFD)
+	fd, err := socketIn(cfg.NetNS, cfg.NetNSFD, cfg.HasNetNSFD)
 	if err != nil {
 		return nil, err
 	}
 	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
 		unix.Close(fd)
-		return nil, os.NewSyscallError("bind", err)
+		return nil, syscallErr("bind", err)
 	}
 	sa, err := unix.Getsockname(fd)
 	if err != nil {
 		unix.Close(fd)
-		return nil, os.NewSyscallError("getsockname", err)
+		return nil, syscallErr("getsockname", err)
 	}
 	c := &Conn{f: os.NewFile(uintptr(fd), "netlink-netfilter")}
 	if nl, ok := sa.(*unix.SockaddrNetlink); ok {
@@ -102,7 +105,7 @@ func Open(cfg ConnConfig) (*Conn, error) {
 	}
 	if c.rc, err = c.f.SyscallConn(); err != nil {
 		c.f.Close()
-		return nil, err
+		return nil, wrap("", err)
 	}
 	c.recvFn = c.recvmsg
 	// Extended acks give the kernel's reason for a refused request; capped
@@ -122,67 +125,10 @@ func Open(cfg ConnConfig) (*Conn, error) {
 	if cfg.ListenAllNSID {
 		if err := c.setInt(unix.SOL_NETLINK, unix.NETLINK_LISTEN_ALL_NSID, 1); err != nil {
 			c.f.Close()
-			return nil, fmt.Errorf("nftmon: listen to all namespaces: %w", err)
+			return nil, wrap("listen to all namespaces", err)
 		}
 	}
 	return c, nil
-}
-
-// socketIn opens the socket, inside the namespace at path or fd when one is
-// given. Switching namespaces happens on a thread of its own that is thrown
-// away if it cannot be switched back.
-func socketIn(path string, nsfd int) (int, error) {
-	open := func() (int, error) {
-		fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, unix.NETLINK_NETFILTER)
-		if err != nil {
-			return -1, os.NewSyscallError("socket", err)
-		}
-		return fd, nil
-	}
-	if path == "" && nsfd <= 0 {
-		return open()
-	}
-	if path != "" {
-		f, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			return -1, fmt.Errorf("nftmon: open network namespace: %w", &os.PathError{Op: "open", Path: path, Err: err})
-		}
-		defer unix.Close(f)
-		nsfd = f
-	}
-	type result struct {
-		fd  int
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		runtime.LockOSThread()
-		orig, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			runtime.UnlockOSThread()
-			done <- result{-1, fmt.Errorf("nftmon: open own network namespace: %w", err)}
-			return
-		}
-		defer unix.Close(orig)
-		if err := unix.Setns(nsfd, unix.CLONE_NEWNET); err != nil {
-			runtime.UnlockOSThread()
-			done <- result{-1, fmt.Errorf("nftmon: enter network namespace: %w", os.NewSyscallError("setns", err))}
-			return
-		}
-		fd, err := open()
-		if rerr := unix.Setns(orig, unix.CLONE_NEWNET); rerr != nil {
-			// The thread stays locked and dies with this goroutine.
-			if fd >= 0 {
-				unix.Close(fd)
-			}
-			done <- result{-1, fmt.Errorf("nftmon: leave network namespace: %w", os.NewSyscallError("setns", rerr))}
-			return
-		}
-		runtime.UnlockOSThread()
-		done <- result{fd, err}
-	}()
-	r := <-done
-	return r.fd, r.err
 }
 
 func (c *Conn) setInt(level, opt, v int) error {
@@ -191,7 +137,7 @@ func (c *Conn) setInt(level, opt, v int) error {
 	if cerr != nil {
 		return c.wrapClosed(cerr)
 	}
-	return os.NewSyscallError("setsockopt", err)
+	return syscallErr("setsockopt", err)
 }
 
 func (c *Conn) getInt(level, opt int) (int, error) {
@@ -201,7 +147,7 @@ func (c *Conn) getInt(level, opt int) (int, error) {
 	if cerr != nil {
 		return 0, c.wrapClosed(cerr)
 	}
-	return v, os.NewSyscallError("getsockopt", err)
+	return v, syscallErr("getsockopt", err)
 }
 
 // PortID returns the socket's netlink port id (its bound nl_pid).
@@ -211,15 +157,19 @@ func (c *Conn) PortID() uint32 { return c.portID }
 // (7) for nftables notifications or unix.NFNLGRP_NFTRACE (9) for traces.
 func (c *Conn) JoinGroup(group uint32) error {
 	if err := c.setInt(unix.SOL_NETLINK, unix.NETLINK_ADD_MEMBERSHIP, int(group)); err != nil {
-		return fmt.Errorf("nftmon: join group %d: %w", group, err)
+		return wrap("join group "+strconv.FormatUint(uint64(group), 10), err)
 	}
+	c.groups.Add(1)
 	return nil
 }
 
 // LeaveGroup leaves a netlink multicast group.
 func (c *Conn) LeaveGroup(group uint32) error {
 	if err := c.setInt(unix.SOL_NETLINK, unix.NETLINK_DROP_MEMBERSHIP, int(group)); err != nil {
-		return fmt.Errorf("nftmon: leave group %d: %w", group, err)
+		return wrap("leave group "+strconv.FormatUint(uint64(group), 10), err)
+	}
+	if c.groups.Add(-1) < 0 {
+		c.groups.Store(0) // left a group it had not joined: the kernel does not mind
 	}
 	return nil
 }
@@ -231,12 +181,12 @@ func (c *Conn) LeaveGroup(group uint32) error {
 func (c *Conn) SetReadBuffer(n int) (int, error) {
 	if err := c.setInt(unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, n); err != nil {
 		if err := c.setInt(unix.SOL_SOCKET, unix.SO_RCVBUF, n); err != nil {
-			return 0, fmt.Errorf("nftmon: set receive buffer: %w", err)
+			return 0, wrap("set receive buffer", err)
 		}
 	}
 	got, err := c.getInt(unix.SOL_SOCKET, unix.SO_RCVBUF)
 	if err != nil {
-		return 0, fmt.Errorf("nftmon: read receive buffer size: %w", err)
+		return 0, wrap("read receive buffer size", err)
 	}
 	c.bufSize = got
 	return got, nil
@@ -269,7 +219,7 @@ func (c *Conn) wrapClosed(err error) error {
 	if c.closed.Load() || errors.Is(err, os.ErrClosed) {
 		return ErrClosed
 	}
-	return err
+	return wrap("", err)
 }
 
 // Receive reads the next datagram from the kernel into buf, which should be
@@ -304,7 +254,7 @@ func (c *Conn) Receive(buf []byte) (Datagram, error) {
 		case unix.ENOBUFS:
 			return Datagram{}, ErrOverflow
 		default:
-			return Datagram{}, os.NewSyscallError("recvmsg", c.rerrno)
+			return Datagram{}, syscallErr("recvmsg", c.rerrno)
 		}
 		if c.sa.Pid != 0 {
 			c.foreign.Add(1)
@@ -333,7 +283,7 @@ func (c *Conn) recvmsg(fd uintptr) bool {
 }
 
 // parseNSID finds the SOL_NETLINK/NETLINK_LISTEN_ALL_NSID control message
-// in oob without allocating. struct cmsghdr starts with a size_t cmsg_len,
+// (KERNEL.md, fact 9) in oob without allocating. struct cmsghdr starts with a size_t cmsg_len,
 // so its layout depends on the word size.
 func parseNSID(oob []byte) (int32, bool) {
 	const hdr = unix.SizeofCmsghdr // 16 on 64-bit, 12 on 32-bit
@@ -367,9 +317,19 @@ func cmsgAlign(n int) int { return (n + unix.SizeofPtr - 1) &^ (unix.SizeofPtr -
 // single answer, or the kernel acknowledges. An NLMSG_ERROR becomes an
 // *OpError named op. The messages passed to fn are valid only until fn
 // returns. A non-nil error from fn ends the request and is returned.
+//
+// c must be a request socket: on a Conn that joined a multicast group,
+// Request returns ErrSubscribed and sends nothing, because reading the
+// reply would consume, and lose, the notifications queued before it.
 func (c *Conn) Request(op string, req []byte, fn func(*Message) error) error {
 	if len(req) < HeaderLen {
 		return errMsgShort
+	}
+	if c.closed.Load() {
+		return ErrClosed
+	}
+	if c.groups.Load() > 0 {
+		return wrap(op, ErrSubscribed)
 	}
 	c.seq++
 	if c.seq == 0 {
@@ -387,7 +347,7 @@ func (c *Conn) Request(op string, req []byte, fn func(*Message) error) error {
 		return c.wrapClosed(err)
 	}
 	if serr != nil {
-		return fmt.Errorf("nftmon: %s: %w", op, os.NewSyscallError("sendto", serr))
+		return wrap(op, os.NewSyscallError("sendto", serr))
 	}
 	if c.replies == nil {
 		c.replies = make([]byte, MinBufferLen)
@@ -395,7 +355,7 @@ func (c *Conn) Request(op string, req []byte, fn func(*Message) error) error {
 	for {
 		d, err := c.Receive(c.replies)
 		if err != nil {
-			return fmt.Errorf("nftmon: %s: %w", op, err)
+			return wrap(op, err)
 		}
 		s := NewMessageScanner(c.replies[:d.N])
 		for s.Next() {
@@ -427,7 +387,7 @@ func (c *Conn) Request(op string, req []byte, fn func(*Message) error) error {
 			}
 		}
 		if err := s.Err(); err != nil {
-			return fmt.Errorf("nftmon: %s reply: %w", op, err)
+			return wrap(op+" reply", err)
 		}
 	}
 }
@@ -437,7 +397,7 @@ func (c *Conn) Request(op string, req []byte, fn func(*Message) error) error {
 func replyError(op string, m *Message) error {
 	const nlmsgerrLen = 4 + HeaderLen // int error; struct nlmsghdr msg
 	if len(m.Payload) < nlmsgerrLen {
-		return fmt.Errorf("nftmon: %s reply: %w", op, errErrorShort)
+		return wrap(op+" reply", errErrorShort)
 	}
 	e := int32(binary.NativeEndian.Uint32(m.Payload))
 	if e == 0 {
@@ -466,7 +426,8 @@ func replyError(op string, m *Message) error {
 
 // GetGen asks the kernel for the current generation with NFT_MSG_GETGEN. The
 // reply's process fields name the process that asked (this one), not the
-// last committer: only a NEWGEN notification names the committer. The
+// last committer: only a NEWGEN notification names the committer (KERNEL.md,
+// fact 11). The
 // returned Gen's ProcName is valid until the next request on c.
 func (c *Conn) GetGen() (Gen, error) {
 	var req [HeaderLen + NFGenLen]byte
@@ -478,10 +439,10 @@ func (c *Conn) GetGen() (Gen, error) {
 		}
 		_, attrs, err := m.NFGen()
 		if err != nil {
-			return fmt.Errorf("nftmon: GETGEN reply: %w", err)
+			return wrap("GETGEN reply", err)
 		}
 		if err := g.Decode(attrs); err != nil {
-			return fmt.Errorf("nftmon: GETGEN reply: %w", err)
+			return wrap("GETGEN reply", err)
 		}
 		got = true
 		return nil

@@ -2,12 +2,9 @@ package nftmon
 
 import (
 	"bufio"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -20,7 +17,7 @@ import (
 // closes it when the test ends.
 func openIn(t testing.TB, ns *nstest.NS, cfg ConnConfig, join bool) *Conn {
 	t.Helper()
-	if cfg.NetNS == "" && cfg.NetNSFD == 0 {
+	if cfg.NetNS == "" && !cfg.HasNetNSFD {
 		cfg.NetNS = ns.Path
 	}
 	c, err := Open(cfg)
@@ -246,31 +243,6 @@ add rule inet t c tcp dport { 22, 80 } drop
 	}
 }
 
-func TestOpenNetNS(t *testing.T) {
-	ns := nstest.New(t)
-	byPath := openIn(t, ns, ConnConfig{NetNS: ns.Path}, true)
-	byFD := openIn(t, ns, ConnConfig{NetNSFD: ns.FD}, true)
-	if byPath.PortID() == 0 || byFD.PortID() == 0 || byPath.PortID() == byFD.PortID() {
-		t.Fatalf("port ids %d and %d", byPath.PortID(), byFD.PortID())
-	}
-	ns.Nft(t, "add", "table", "ip", "x")
-	for name, c := range map[string]*Conn{"path": byPath, "fd": byFD} {
-		notes := receiveGens(t, c, 1, 3*time.Second)
-		if len(notes) != 2 || notes[0].desc != "add table ip x" {
-			t.Errorf("socket opened by %s received %+v", name, notes)
-		}
-	}
-
-	_, err := Open(ConnConfig{NetNS: "/nonexistent/netns"})
-	if !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("Open of a missing namespace: %v, want ErrNotExist", err)
-	}
-	_, err = Open(ConnConfig{NetNS: "/proc/self/comm"})
-	if !errors.Is(err, unix.EINVAL) {
-		t.Errorf("Open of a file that is no namespace: %v, want EINVAL", err)
-	}
-}
-
 func TestJoinLeaveGroup(t *testing.T) {
 	ns := nstest.New(t)
 	c := openIn(t, ns, ConnConfig{}, false)
@@ -420,28 +392,10 @@ func TestReceiveTruncated(t *testing.T) {
 	}
 }
 
-// inNetNS calls fn on a thread inside the network namespace fd. The thread
-// is thrown away afterwards.
-func inNetNS(t testing.TB, fd int, fn func() error) {
-	t.Helper()
-	done := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread() // never unlocked: the thread dies with the goroutine
-		if err := unix.Setns(fd, unix.CLONE_NEWNET); err != nil {
-			done <- err
-			return
-		}
-		done <- fn()
-	}()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-}
-
 func TestReceiveDropsForeign(t *testing.T) {
 	ns := nstest.New(t)
 	c := openIn(t, ns, ConnConfig{}, true)
-	inNetNS(t, ns.FD, func() error {
+	err := inNetNS(ns.FD, func() error {
 		fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_NETFILTER)
 		if err != nil {
 			return err
@@ -459,6 +413,9 @@ func TestReceiveDropsForeign(t *testing.T) {
 		}
 		return nil
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ns.Nft(t, "add", "table", "ip", "real")
 	notes := receiveGens(t, c, 1, 3*time.Second)
 	if len(notes) != 2 || notes[0].desc != "add table ip real" {
@@ -525,264 +482,5 @@ func TestReadDeadline(t *testing.T) {
 	ns.Nft(t, "add", "table", "ip", "x")
 	if notes := receiveGens(t, c, 1, 3*time.Second); notes[0].desc != "add table ip x" {
 		t.Fatalf("after clearing the deadline: %+v", notes)
-	}
-}
-
-func TestGetGen(t *testing.T) {
-	ns := nstest.New(t)
-	c := openIn(t, ns, ConnConfig{}, true)
-	req := openIn(t, ns, ConnConfig{ReadBuffer: -1}, false)
-	comm, err := os.ReadFile("/proc/self/comm")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range 3 {
-		ns.Nft(t, "add", "table", "ip", fmt.Sprintf("t%d", i))
-		notes := receiveGens(t, c, 1, 3*time.Second)
-		newgen := notes[len(notes)-1].gen
-		g, err := req.GetGen()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if g.ID != newgen.ID {
-			t.Errorf("GetGen %d, the NEWGEN notification said %d", g.ID, newgen.ID)
-		}
-		// GETGEN names the process that asks, not the committer. The
-		// kernel sends task_pid_nr(current): the id of the asking thread,
-		// which in a Go program is rarely the process id.
-		if _, err := os.Stat(fmt.Sprintf("/proc/self/task/%d", g.ProcPID)); err != nil || string(g.ProcName) != strings.TrimSpace(string(comm)) {
-			t.Errorf("GetGen names %d %q, want a thread of this process %d %q", g.ProcPID, g.ProcName, os.Getpid(), strings.TrimSpace(string(comm)))
-		}
-		if string(newgen.ProcName) != "nft" || newgen.ProcPID == uint32(os.Getpid()) {
-			t.Errorf("NEWGEN names %d %q, want nft", newgen.ProcPID, newgen.ProcName)
-		}
-	}
-}
-
-func TestRequestErrors(t *testing.T) {
-	ns := nstest.New(t)
-	c := openIn(t, ns, ConnConfig{ReadBuffer: -1}, false)
-	ns.Script(t, "add table ip a\nadd table ip6 b\nadd table inet c\n")
-	getTable := func(f Family, name string) []byte {
-		return FinishRequest(AppendStringAttr(AppendRequest(nil, MsgGetTable, unix.NLM_F_REQUEST, 0, f), unix.NFTA_TABLE_NAME, name), 0)
-	}
-	err := c.Request("GETTABLE", getTable(FamilyIPv4, "nope"), func(*Message) error { return nil })
-	var oe *OpError
-	if !errors.As(err, &oe) || oe.Op != "GETTABLE" || oe.Errno != unix.ENOENT || !errors.Is(err, unix.ENOENT) {
-		t.Fatalf("GETTABLE of a missing table: %v, want *OpError ENOENT", err)
-	}
-	if !strings.Contains(err.Error(), "GETTABLE") {
-		t.Errorf("error %q does not name the request", err)
-	}
-
-	// A single answer.
-	var got []string
-	err = c.Request("GETTABLE", getTable(FamilyIPv6, "b"), func(m *Message) error {
-		got = append(got, describe(t, m, nil).desc)
-		return nil
-	})
-	if err != nil || len(got) != 1 || got[0] != "add table ip6 b" {
-		t.Fatalf("GETTABLE ip6 b: %q, %v", got, err)
-	}
-	// A dump of all families.
-	got = got[:0]
-	dump := AppendRequest(nil, MsgGetTable, unix.NLM_F_REQUEST|unix.NLM_F_DUMP, 0, FamilyUnspec)
-	err = c.Request("GETTABLE", dump, func(m *Message) error {
-		if m.Header.Flags&unix.NLM_F_MULTI == 0 {
-			t.Errorf("dump message without NLM_F_MULTI")
-		}
-		got = append(got, describe(t, m, nil).desc)
-		return nil
-	})
-	if err != nil || strings.Join(got, ",") != "add table ip a,add table ip6 b,add table inet c" {
-		t.Fatalf("GETTABLE dump: %q, %v", got, err)
-	}
-	// An error from the callback ends the request and is returned as is.
-	errStop := errors.New("stop")
-	if err := c.Request("GETTABLE", dump, func(*Message) error { return errStop }); err != errStop {
-		t.Fatalf("Request with a failing callback: %v", err)
-	}
-	// The next request is not confused by the rest of the abandoned dump.
-	if g, err := c.GetGen(); err != nil || g.ID == 0 {
-		t.Fatalf("GetGen after an abandoned dump: %+v, %v", g, err)
-	}
-	// A dump the kernel refuses.
-	elems := FinishRequest(AppendStringAttr(AppendStringAttr(AppendRequest(nil, MsgGetSetElem, unix.NLM_F_REQUEST|unix.NLM_F_DUMP, 0, FamilyIPv4),
-		unix.NFTA_SET_ELEM_LIST_TABLE, "a"), unix.NFTA_SET_ELEM_LIST_SET, "nope"), 0)
-	if err := c.Request("GETSETELEM", elems, func(*Message) error { return nil }); !errors.Is(err, unix.ENOENT) || !errors.As(err, &oe) {
-		t.Errorf("GETSETELEM dump of a missing set: %v, want *OpError ENOENT", err)
-	}
-	if err := c.Request("X", []byte{1, 2, 3}, nil); !errors.Is(err, ErrMalformed) {
-		t.Errorf("Request of 3 bytes: %v", err)
-	}
-}
-
-// setNSID gives the namespace peer the nsid id inside the namespace ns, with
-// rtnetlink RTM_NEWNSID (what ip netns set does).
-func setNSID(t *testing.T, ns, peer *nstest.NS, id int32) {
-	t.Helper()
-	inNetNS(t, ns.FD, func() error {
-		fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_ROUTE)
-		if err != nil {
-			return err
-		}
-		defer unix.Close(fd)
-		b := make([]byte, HeaderLen, 64)
-		binary.NativeEndian.PutUint16(b[4:], unix.RTM_NEWNSID)
-		binary.NativeEndian.PutUint16(b[6:], unix.NLM_F_REQUEST|unix.NLM_F_ACK)
-		binary.NativeEndian.PutUint32(b[8:], 1)
-		b = append(b, unix.AF_UNSPEC, 0, 0, 0) // struct rtgenmsg, padded
-		var v [4]byte
-		binary.NativeEndian.PutUint32(v[:], uint32(peer.FD))
-		b = AppendAttr(b, unix.NETNSA_FD, v[:])
-		binary.NativeEndian.PutUint32(v[:], uint32(id))
-		b = AppendAttr(b, unix.NETNSA_NSID, v[:])
-		binary.NativeEndian.PutUint32(b, uint32(len(b)))
-		if err := unix.Sendto(fd, b, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
-			return err
-		}
-		ack := make([]byte, 4096)
-		n, _, err := unix.Recvfrom(fd, ack, 0)
-		if err != nil {
-			return err
-		}
-		m, _, err := ParseMessage(ack[:n])
-		if err != nil || m.Header.Type != unix.NLMSG_ERROR || len(m.Payload) < 4 {
-			return fmt.Errorf("RTM_NEWNSID: odd answer %+v, %v", m.Header, err)
-		}
-		if e := int32(binary.NativeEndian.Uint32(m.Payload)); e != 0 {
-			return fmt.Errorf("RTM_NEWNSID: %w", unix.Errno(-e))
-		}
-		return nil
-	})
-}
-
-func TestListenAllNSID(t *testing.T) {
-	home, other, unknown := nstest.New(t), nstest.New(t), nstest.New(t)
-	const nsid = 42
-	setNSID(t, home, other, nsid)
-	c := openIn(t, home, ConnConfig{ListenAllNSID: true}, true)
-	plain := openIn(t, home, ConnConfig{}, true)
-
-	other.Nft(t, "add", "table", "ip", "theirs")
-	unknown.Nft(t, "add", "table", "ip", "nobody")
-	home.Nft(t, "add", "table", "ip", "ours")
-
-	buf := make([]byte, MinBufferLen)
-	c.SetReadDeadline(time.Now().Add(3 * time.Second))
-	var got []string
-	for len(got) < 4 {
-		d, err := c.Receive(buf)
-		if err != nil {
-			t.Fatalf("after %q: %v", got, err)
-		}
-		s := NewMessageScanner(buf[:d.N])
-		for s.Next() {
-			desc := describe(t, s.Message(), nil).desc
-			if s.Message().Header.MsgType() == MsgNewGen {
-				desc = "NEWGEN"
-			}
-			if d.HasNSID {
-				desc += fmt.Sprintf(" nsid %d", d.NSID)
-			}
-			got = append(got, desc)
-		}
-	}
-	want := "add table ip theirs nsid 42,NEWGEN nsid 42,add table ip ours,NEWGEN"
-	if s := strings.Join(got, ","); s != want {
-		t.Fatalf("received\n\t%s\nwant\n\t%s", s, want)
-	}
-	// Without ListenAllNSID only the own namespace is heard.
-	if notes := receiveGens(t, plain, 1, 3*time.Second); notes[0].desc != "add table ip ours" {
-		t.Fatalf("plain socket received %+v", notes)
-	}
-}
-
-// TestRequestOnJoinedConn checks that a request on a socket that also
-// receives notifications is not confused by a notification that happens to
-// carry the request's sequence number (nft numbers its messages from 1 too).
-func TestRequestOnJoinedConn(t *testing.T) {
-	ns := nstest.New(t)
-	c := openIn(t, ns, ConnConfig{}, true)
-	ns.Script(t, "add table ip a\nadd table ip b\nadd table ip c\n")
-	ns.Script(t, "add table ip d\n")
-	ref := openIn(t, ns, ConnConfig{ReadBuffer: -1}, false)
-	want, err := ref.GetGen()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range 3 {
-		g, err := c.GetGen()
-		if err != nil {
-			t.Fatalf("GetGen %d on a joined socket with notifications queued: %v", i, err)
-		}
-		if g.ID != want.ID {
-			t.Fatalf("GetGen %d = %d, want %d", i, g.ID, want.ID)
-		}
-	}
-}
-
-// nlmsgerr builds an NLMSG_ERROR answer with error -errno to the request
-// req (of which the kernel echoes only the header when capped), followed by
-// the extended-ack attributes tlvs.
-func nlmsgerr(errno int32, req []byte, capped bool, tlvs []byte) []byte {
-	var flags uint16
-	if capped {
-		flags |= unix.NLM_F_CAPPED
-		req = req[:HeaderLen]
-	}
-	if tlvs != nil {
-		flags |= unix.NLM_F_ACK_TLVS
-	}
-	var e [4]byte
-	binary.NativeEndian.PutUint32(e[:], uint32(-errno))
-	payload := cat(e[:], req)
-	for len(payload)%4 != 0 {
-		payload = append(payload, 0)
-	}
-	payload = append(payload, tlvs...)
-	return nlmsg(uint32(HeaderLen+len(payload)), unix.NLMSG_ERROR, flags, 1, 1, payload...)
-}
-
-func TestReplyError(t *testing.T) {
-	req := FinishRequest(AppendStringAttr(AppendRequest(nil, MsgGetTable, unix.NLM_F_REQUEST, 1, FamilyIPv4), unix.NFTA_TABLE_NAME, "x"), 0)
-	msg := cat(attr(unix.NLMSGERR_ATTR_OFFS, 0, 0, 0, 0), attr(unix.NLMSGERR_ATTR_MSG, []byte("no such table\x00")...))
-	for _, tc := range []struct {
-		name string
-		in   []byte
-		want error // nil, or *OpError, or a ParseError reason
-	}{
-		{"ack", nlmsgerr(0, req, true, nil), nil},
-		{"capped", nlmsgerr(int32(unix.ENOENT), req, true, nil), &OpError{Op: "GETTABLE", Errno: unix.ENOENT}},
-		{"capped with message", nlmsgerr(int32(unix.ENOENT), req, true, msg), &OpError{Op: "GETTABLE", Errno: unix.ENOENT, Message: "no such table"}},
-		{"whole request with message", nlmsgerr(int32(unix.EINVAL), req, false, msg), &OpError{Op: "GETTABLE", Errno: unix.EINVAL, Message: "no such table"}},
-		{"whole request without message", nlmsgerr(int32(unix.EPERM), req, false, nil), &OpError{Op: "GETTABLE", Errno: unix.EPERM}},
-		{"short", nlmsg(HeaderLen+4, unix.NLMSG_ERROR, 0, 1, 1, 0xfe, 0xff, 0xff, 0xff), errErrorShort},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			m, _, err := ParseMessage(tc.in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			err = replyError("GETTABLE", &m)
-			switch want := tc.want.(type) {
-			case nil:
-				if err != nil {
-					t.Fatalf("got %v, want nil", err)
-				}
-			case *OpError:
-				var oe *OpError
-				if !errors.As(err, &oe) || *oe != *want || !errors.Is(err, want.Errno) {
-					t.Fatalf("got %#v, want %#v", err, want)
-				}
-				if want.Message != "" && !strings.HasSuffix(err.Error(), ": "+want.Message) {
-					t.Fatalf("error text %q lacks the kernel's message", err)
-				}
-			default:
-				if !errors.Is(err, want) || !errors.Is(err, ErrMalformed) {
-					t.Fatalf("got %v, want %v", err, want)
-				}
-			}
-		})
 	}
 }

@@ -10,20 +10,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Scope limits a snapshot, and a Monitor's events, to one family or one
-// table. The zero value is the whole ruleset.
-type Scope struct {
-	Family Family // FamilyUnspec: every family
-	Table  string // "": every table; a table name needs a Family
-}
-
 // ErrInconsistent matches the error of a snapshot that kept changing: every
 // attempt saw a commit land while it was dumping.
 var ErrInconsistent = errors.New("nftmon: the ruleset kept changing during the snapshot")
-
-// DefaultSnapshotAttempts is how many times a snapshot is tried before it
-// fails with ErrInconsistent.
-const DefaultSnapshotAttempts = 16
 
 // The order in which a snapshot delivers objects, so that a consumer can
 // apply them: what a rule refers to comes before the rule, and the objects
@@ -69,7 +58,7 @@ func (sb *snapshotBuf) add(kind int, m *Message) {
 }
 
 // errRetry marks an attempt that saw the ruleset change.
-var errRetry = errors.New("nftmon: ruleset changed during the snapshot")
+var errRetry = errors.New("nftmon: the ruleset changed during the snapshot attempt")
 
 // snapshotter takes consistent snapshots on a request socket.
 type snapshotter struct {
@@ -104,8 +93,8 @@ func (c *Conn) Snapshot(ctx context.Context, scope Scope, fn func(*Event) error)
 }
 
 func (s *snapshotter) take(ctx context.Context, fn func(*Event) error) (uint32, error) {
-	if s.scope.Table != "" && s.scope.Family == FamilyUnspec {
-		return 0, errors.New("nftmon: a snapshot scoped to a table needs its family")
+	if err := s.scope.validate(); err != nil {
+		return 0, err
 	}
 	pause := time.Millisecond
 	for attempt := 1; ; attempt++ {
@@ -152,7 +141,7 @@ func (s *snapshotter) attempt() (uint32, error) {
 		{snapSets, MsgGetSet, "GETSET", unix.NFTA_SET_TABLE},
 		{snapRules, MsgGetRule, "GETRULE", unix.NFTA_RULE_TABLE},
 		{snapObjs, MsgGetObj, "GETOBJ", unix.NFTA_OBJ_TABLE},
-		{snapFlowtables, MsgGetFlowtable, "GETFLOWTABLE", 1}, // NFTA_FLOWTABLE_TABLE
+		{snapFlowtables, MsgGetFlowtable, "GETFLOWTABLE", nftaFlowtableTable},
 	}
 	for _, d := range dumps {
 		var attrs []byte
@@ -184,7 +173,7 @@ func (s *snapshotter) attempt() (uint32, error) {
 			}
 		}
 		if a.Err() != nil || table == nil || name == nil {
-			return 0, fmt.Errorf("nftmon: snapshot: set without table or name: %w", ErrMalformed)
+			return 0, errSetNoName
 		}
 		req := AppendStringAttr(nil, unix.NFTA_SET_ELEM_LIST_TABLE, string(table))
 		req = AppendStringAttr(req, unix.NFTA_SET_ELEM_LIST_SET, string(name))
@@ -218,7 +207,7 @@ func (s *snapshotter) dump(op string, kind int, t MsgType, fam Family, attrs []b
 	err := s.conn.Request(op, s.buf.req, func(m *Message) error {
 		nf, attrs, err := m.NFGen()
 		if err != nil {
-			return fmt.Errorf("nftmon: %s reply: %w", op, err)
+			return wrap(op+" reply", err)
 		}
 		if m.Header.Flags&unix.NLM_F_DUMP_INTR != 0 || nf.ResID != uint16(gen) {
 			changed = true
@@ -246,7 +235,8 @@ func (s *snapshotter) dump(op string, kind int, t MsgType, fam Family, attrs []b
 	return nil
 }
 
-// emptyElemList reports whether a set-element message has no element.
+// emptyElemList reports whether a set-element message has no element: the
+// kernel ends each set's element dump with one (KERNEL.md, fact 15).
 func emptyElemList(attrs []byte) bool {
 	a := NewAttrScanner(attrs)
 	for a.Next() {

@@ -1,20 +1,23 @@
 package nftmon
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+	"unsafe"
+)
 
-// Stats are a Monitor's counters since it was made.
+// Stats are the counters of a Monitor or Replayer since it was made.
 type Stats struct {
 	Datagrams    uint64 // datagrams read
 	Messages     uint64 // netlink messages in them
 	Bytes        uint64 // bytes in them
 	Transactions uint64 // commits (NEWGEN notifications) seen
 	Events       uint64 // events delivered to the callback
-	BelowFloor   uint64 // events dropped because their generation was at or below the floor (SinceGen, SetMinGen)
-	Discarded    uint64 // notifications discarded after a loss, as part of a transaction that was in flight
+	BelowFloor   uint64 // events dropped because their generation was at or below the floor (Config.Floor, SetFloor)
+	Discarded    uint64 // notifications discarded after a loss, as part of a transaction that may have lost some
 	Losses       uint64 // losses: overflows (ENOBUFS) and truncated datagrams
 	Truncated    uint64 // datagrams larger than the buffer (also counted in Losses)
 	Foreign      uint64 // datagrams dropped because they did not come from the kernel
-	Malformed    uint64 // messages that could not be parsed and were skipped
+	Malformed    uint64 // malformed messages, each delivered as an EventMalformed
 	Streamed     uint64 // changes delivered before their commit (Config.Stream or over Config.MaxTransactionBytes)
 	Snapshots    uint64 // snapshots delivered
 	Retries      uint64 // snapshot attempts that had to be retried (the ruleset changed while dumping)
@@ -25,8 +28,16 @@ type Stats struct {
 // message.
 type counters Stats
 
+// numStats is the number of counters: Stats holds uint64 fields only, so
+// it has the layout of an array of them, which is how statsCell walks it
+// without naming each field again.
+const numStats = unsafe.Sizeof(Stats{}) / unsafe.Sizeof(uint64(0))
+
+// asArray views the counters as an array, in field order.
+func (c *counters) asArray() *[numStats]uint64 { return (*[numStats]uint64)(unsafe.Pointer(c)) }
+
 type statsCell struct {
-	v    [14]atomic.Uint64
+	v    [numStats]atomic.Uint64
 	last counters // what was published last
 }
 
@@ -36,10 +47,7 @@ func (s *statsCell) publish(c *counters) {
 	if *c == s.last {
 		return
 	}
-	cur := [...]uint64{c.Datagrams, c.Messages, c.Bytes, c.Transactions, c.Events, c.BelowFloor,
-		c.Discarded, c.Losses, c.Truncated, c.Foreign, c.Malformed, c.Streamed, c.Snapshots, c.Retries}
-	old := [...]uint64{s.last.Datagrams, s.last.Messages, s.last.Bytes, s.last.Transactions, s.last.Events, s.last.BelowFloor,
-		s.last.Discarded, s.last.Losses, s.last.Truncated, s.last.Foreign, s.last.Malformed, s.last.Streamed, s.last.Snapshots, s.last.Retries}
+	cur, old := c.asArray(), s.last.asArray()
 	for i := range cur {
 		if cur[i] != old[i] {
 			s.v[i].Store(cur[i])
@@ -49,20 +57,10 @@ func (s *statsCell) publish(c *counters) {
 }
 
 func (s *statsCell) load() Stats {
-	return Stats{
-		Datagrams:    s.v[0].Load(),
-		Messages:     s.v[1].Load(),
-		Bytes:        s.v[2].Load(),
-		Transactions: s.v[3].Load(),
-		Events:       s.v[4].Load(),
-		BelowFloor:   s.v[5].Load(),
-		Discarded:    s.v[6].Load(),
-		Losses:       s.v[7].Load(),
-		Truncated:    s.v[8].Load(),
-		Foreign:      s.v[9].Load(),
-		Malformed:    s.v[10].Load(),
-		Streamed:     s.v[11].Load(),
-		Snapshots:    s.v[12].Load(),
-		Retries:      s.v[13].Load(),
+	var c counters
+	a := c.asArray()
+	for i := range a {
+		a[i] = s.v[i].Load()
 	}
+	return Stats(c)
 }

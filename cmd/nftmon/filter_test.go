@@ -97,7 +97,7 @@ func TestFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := o.config()
-	if !o.json || cfg.NetNS != "/run/netns/blue" || !cfg.AllNetNS || cfg.SinceGen != 42 || !cfg.Stream || cfg.ReadBuffer != 8<<20 || !o.stats || cfg.Snapshot {
+	if !o.json || cfg.NetNS != "/run/netns/blue" || !cfg.AllNetNS || cfg.Floor != 42 || !cfg.Stream || cfg.ReadBuffer != 8<<20 || !o.stats || cfg.Snapshot {
 		t.Errorf("options %+v, config %+v", o, cfg)
 	}
 	if o, err := parseFlags([]string{"-netns", "/proc/1/ns/net", "-rcvbuf", "65536", "-snapshot"}, nil); err != nil || o.netnsPath != "/proc/1/ns/net" || o.rcvbuf != 65536 || !o.config().Snapshot {
@@ -191,7 +191,10 @@ func replayDatagrams(o *options, out io.Writer, dgs [][]byte, nsid int32) (nftmo
 	w := bufio.NewWriter(out)
 	h := newHandler(o, w)
 	p := h.p
-	m := nftmon.NewReplay(o.config(), h.event)
+	m, err := nftmon.NewReplayer(o.replayConfig(), h.event)
+	if err != nil {
+		return nftmon.Stats{}, err
+	}
 	for _, dg := range dgs {
 		if err := m.Feed(dg, nsid, nsid >= 0); err != nil {
 			return m.Stats(), err

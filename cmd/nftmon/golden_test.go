@@ -344,10 +344,13 @@ func loadEvents(t testing.TB, name string) []*nftmon.Event {
 		t.Fatal(err)
 	}
 	var evs []*nftmon.Event
-	m := nftmon.NewReplay(nftmon.Config{}, func(e *nftmon.Event) error {
+	m, err := nftmon.NewReplayer(nftmon.ReplayConfig{}, func(e *nftmon.Event) error {
 		evs = append(evs, e.Clone())
 		return nil
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for {
 		rec, err := r.Next()
 		if err == io.EOF {

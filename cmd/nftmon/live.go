@@ -12,10 +12,17 @@ func (o *options) config() nftmon.Config {
 		NetNS:      o.netnsPath,
 		AllNetNS:   o.allNetNS,
 		ReadBuffer: o.rcvbuf,
-		SinceGen:   o.sinceGen,
+		Floor:      o.sinceGen,
 		Stream:     o.stream,
 		Snapshot:   o.snapshot,
 	}
+}
+
+// replayConfig returns the fields of config that apply to recorded
+// datagrams.
+func (o *options) replayConfig() nftmon.ReplayConfig {
+	c := o.config()
+	return nftmon.ReplayConfig{Floor: c.Floor, Stream: c.Stream, Scope: c.Scope, MaxTransactionBytes: c.MaxTransactionBytes}
 }
 
 // watch runs a Monitor on the socket until ctx is done or h fails, and

@@ -94,7 +94,10 @@ func record(ctx context.Context, o *options, h *handler) (func() nftmon.Stats, e
 		}
 		return nil
 	}
-	m := nftmon.NewReplay(o.config(), flushing)
+	m, err := nftmon.NewReplayer(o.replayConfig(), flushing)
+	if err != nil {
+		return nil, err
+	}
 	stats := func() nftmon.Stats {
 		s := m.Stats()
 		s.Foreign = conn.ForeignDropped()
@@ -158,7 +161,10 @@ func replayFile(ctx context.Context, o *options, h *handler) (func() nftmon.Stat
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", o.read, err)
 	}
-	m := nftmon.NewReplay(o.config(), h.event)
+	m, err := nftmon.NewReplayer(o.replayConfig(), h.event)
+	if err != nil {
+		return nil, err
+	}
 	for ctx.Err() == nil {
 		rec, err := r.Next()
 		if err == io.EOF {

@@ -7,10 +7,12 @@
 package pcapnl
 
 import (
+	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"time"
 )
 
@@ -81,16 +83,16 @@ type Record struct {
 	HasNSID bool
 }
 
-// Errors of Reader, matched with errors.Is.
-var (
-	// ErrFormat matches every error about a file that is not a netlink
-	// pcap file.
-	ErrFormat = errors.New("pcap: not a LINKTYPE_NETLINK pcap file")
-	// ErrTruncated matches the error about a netlink pcap file that ends
-	// inside its file header or inside a record: a copy cut short, or a
-	// recording still being written.
-	ErrTruncated = errors.New("pcap: file truncated")
-)
+// ErrFormat matches every error about a file that is not a netlink pcap file.
+var ErrFormat = errors.New("pcap: not a LINKTYPE_NETLINK pcap file")
+
+// ErrTruncated matches the error of a file that ends inside its header or
+// inside a record: cut short, not of another format.
+var ErrTruncated = errors.New("pcap: truncated file")
+
+// MaxRecordLen is the largest record Next accepts: four times SnapLen, so
+// that no input makes the reader allocate more.
+const MaxRecordLen = 4 * SnapLen
 
 // Reader reads datagrams from a pcap file written by Writer, nlmon or
 // tcpdump -i nlmon0.
@@ -105,11 +107,8 @@ type Reader struct {
 // NewReader reads the file header from r.
 func NewReader(r io.Reader) (*Reader, error) {
 	var h [24]byte
-	if n, err := io.ReadFull(r, h[:]); err != nil {
-		if err == io.ErrUnexpectedEOF && n >= 4 && isMagic(h[:4]) {
-			return nil, fmt.Errorf("%w: the file header ends after %d of %d bytes", ErrTruncated, n, len(h))
-		}
-		return nil, fmt.Errorf("%w: file header: %v", ErrFormat, err)
+	if _, err := io.ReadFull(r, h[:]); err != nil {
+		return nil, readErr("file header", err)
 	}
 	rd := &Reader{r: r}
 	switch {
@@ -130,42 +129,24 @@ func NewReader(r io.Reader) (*Reader, error) {
 	return rd, nil
 }
 
-// isMagic reports whether b starts with a pcap magic number, in either
-// byte order.
-func isMagic(b []byte) bool {
-	for _, m := range [...]uint32{magicMicro, magicNano} {
-		if binary.LittleEndian.Uint32(b) == m || binary.BigEndian.Uint32(b) == m {
-			return true
-		}
-	}
-	return false
-}
-
-// Next returns the next datagram, or io.EOF at the end of the file. A file
-// that ends inside a record gives an error matching ErrTruncated.
+// Next returns the next datagram, or io.EOF at the end of the file.
 func (r *Reader) Next() (Record, error) {
-	if n, err := io.ReadFull(r.r, r.hdr[:]); err != nil {
-		switch err {
-		case io.EOF:
+	if _, err := io.ReadFull(r.r, r.hdr[:]); err != nil {
+		if err == io.EOF {
 			return Record{}, io.EOF
-		case io.ErrUnexpectedEOF:
-			return Record{}, fmt.Errorf("%w: a record header ends after %d of %d bytes", ErrTruncated, n, len(r.hdr))
 		}
-		return Record{}, fmt.Errorf("pcap: record header: %w", err)
+		return Record{}, readErr("record header", err)
 	}
 	incl := r.order.Uint32(r.hdr[8:])
-	if incl < cookedLen || incl > SnapLen*4 {
+	if incl < cookedLen || incl > MaxRecordLen {
 		return Record{}, fmt.Errorf("%w: record length %d", ErrFormat, incl)
 	}
 	if cap(r.buf) < int(incl) {
 		r.buf = make([]byte, incl)
 	}
 	b := r.buf[:incl]
-	if n, err := io.ReadFull(r.r, b); err != nil {
-		if err == io.EOF || err == io.ErrUnexpectedEOF {
-			return Record{}, fmt.Errorf("%w: a record of %d bytes ends after %d", ErrTruncated, incl, n)
-		}
-		return Record{}, fmt.Errorf("pcap: record: %w", err)
+	if _, err := io.ReadFull(r.r, b); err != nil {
+		return Record{}, readErr("record", err)
 	}
 	sub := time.Duration(r.order.Uint32(r.hdr[4:]))
 	if !r.nano {
@@ -182,4 +163,53 @@ func (r *Reader) Next() (Record, error) {
 		rec.NSID, rec.HasNSID = int32(binary.BigEndian.Uint32(b[6:])), true
 	}
 	return rec, nil
+}
+
+// readErr describes a failed read of what: a file that ends early is
+// truncated (ErrTruncated); any other error is the reader's own.
+func readErr(what string, err error) error {
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		return fmt.Errorf("%w in the %s", ErrTruncated, what)
+	}
+	return fmt.Errorf("pcap: read %s: %w", what, err)
+}
+
+// ReadFile returns every record of the pcap file at path, each Data a copy
+// of its own. It is the one loader of captures for tests and tools.
+func ReadFile(path string) ([]Record, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	r, err := NewReader(bufio.NewReaderSize(f, 256<<10))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	var out []Record
+	for {
+		rec, err := r.Next()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		rec.Data = append([]byte(nil), rec.Data...)
+		out = append(out, rec)
+	}
+}
+
+// Datagrams returns the datagrams of the pcap file at path, each a copy of
+// its own, without their timestamps and nsids.
+func Datagrams(path string) ([][]byte, error) {
+	recs, err := ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]byte, len(recs))
+	for i, r := range recs {
+		out[i] = r.Data
+	}
+	return out, nil
 }

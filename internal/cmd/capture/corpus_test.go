@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -19,29 +18,15 @@ import (
 // corpusDir is the module's testdata directory, which this program writes.
 var corpusDir = filepath.Join("..", "..", "..", "testdata")
 
-// readPcap returns the datagrams of a pcap file, copied.
+// readPcap returns the datagrams of a pcap file, copied (pcapnl.Datagrams,
+// the one loader).
 func readPcap(t *testing.T, path string) [][]byte {
 	t.Helper()
-	f, err := os.Open(path)
+	dgs, err := pcapnl.Datagrams(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	r, err := pcapnl.NewReader(f)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	var out [][]byte
-	for {
-		rec, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			return out
-		}
-		if err != nil {
-			t.Fatalf("%s: record %d: %v", path, len(out), err)
-		}
-		out = append(out, append([]byte(nil), rec.Data...))
-	}
+	return dgs
 }
 
 // messages scans every message of a datagram, failing the test on a
@@ -350,21 +335,19 @@ func TestCorpusFlowtable(t *testing.T) {
 			for s.Next() {
 				ids = append(ids, s.Type())
 				if s.Type() == nftaFlowtableHook && m.Header.MsgType() == nftmon.MsgNewFlowtable {
-					s.Scan(func(h *nftmon.AttrScanner) error {
-						for h.Next() {
-							if h.Type() == nftaFlowtableHookDevs {
-								h.Scan(func(d *nftmon.AttrScanner) error {
-									for d.Next() {
-										if d.Type() == nftaDeviceName && len(d.StringBytes()) > 0 {
-											devs++
-										}
-									}
-									return nil
-								})
+					h := s.Nested()
+					for h.Next() {
+						if h.Type() == nftaFlowtableHookDevs {
+							d := h.Nested()
+							for d.Next() {
+								if d.Type() == nftaDeviceName && len(d.StringBytes()) > 0 {
+									devs++
+								}
 							}
+							h.Fail(d.Err())
 						}
-						return nil
-					})
+					}
+					s.Fail(h.Err())
 				}
 			}
 			if err := s.Err(); err != nil {
