@@ -189,7 +189,7 @@ func loadDatagrams(t testing.TB, name string) [][]byte {
 // namespace with the given nsid, or from the watched one when nsid < 0.
 func replayDatagrams(o *options, out io.Writer, dgs [][]byte, nsid int32) (nftmon.Stats, error) {
 	w := bufio.NewWriter(out)
-	h := newHandler(o, w)
+	h := newHandler(o, w, io.Discard)
 	p := h.p
 	m, err := nftmon.NewReplayer(o.replayConfig(), h.event)
 	if err != nil {

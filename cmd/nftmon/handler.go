@@ -3,10 +3,15 @@ package main
 import (
 	"bufio"
 	"cmp"
+	"fmt"
+	"io"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nftmon/nftmon"
+	"golang.org/x/sys/unix"
 )
 
 // handler filters the monitor's events, prints them, and flushes the output
@@ -14,6 +19,7 @@ import (
 type handler struct {
 	p      printer
 	w      *bufio.Writer
+	stderr io.Writer // where malformed messages are reported
 	filter filter
 	times  bool // -t
 
@@ -65,8 +71,8 @@ type printer interface {
 	finish() error
 }
 
-func newHandler(o *options, w *bufio.Writer) *handler {
-	h := &handler{w: w, filter: o.filter, times: o.times, other: map[int32]*nsState{}}
+func newHandler(o *options, w *bufio.Writer, stderr io.Writer) *handler {
+	h := &handler{w: w, stderr: stderr, filter: o.filter, times: o.times, other: map[int32]*nsState{}}
 	h.li.handles = o.handles
 	if o.json {
 		h.p = newJSONPrinter(w)
@@ -93,6 +99,10 @@ func (h *handler) ns(e *nftmon.Event) *nsState {
 }
 
 func (h *handler) event(e *nftmon.Event) error {
+	if e.Kind == nftmon.EventMalformed {
+		h.malformed(e)
+		return nil
+	}
 	ns := h.ns(e)
 	show := true
 	switch e.Kind {
@@ -164,4 +174,43 @@ func (h *handler) lostAfter() {
 	}
 	slices.SortFunc(l, func(a, b nsGen) int { return cmp.Compare(a.nsid, b.nsid) })
 	h.li.lostAfter = l
+}
+
+// malformed reports on stderr, in one line, bytes the monitor could not
+// parse: which message (its type and length, or the rest of a datagram
+// whose framing lies), from which namespace, and what was wrong. Nothing
+// goes to the output, whose lines stay nft's; reading goes on.
+func (h *handler) malformed(e *nftmon.Event) {
+	b := append(make([]byte, 0, 256), "nftmon: "...)
+	if h.times {
+		at := h.readAt
+		if at.IsZero() {
+			at = time.Now()
+		}
+		b = append(appendTime(b, at), ' ')
+	}
+	if e.Header.Type == 0 {
+		b = strconv.AppendInt(append(b, "malformed datagram: "...), int64(len(e.Raw)), 10)
+		b = append(b, " bytes that are not netlink messages"...)
+	} else {
+		b = append(b, "malformed message "...)
+		if e.Header.Subsystem() == unix.NFNL_SUBSYS_NFTABLES {
+			b = append(b, e.Header.MsgType().String()...)
+		} else {
+			b = strconv.AppendUint(append(b, "type 0x"...), uint64(e.Header.Type), 16)
+		}
+		b = strconv.AppendInt(append(b, " of "...), int64(len(e.Raw)), 10)
+		b = append(b, " bytes"...)
+	}
+	if e.HasNSID {
+		b = strconv.AppendInt(append(b, " from nsid "...), int64(e.NSID), 10)
+		if h.names != nil {
+			if n := h.names.name(e.NSID); n != "" {
+				b = appendTextStr(append(b, " netns "...), n)
+			}
+		}
+	}
+	b = append(b, ": "...)
+	b = appendTextStr(b, strings.TrimPrefix(e.Err.Error(), "nftmon: "))
+	fmt.Fprintf(h.stderr, "%s\n", b)
 }

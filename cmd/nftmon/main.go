@@ -64,7 +64,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 
 	w := bufio.NewWriterSize(stdout, 64<<10)
-	h := newHandler(o, w)
+	h := newHandler(o, w, stderr)
 	defer h.names.close()
 	var stats func() nftmon.Stats
 	switch {
