@@ -166,7 +166,7 @@ func (p *proc) waitFor(s string, wait time.Duration) bool {
 }
 
 // currentGen asks the namespace's kernel for its generation.
-func currentGen(t *testing.T, ns *nstest.NS) uint32 {
+func currentGen(t testing.TB, ns *nstest.NS) uint32 {
 	t.Helper()
 	c, err := nftmon.Open(nftmon.ConnConfig{NetNS: ns.Path, ReadBuffer: -1})
 	if err != nil {
