@@ -1,0 +1,75 @@
+package main
+
+import (
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/nftmon/nftmon/internal/nstest"
+)
+
+// TestKernelLinesMatchNftMonitor applies the capture scenarios live with
+// nft monitor and nftmon watching, and compares their text line by line:
+// every line identical (nft's trailing blank aside), but for the
+// deliberate differences the README lists (a base chain's devices,
+// which nftmon names as nft list ruleset does; a rule's interfaces, which
+// nftmon prints as their index). It logs the identical lines by kind.
+func TestKernelLinesMatchNftMonitor(t *testing.T) {
+	ns := nstest.New(t)
+	nm := startProc(t, "nft monitor", ns.Command("nft", "monitor"))
+	text := nftmonProc(t, "-netns", ns.Path)
+	floor := syncProcs(t, ns, nm, text)
+	// As TestKernelMatchesNftMonitor: objects after deltable's flush, no
+	// concatrange (nft monitor 1.0.6 prints garbage for its elements).
+	applyScenarios(t, ns, "tables", "chains", "rules", "sets", "maps", "typeof", "expressions", "failed", "owner", "deltable", "objects")
+	syncProcs(t, ns, nm, text)
+
+	split := func(s string) []string {
+		var out []string
+		for _, l := range strings.Split(s, "\n") {
+			if l = strings.TrimSuffix(l, " "); l != "" && !strings.Contains(l, "__sync") {
+				out = append(out, l)
+			}
+		}
+		return out
+	}
+	want, got := split(after(t, nm, floor)), split(after(t, text, floor))
+	if len(want) < 300 {
+		t.Fatalf("nft monitor printed only %d lines", len(want))
+	}
+	devices := regexp.MustCompile(` (device "[^"]*"|devices = \{[^}]*\})`)
+	ifname := regexp.MustCompile(`((?:fwd|dup) to (?:\S+ device )?)"lo"`)
+	same := map[string]int{}
+	all := map[string]int{}
+	n := min(len(got), len(want))
+	for i := 0; i < n; i++ {
+		k, _ := lineKind(want[i])
+		if k == "" {
+			k = "generations"
+		}
+		all[k]++
+		w := ifname.ReplaceAllString(want[i], "${1}1")
+		switch {
+		case got[i] == w && w == want[i]:
+			same[k]++
+		case got[i] == w:
+			// a rule's interface by index
+		case k == "chains" && devices.ReplaceAllString(got[i], "") == want[i]:
+			// a chain's devices
+		default:
+			t.Errorf("line %d:\n  nftmon: %q\n     nft: %q", i+1, got[i], want[i])
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("nftmon printed %d lines, nft monitor %d; from line %d:\n  nftmon: %q\n     nft: %q", len(got), len(want), n+1, got[n:], want[n:])
+	}
+	var kinds []string
+	for k := range all {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	for _, k := range kinds {
+		t.Logf("%-12s %4d of %4d lines identical", k, same[k], all[k])
+	}
+}
