@@ -10,7 +10,8 @@ import (
 )
 
 // TestKernelLinesMatchNftMonitor applies the capture scenarios live with
-// nft monitor and nftmon watching, and compares their text line by line:
+// nft monitor and nftmon watching, and nft -a monitor and nftmon -a, and
+// compares their text line by line:
 // every line identical (nft's trailing blank aside), but for the
 // deliberate differences the README lists (a base chain's devices,
 // which nftmon names as nft list ruleset does; a rule's interfaces, which
@@ -18,13 +19,27 @@ import (
 func TestKernelLinesMatchNftMonitor(t *testing.T) {
 	ns := nstest.New(t)
 	nm := startProc(t, "nft monitor", ns.Command("nft", "monitor"))
+	nmA := startProc(t, "nft -a monitor", ns.Command("nft", "-a", "monitor"))
 	text := nftmonProc(t, "-netns", ns.Path)
-	floor := syncProcs(t, ns, nm, text)
+	textA := nftmonProc(t, "-a", "-netns", ns.Path)
+	floor := syncProcs(t, ns, nm, nmA, text, textA)
 	// As TestKernelMatchesNftMonitor: objects after deltable's flush, no
 	// concatrange (nft monitor 1.0.6 prints garbage for its elements).
 	applyScenarios(t, ns, "tables", "chains", "rules", "sets", "maps", "typeof", "expressions", "failed", "owner", "deltable", "objects")
-	syncProcs(t, ns, nm, text)
+	syncProcs(t, ns, nm, nmA, text, textA)
+	compareMonitorLines(t, "", after(t, text, floor), after(t, nm, floor))
+	compareMonitorLines(t, "-a ", after(t, textA, floor), after(t, nmA, floor))
+}
 
+var (
+	devicesRE = regexp.MustCompile(` (device "[^"]*"|devices = \{[^}]*\})`)
+	ifnameRE  = regexp.MustCompile(`((?:fwd|dup) to (?:\S+ device )?)"lo"`)
+)
+
+// compareMonitorLines compares nftmon's text with nft monitor's, line by
+// line, and logs the identical lines by kind.
+func compareMonitorLines(t *testing.T, what, ours, nft string) {
+	t.Helper()
 	split := func(s string) []string {
 		var out []string
 		for _, l := range strings.Split(s, "\n") {
@@ -34,12 +49,10 @@ func TestKernelLinesMatchNftMonitor(t *testing.T) {
 		}
 		return out
 	}
-	want, got := split(after(t, nm, floor)), split(after(t, text, floor))
+	got, want := split(ours), split(nft)
 	if len(want) < 300 {
-		t.Fatalf("nft monitor printed only %d lines", len(want))
+		t.Fatalf("%snft monitor printed only %d lines", what, len(want))
 	}
-	devices := regexp.MustCompile(` (device "[^"]*"|devices = \{[^}]*\})`)
-	ifname := regexp.MustCompile(`((?:fwd|dup) to (?:\S+ device )?)"lo"`)
 	same := map[string]int{}
 	all := map[string]int{}
 	n := min(len(got), len(want))
@@ -49,20 +62,20 @@ func TestKernelLinesMatchNftMonitor(t *testing.T) {
 			k = "generations"
 		}
 		all[k]++
-		w := ifname.ReplaceAllString(want[i], "${1}1")
+		w := ifnameRE.ReplaceAllString(want[i], "${1}1")
 		switch {
 		case got[i] == w && w == want[i]:
 			same[k]++
 		case got[i] == w:
 			// a rule's interface by index
-		case k == "chains" && devices.ReplaceAllString(got[i], "") == want[i]:
+		case k == "chains" && devicesRE.ReplaceAllString(got[i], "") == want[i]:
 			// a chain's devices
 		default:
-			t.Errorf("line %d:\n  nftmon: %q\n     nft: %q", i+1, got[i], want[i])
+			t.Errorf("%sline %d:\n  nftmon: %q\n     nft: %q", what, i+1, got[i], want[i])
 		}
 	}
 	if len(got) != len(want) {
-		t.Errorf("nftmon printed %d lines, nft monitor %d; from line %d:\n  nftmon: %q\n     nft: %q", len(got), len(want), n+1, got[n:], want[n:])
+		t.Errorf("%snftmon printed %d lines, nft monitor %d; from line %d:\n  nftmon: %q\n     nft: %q", what, len(got), len(want), n+1, got[n:], want[n:])
 	}
 	var kinds []string
 	for k := range all {
@@ -70,6 +83,6 @@ func TestKernelLinesMatchNftMonitor(t *testing.T) {
 	}
 	sort.Strings(kinds)
 	for _, k := range kinds {
-		t.Logf("%-12s %4d of %4d lines identical", k, same[k], all[k])
+		t.Logf("%s%-12s %4d of %4d lines identical", what, k, same[k], all[k])
 	}
 }
