@@ -40,8 +40,8 @@ type Printer struct {
 	// (GETSET). Events of other namespaces (nsids) are never asked for.
 	Conn *nftmon.Conn
 	// Handles appends handles as `nft -a monitor` prints them: ` #
-	// handle 4` after a table or chain, `{ # handle 4 ...` in a set or
-	// object.
+	// handle 4` after a table, chain or rule, `{ # handle 4 ...` in a set
+	// or object. A deleted rule is named by its handle either way.
 	Handles bool
 	// LineStart, if set, appends what starts each line instead of the
 	// default `[nsid N] ` of an event from another namespace (a command
