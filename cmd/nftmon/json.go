@@ -175,6 +175,8 @@ func (p *jsonPrinter) body(b []byte, e *nftmon.Event) ([]byte, error) {
 			if err := s.Err(); err != nil {
 				return b, err
 			}
+		}
+		if r.Present.Has(unix.NFTA_RULE_EXPRESSIONS) || r.Present.Has(unix.NFTA_RULE_USERDATA) {
 			// The rule in nft's syntax, as nft monitor prints it
 			// (its comment included).
 			b = append(b, `,"rule":`...)

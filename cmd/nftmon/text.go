@@ -27,7 +27,8 @@ type textPrinter struct {
 
 	li *lineInfo // of the event being printed
 
-	ft msgs.Flowtable
+	ft      msgs.Flowtable
+	scratch []byte
 }
 
 func newTextPrinter(w *bufio.Writer) *textPrinter {
@@ -157,7 +158,14 @@ func endLine(b []byte, e *nftmon.Event) []byte {
 func (p *textPrinter) change(b []byte, e *nftmon.Event) ([]byte, error) {
 	del := e.Type.Op() == nftmon.OpDelete
 	switch e.Type.Object() {
-	case nftmon.ObjectTable, nftmon.ObjectChain, nftmon.ObjectRule, nftmon.ObjectSet, nftmon.ObjectSetElem, nftmon.ObjectObj:
+	case nftmon.ObjectRule:
+		start := len(b)
+		b, err := p.nft.AppendEvent(b, e)
+		if err != nil {
+			return b, err
+		}
+		return p.oneLine(b, start), nil
+	case nftmon.ObjectTable, nftmon.ObjectChain, nftmon.ObjectSet, nftmon.ObjectSetElem, nftmon.ObjectObj:
 		return p.nft.AppendEvent(b, e)
 	case nftmon.ObjectFlowtable:
 		f := &p.ft
@@ -202,6 +210,26 @@ func appendDevice(b []byte, d msgs.Device) []byte {
 		b = append(b, '*')
 	}
 	return b
+}
+
+// oneLine escapes the control bytes of the line appended from start on
+// (but its final newline) as \xHH: a rule's comment is printed as the kernel
+// holds it, and one with a newline (which nft cannot make, but another
+// tool can) must not forge a line of its own.
+func (p *textPrinter) oneLine(b []byte, start int) []byte {
+	end := len(b) - 1 // the newline
+	clean := true
+	for _, c := range b[start:end] {
+		if c < 0x20 || c == 0x7f {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return b
+	}
+	p.scratch = append(p.scratch[:0], b[start:end]...)
+	return append(appendText(b[:start], p.scratch), '\n')
 }
 
 // finish ends the output: nothing is held (an interval half never
