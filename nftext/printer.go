@@ -222,7 +222,10 @@ func (p *Printer) handleInside(dst []byte, mark int, present bool, h uint64) []b
 }
 
 // lineStart appends what starts a line: LineStart's, or the nsid of
-// another namespace; then the command, "add " or "delete ".
+// another namespace; then the command as nft monitor says it (src/monitor.c,
+// netlink_msg2nftnl_of): "delete ", "insert " for a rule added without
+// NLM_F_APPEND, "create " for anything else made with NLM_F_EXCL, "add "
+// otherwise and in snapshots.
 func (p *Printer) lineStart(dst []byte, e *nftmon.Event) []byte {
 	if p.LineStart != nil {
 		dst = p.LineStart(dst, e)
@@ -233,10 +236,15 @@ func (p *Printer) lineStart(dst []byte, e *nftmon.Event) []byte {
 	switch {
 	case e.Type.Op() == nftmon.OpDelete:
 		return append(dst, "delete "...)
-	case e.Type == nftmon.MsgNewRule && e.Kind != nftmon.EventSnapshot && e.Header.Flags&unix.NLM_F_APPEND == 0:
+	case e.Kind == nftmon.EventSnapshot:
+	case e.Type == nftmon.MsgNewRule && e.Header.Flags&unix.NLM_F_APPEND == 0:
 		// nft monitor's word for a rule added without NLM_F_APPEND
 		// (nft insert, or add before a position).
 		return append(dst, "insert "...)
+	case e.Type != nftmon.MsgNewRule && e.Header.Flags&unix.NLM_F_EXCL != 0:
+		// nft monitor's word for an object made with NLM_F_EXCL (nft
+		// create), which the kernel's notification repeats.
+		return append(dst, "create "...)
 	}
 	return append(dst, "add "...)
 }

@@ -27,7 +27,7 @@ func lineKind(l string) (kind, op string) {
 		return "", ""
 	}
 	switch f[0] {
-	case "add", "insert":
+	case "add", "insert", "create":
 		op = "new"
 	case "delete":
 		op = "destroy"

@@ -26,6 +26,13 @@ func TestKernelLinesMatchNftMonitor(t *testing.T) {
 	// As TestKernelMatchesNftMonitor: objects after deltable's flush, no
 	// concatrange (nft monitor 1.0.6 prints garbage for its elements).
 	applyScenarios(t, ns, "tables", "chains", "rules", "sets", "maps", "typeof", "expressions", "failed", "owner", "deltable", "objects")
+	// nft create: the kernel repeats NLM_F_EXCL, and nft monitor says
+	// "create".
+	for _, cmd := range []string{"create table ip cr", "create chain ip cr c", "create set ip cr s { type ipv4_addr; }",
+		"create element ip cr s { 10.0.0.1 }", "create counter ip cr k", "create map ip cr m { type inet_service : verdict; }",
+		"add rule ip cr c ip saddr @s counter name k", "delete table ip cr"} {
+		ns.Nft(t, strings.Fields(cmd)...)
+	}
 	syncProcs(t, ns, nm, nmA, text, textA)
 	compareMonitorLines(t, "", after(t, text, floor), after(t, nm, floor))
 	compareMonitorLines(t, "-a ", after(t, textA, floor), after(t, nmA, floor))
