@@ -217,6 +217,9 @@ func appendDevice(b []byte, d msgs.Device) []byte {
 // holds it, and one with a newline (which nft cannot make, but another
 // tool can) must not forge a line of its own.
 func (p *textPrinter) oneLine(b []byte, start int) []byte {
+	if len(b) <= start {
+		return b // no line
+	}
 	end := len(b) - 1 // the newline
 	clean := true
 	for _, c := range b[start:end] {
