@@ -71,7 +71,6 @@ add rule ip w%[1]d_%[2]d c tcp dport { 22, 80 } jump j
 	}
 }
 
-
 func runSnapshotMonitor(t *testing.T, cfg nftmon.Config, r *snapshotRecorder) (*nftmon.Monitor, func()) {
 	t.Helper()
 	m, err := nftmon.NewMonitor(cfg, r.event)

@@ -70,8 +70,8 @@ type soak struct {
 
 	// totals
 	txns, events, commits, failed, snapLosses, snapshots, retries int64
-	heldLosses                                                     atomic.Int64
-	diffs, stateDiffs, stateChecks, merged                         int
+	heldLosses                                                    atomic.Int64
+	diffs, stateDiffs, stateChecks, merged                        int
 }
 
 func newSoak(t *testing.T, nsites, nwriters int) *soak {
