@@ -45,7 +45,7 @@ func startMonitor(t *testing.T, cfg nftmon.Config) *recorder {
 	}
 	r.m = m
 	ctx, cancel := context.WithCancel(context.Background())
-	go func() { r.done <- m.Run(ctx) }()
+	go func() { r.done <- runMonitor(ctx, m) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-r.done; !errors.Is(err, context.Canceled) {
@@ -86,7 +86,7 @@ type nftMonitor struct {
 
 func startNftMonitor(t *testing.T, ns *nstest.NS) *nftMonitor {
 	t.Helper()
-	nm := &nftMonitor{cmd: ns.Command("nft", "monitor")}
+	nm := &nftMonitor{cmd: nstest.Isolate(ns.Command("nft", "monitor"))}
 	pipe, err := nm.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -104,7 +104,7 @@ func startNftMonitor(t *testing.T, ns *nstest.NS) *nftMonitor {
 			nm.mu.Unlock()
 		}
 	}()
-	t.Cleanup(func() { nm.cmd.Process.Kill(); nm.cmd.Wait() })
+	t.Cleanup(func() { nstest.KillGroup(nm.cmd); nm.cmd.Wait() })
 	return nm
 }
 
@@ -602,7 +602,7 @@ func TestMonitorCloseAndCancelUnblock(t *testing.T) {
 		}
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
-		go func() { done <- m.Run(ctx) }()
+		go func() { done <- runMonitor(ctx, m) }()
 		time.Sleep(50 * time.Millisecond) // let Run block in recvmsg
 		if how == "close" {
 			m.Close()
@@ -649,7 +649,7 @@ func TestMonitorCallbackErrorStopsRun(t *testing.T) {
 	}
 	defer m.Close()
 	done := make(chan error, 1)
-	go func() { done <- m.Run(context.Background()) }()
+	go func() { done <- runMonitor(context.Background(), m) }()
 	ns.Nft(t, "add", "table", "ip", "t")
 	select {
 	case err := <-done:
@@ -690,8 +690,13 @@ func TestMonitorLoss(t *testing.T) {
 	defer m.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
-	defer func() { cancel(); <-done }()
+	go func() { done <- runMonitor(ctx, m) }()
+	defer func() {
+		cancel()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Errorf("Run returned %v, want context.Canceled", err)
+		}
+	}()
 
 	ns.Nft(t, "add", "table", "ip", "warmup")
 	warm := currentGen(t, ns)
@@ -797,11 +802,11 @@ func TestMonitorQuotaDepletion(t *testing.T) {
 // gets an nsid in the first when a veth pair joins them.
 func TestMonitorAllNetNS(t *testing.T) {
 	a, b := nstest.New(t), nstest.New(t)
-	holder := b.Command("sleep", "60")
+	holder := nstest.Isolate(b.Command("sleep", "60"))
 	if err := holder.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() { holder.Process.Kill(); holder.Wait() }()
+	defer func() { nstest.KillGroup(holder); holder.Wait() }()
 	time.Sleep(100 * time.Millisecond) // let nsenter exec sleep inside b
 	if out, err := a.Command("ip", "link", "add", "va", "type", "veth", "peer", "name", "vb", "netns", strconv.Itoa(holder.Process.Pid)).CombinedOutput(); err != nil {
 		nstest.Skip(t, "cannot link two namespaces with a veth pair: %v: %s", err, out)
@@ -892,7 +897,7 @@ func TestMonitorRunAgain(t *testing.T) {
 	for round := range 2 {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
-		go func() { done <- m.Run(ctx) }()
+		go func() { done <- runMonitor(ctx, m) }()
 		ns.Nft(t, "add", "table", "ip", fmt.Sprintf("r%d", round))
 		waitFor(t, &mu, &evs, currentGen(t, ns))
 		cancel()

@@ -79,7 +79,7 @@ func runSnapshotMonitor(t *testing.T, cfg nftmon.Config, r *snapshotRecorder) (*
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
+	go func() { done <- runMonitor(ctx, m) }()
 	return m, func() {
 		cancel()
 		if err := <-done; !errors.Is(err, context.Canceled) {
@@ -187,8 +187,14 @@ func TestSnapshotResyncAfterLoss(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
-	defer func() { cancel(); <-done; m.Close() }()
+	go func() { done <- runMonitor(ctx, m) }()
+	defer func() {
+		cancel()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Errorf("Run returned %v, want context.Canceled", err)
+		}
+		m.Close()
+	}()
 	waitState(t, ns, r)
 
 	slowOnce.Store(true)

@@ -161,7 +161,7 @@ func newSoak(t *testing.T, nsites, nwriters int) *soak {
 func runUntilCleanup(t *testing.T, name string, m *nftmon.Monitor) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
+	go func() { done <- runMonitor(ctx, m) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; !errors.Is(err, context.Canceled) {

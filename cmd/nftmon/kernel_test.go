@@ -92,7 +92,7 @@ func startProc(t *testing.T, name string, cmd *exec.Cmd) *proc {
 	t.Helper()
 	p := &proc{name: name, cmd: cmd, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = &p.out, &p.errb
-	if err := cmd.Start(); err != nil {
+	if err := nstest.Isolate(cmd).Start(); err != nil {
 		t.Fatalf("start %s: %v", name, err)
 	}
 	go func() { p.err = cmd.Wait(); close(p.done) }()
@@ -100,7 +100,7 @@ func startProc(t *testing.T, name string, cmd *exec.Cmd) *proc {
 		select {
 		case <-p.done:
 		default:
-			cmd.Process.Kill()
+			nstest.KillGroup(cmd)
 			<-p.done
 		}
 	})

@@ -1,0 +1,21 @@
+package nftmon_test
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+
+	"github.com/nftmon/nftmon"
+)
+
+// runMonitor is m.Run for a test's goroutine: a panic in Run comes back as
+// an error carrying the panic and its stack, for the test to report under
+// its own name, instead of ending the test binary with no test named.
+func runMonitor(ctx context.Context, m *nftmon.Monitor) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("Monitor.Run panicked: %v\n%s", r, debug.Stack())
+		}
+	}()
+	return m.Run(ctx)
+}
