@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -31,8 +32,10 @@ var (
 	buildErr  error
 )
 
-// TestMain removes the binary that the tests built.
+// TestMain removes the binary that the tests built. A crash prints every
+// goroutine, so that the running tests are named by their stacks.
 func TestMain(m *testing.M) {
+	debug.SetTraceback("all")
 	code := m.Run()
 	if buildDir != "" {
 		os.RemoveAll(buildDir)
