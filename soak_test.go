@@ -194,8 +194,8 @@ func (s *soak) run(t *testing.T, d time.Duration) {
 		s.retries += int64(st.Retries)
 	}
 	st := s.held.Stats()
-	t.Logf("%v, %d rounds, %d namespaces: %d transactions (%d failing ones refused), %d events, held monitor: %d losses; snapshot monitors: %d losses, %d snapshots, %d retried; %d state comparisons; differences: %d in transactions, %d in state; %d transactions printed by nft monitor without their generation line",
-		time.Since(start).Round(time.Second), rounds, len(s.sites), s.txns, s.failed, s.events, st.Losses, s.snapLosses, s.snapshots, s.retries, s.stateChecks, s.diffs, s.stateDiffs, s.merged)
+	t.Logf("%v, %d rounds, %d namespaces: %d transactions compared (%d by the writers, the rest synchronizations), %d failing transactions refused, %d events; held monitor: %d losses; snapshot monitors: %d losses, %d snapshots, %d retried; %d state comparisons; differences: %d in transactions, %d in state; %d transactions printed by nft monitor without their generation line",
+		time.Since(start).Round(time.Second), rounds, len(s.sites), s.txns, s.commits, s.failed, s.events, st.Losses, s.snapLosses, s.snapshots, s.retries, s.stateChecks, s.diffs, s.stateDiffs, s.merged)
 	if st.Losses != 0 || s.heldLosses.Load() != 0 {
 		t.Errorf("the held monitor lost notifications %d times (stats %+v)", s.heldLosses.Load(), st)
 	}
