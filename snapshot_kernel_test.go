@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"sort"
 	"strings"
@@ -17,57 +16,23 @@ import (
 	"github.com/nftmon/nftmon/internal/nstest"
 )
 
-// writer commits random changes until stop is closed.
+// writer commits random changes (soakWriter's) until stop is closed.
 func writer(t *testing.T, ns *nstest.NS, id int, stop <-chan struct{}, commits *atomic.Int64) {
-	rng := rand.New(rand.NewPCG(uint64(id), 1))
-	live := []int{}
-	jname := map[int]string{} // the current name of each table's chain j
-	next := 0
+	w := newSoakWriter(id, 1)
 	for {
 		select {
 		case <-stop:
 			return
 		default:
 		}
-		var script string
-		after := func() {}
-		switch op := rng.IntN(10); {
-		case op < 3 || len(live) == 0:
-			n := next
-			next++
-			live = append(live, n)
-			jname[n] = "j"
-			script = fmt.Sprintf(`add table ip w%d_%d
-add chain ip w%[1]d_%[2]d c { type filter hook input priority %[3]d; }
-add chain ip w%[1]d_%[2]d j
-add set ip w%[1]d_%[2]d s { type ipv4_addr; }
-add element ip w%[1]d_%[2]d s { 10.%[1]d.%[4]d.1, 10.%[1]d.%[4]d.2 }
-add counter ip w%[1]d_%[2]d k
-add rule ip w%[1]d_%[2]d c ip saddr @s counter name k accept
-add rule ip w%[1]d_%[2]d c tcp dport { 22, 80 } jump j
-`, id, n, rng.IntN(100), n%250)
-		case op < 6:
-			n := live[rng.IntN(len(live))]
-			script = fmt.Sprintf("add element ip w%d_%d s { 10.%d.%d.%d }\nadd rule ip w%d_%d %s counter\n", id, n, id, n%250, 3+rng.IntN(250), id, n, jname[n])
-		case op < 7:
-			n := live[rng.IntN(len(live))]
-			script = fmt.Sprintf("flush set ip w%d_%d s\nflush chain ip w%d_%d %s\n", id, n, id, n, jname[n])
-		case op < 8:
-			n := live[rng.IntN(len(live))]
-			to := fmt.Sprintf("j%d", rng.IntN(1000))
-			script = fmt.Sprintf("rename chain ip w%d_%d %s %s\n", id, n, jname[n], to)
-			after = func() { jname[n] = to }
-		default:
-			i := rng.IntN(len(live))
-			script = fmt.Sprintf("delete table ip w%d_%d\n", id, live[i])
-			live = slices.Delete(live, i, i+1)
-		}
-		if _, err := ns.TryNft(script, "-f", "-"); err != nil {
-			t.Errorf("writer %d: %v\n%s", id, err, script)
+		committed, err := w.commit(ns)
+		if err != nil {
+			t.Errorf("writer %d: %v", id, err)
 			return
 		}
-		after()
-		commits.Add(1)
+		if committed {
+			commits.Add(1)
+		}
 	}
 }
 
@@ -142,7 +107,7 @@ func TestSnapshotUnderFire(t *testing.T) {
 			wg.Add(1)
 			go func() { defer wg.Done(); writer(t, ns, w, stop, &commits) }()
 		}
-		for deadline := time.Now().Add(20 * time.Second); commits.Load() < int64(20+10*round); time.Sleep(5 * time.Millisecond) {
+		for deadline := time.Now().Add(time.Minute); commits.Load() < int64(20+10*round); time.Sleep(5 * time.Millisecond) {
 			if time.Now().After(deadline) || t.Failed() {
 				close(stop)
 				wg.Wait()

@@ -67,6 +67,7 @@ type soak struct {
 	held    *nftmon.Monitor
 	writers [][]*soakWriter // [writer][site]
 	seed    uint64
+	round   int
 
 	// totals
 	txns, events, commits, failed, snapLosses, snapshots, retries int64
@@ -136,7 +137,7 @@ func newSoak(t *testing.T, nsites, nwriters int) *soak {
 		rng := rand.New(rand.NewPCG(s.seed, uint64(i)))
 		site.snapMon, err = nftmon.NewMonitor(nftmon.Config{NetNS: site.ns.Path, Snapshot: true, ReadBuffer: 8192}, func(e *nftmon.Event) error {
 			// Fall behind now and then, so that the small buffer overflows.
-			if rng.IntN(400) == 0 {
+			if rng.IntN(100) == 0 {
 				time.Sleep(time.Duration(5+rng.IntN(30)) * time.Millisecond)
 			}
 			return site.snap.event(e)
@@ -181,6 +182,7 @@ func (s *soak) run(t *testing.T, d time.Duration) {
 	end := start.Add(d)
 	rounds := 0
 	for time.Now().Before(end) && !t.Failed() {
+		s.round = rounds
 		s.write(t, min(*soakRound, time.Until(end)))
 		for _, site := range s.sites {
 			s.compare(t, site)
@@ -213,7 +215,7 @@ func (s *soak) write(t *testing.T, d time.Duration) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			rng := rand.New(rand.NewPCG(s.seed, uint64(1000+w)))
+			rng := rand.New(rand.NewPCG(s.seed+uint64(s.round), uint64(1000+w)))
 			for {
 				select {
 				case <-stop:
@@ -224,21 +226,15 @@ func (s *soak) write(t *testing.T, d time.Duration) {
 					return
 				}
 				i := rng.IntN(len(s.sites))
-				site := s.sites[i]
-				step := s.writers[w][i].step()
-				out, err := site.ns.TryNft(step.script, "--echo", "--handle", "-f", "-")
+				committed, err := s.writers[w][i].commit(s.sites[i].ns)
 				switch {
-				case step.fail && err == nil:
-					t.Errorf("writer %d: this transaction should have failed:\n%s", w, step.script)
-					return
-				case step.fail:
-					failed.Add(1)
 				case err != nil:
-					t.Errorf("writer %d in namespace %d: %v\n%s", w, i, err, step.script)
+					t.Errorf("writer %d in namespace %d: %v", w, s.sites[i].nsid, err)
 					return
+				case committed:
+					s.sites[i].commits.Add(1)
 				default:
-					step.done(out)
-					site.commits.Add(1)
+					failed.Add(1)
 				}
 			}
 		}()

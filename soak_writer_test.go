@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/nftmon/nftmon/internal/nstest"
 )
 
 // soakWriter makes random nft scripts, each one transaction, over the
@@ -44,7 +46,31 @@ func newSoakWriter(id int, seed uint64) *soakWriter {
 type soakStep struct {
 	script string
 	fail   bool
+	echo   bool // done needs nft's --echo --handle output (the handles of new rules)
 	done   func(echo string)
+}
+
+// commit commits the next transaction in ns. It reports whether a
+// transaction was committed (not when nft refused one made to fail), and an
+// error when nft did not do what the step expected.
+func (w *soakWriter) commit(ns *nstest.NS) (bool, error) {
+	step := w.step()
+	args := []string{"-f", "-"}
+	if step.echo {
+		// Echoing makes nft read the whole ruleset first: only when needed.
+		args = append([]string{"--echo", "--handle"}, args...)
+	}
+	out, err := ns.TryNft(step.script, args...)
+	switch {
+	case step.fail && err == nil:
+		return false, fmt.Errorf("this transaction should have failed:\n%s", step.script)
+	case step.fail:
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("%w\n%s", err, step.script)
+	}
+	step.done(out)
+	return true, nil
 }
 
 func (w *soakWriter) ip(t *soakTable) string {
@@ -54,7 +80,7 @@ func (w *soakWriter) ip(t *soakTable) string {
 // step returns the next transaction.
 func (w *soakWriter) step() soakStep {
 	r := w.rng
-	if len(w.tables) == 0 || r.IntN(100) < 8 {
+	if len(w.tables) < 2 || (len(w.tables) < 6 && r.IntN(100) < 8) {
 		return w.newTable()
 	}
 	t := w.tables[r.IntN(len(w.tables))]
@@ -104,7 +130,7 @@ func (w *soakWriter) step() soakStep {
 			verb := []string{"add", "insert"}[r.IntN(2)]
 			fmt.Fprintf(&b, "%s rule %s %s %s\n", verb, pre, t.chain(role), w.ruleText(role, t))
 		}
-		return soakStep{script: b.String(), done: func(echo string) { t.noteRules(echo) }}
+		return soakStep{script: b.String(), echo: true, done: func(echo string) { t.noteRules(echo) }}
 	case op < 52 && len(t.rules["c"])+len(t.rules["j"]) > 0: // delete or replace a rule
 		role := "c"
 		if len(t.rules["c"]) == 0 || (len(t.rules["j"]) > 0 && r.IntN(2) == 0) {
@@ -117,7 +143,7 @@ func (w *soakWriter) step() soakStep {
 				t.rules[role] = slices.DeleteFunc(t.rules[role], func(x uint64) bool { return x == h })
 			}}
 		}
-		return soakStep{script: fmt.Sprintf("replace rule %s %s handle %d %s\n", pre, t.chain(role), h, w.ruleText(role, t)), done: func(echo string) {
+		return soakStep{script: fmt.Sprintf("replace rule %s %s handle %d %s\n", pre, t.chain(role), h, w.ruleText(role, t)), echo: true, done: func(echo string) {
 			t.rules[role] = slices.DeleteFunc(t.rules[role], func(x uint64) bool { return x == h })
 			t.noteRules(echo)
 		}}
@@ -169,7 +195,7 @@ func (w *soakWriter) step() soakStep {
 			fmt.Sprintf("add rule %s %s jump nonexistent%d\n", pre, t.chain("c"), n),
 		}[r.IntN(4)]
 		return soakStep{fail: true, script: fmt.Sprintf("add element %s s { %s }\nadd chain %s y%d\nadd table %s %s_f%d\n%s", pre, w.ip(t), pre, n, t.fam, t.name, n, bad)}
-	case op < 84: // a table and its contents deleted in one transaction
+	case op < 84 || len(t.rules["c"]) > 40 || len(w.tables) >= 6: // a table and its contents deleted in one transaction
 		return soakStep{script: fmt.Sprintf("delete table %s\n", pre), done: func(string) {
 			w.tables = slices.DeleteFunc(w.tables, func(x *soakTable) bool { return x == t })
 		}}
@@ -201,7 +227,7 @@ add rule %[1]s c ip saddr @s counter name k accept
 add rule %[1]s c tcp dport { 22, 80 } jump j
 add rule %[1]s j quota name q limit name l counter
 `, pre, w.rng.IntN(200)-100, a, b)
-	return soakStep{script: script, done: func(echo string) {
+	return soakStep{script: script, echo: true, done: func(echo string) {
 		t.elems[a], t.elems[b] = true, true
 		t.noteRules(echo)
 		w.tables = append(w.tables, t)
