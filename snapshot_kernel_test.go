@@ -140,9 +140,12 @@ func TestSnapshotResyncAfterLoss(t *testing.T) {
 	ns.Script(t, "add table ip base\nadd set ip base s { type ipv4_addr; }\nadd element ip base s { 1.1.1.1 }")
 	r := &snapshotRecorder{}
 	var slowOnce atomic.Bool
+	release := make(chan struct{})
+	var releaseOnce sync.Once
+	free := func() { releaseOnce.Do(func() { close(release) }) }
 	cb := func(e *nftmon.Event) error {
 		if e.Kind == nftmon.EventChange && slowOnce.CompareAndSwap(true, false) {
-			time.Sleep(400 * time.Millisecond) // fall behind: the burst overflows
+			<-release // fall behind until the burst is committed: it overflows
 		}
 		return r.event(e)
 	}
@@ -160,13 +163,14 @@ func TestSnapshotResyncAfterLoss(t *testing.T) {
 		}
 		m.Close()
 	}()
+	defer free() // before Run is stopped, whatever failed
 	waitState(t, ns, r)
 
 	slowOnce.Store(true)
 	ns.Script(t, "add element ip base s { 2.2.2.2 }")
 	ns.Script(t, nstest.ElementsScript("burst", 2000))
 	ns.Script(t, "delete element ip base s { 1.1.1.1 }\nadd table ip after")
-	time.Sleep(500 * time.Millisecond)
+	free()
 	waitState(t, ns, r)
 	st := m.Stats()
 	r.mu.Lock()
