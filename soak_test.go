@@ -17,7 +17,8 @@ import (
 )
 
 // The soak is left out of the default run: `go test -run TestSoak -soak 10m
-// -timeout 30m .` runs each of its two tests for 10 minutes.
+// -timeout 30m .` runs each of its two tests for 10 minutes (-run
+// TestSoak/1ns or TestSoak/50ns for one).
 var (
 	soakFor   = flag.Duration("soak", 0, "run TestSoak's tests for this long each (0: skip them)")
 	soakRound = flag.Duration("soak.round", 30*time.Second, "how long the soak's writers run between two comparisons")
@@ -62,6 +63,8 @@ type soakSite struct {
 	commits atomic.Int64 // writers' successful transactions since then
 }
 
+// soak is one run: its namespaces, the held monitor, the writers' picture of
+// each namespace, and the totals it reports.
 type soak struct {
 	sites   []*soakSite
 	held    *nftmon.Monitor
@@ -75,6 +78,9 @@ type soak struct {
 	diffs, stateDiffs, stateChecks, merged                        int
 }
 
+// newSoak makes nsites namespaces (with more than one, each gets an nsid in
+// a watching namespace of its own, whose AllNetNS socket the held monitor
+// reads) and starts their observers; nwriters writers will commit in them.
 func newSoak(t *testing.T, nsites, nwriters int) *soak {
 	s := &soak{seed: *soakSeed}
 	if s.seed == 0 {
