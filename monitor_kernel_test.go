@@ -765,6 +765,18 @@ func TestMonitorLoss(t *testing.T) {
 	}
 }
 
+// hasKind reports whether an event of kind is among evs.
+func hasKind(mu *sync.Mutex, evs *[]*nftmon.Event, kind nftmon.EventKind) bool {
+	mu.Lock()
+	defer mu.Unlock()
+	for _, e := range *evs {
+		if e.Kind == kind {
+			return true
+		}
+	}
+	return false
+}
+
 // seenCommit waits up to wait for the commit of gen among evs.
 func seenCommit(mu *sync.Mutex, evs *[]*nftmon.Event, gen uint32, wait time.Duration) bool {
 	for deadline := time.Now().Add(wait); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
@@ -908,14 +920,34 @@ func TestMonitorRunAgain(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		go func() { done <- runMonitor(ctx, m) }()
+		if round == 0 {
+			// The first Run starts with a snapshot: a table made before it
+			// is read would be in it, not in the tail.
+			for deadline := time.Now().Add(10 * time.Second); !hasKind(&mu, &evs, nftmon.EventSnapshotEnd); time.Sleep(5 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatal("no snapshot")
+				}
+			}
+		}
 		ns.Nft(t, "add", "table", "ip", fmt.Sprintf("r%d", round))
 		waitFor(t, &mu, &evs, currentGen(t, ns))
 		cancel()
 		if err := <-done; !errors.Is(err, context.Canceled) {
 			t.Fatalf("round %d: Run returned %v", round, err)
 		}
+		// Made while no Run runs: the next one delivers it.
+		ns.Nft(t, "add", "table", "ip", fmt.Sprintf("between%d", round))
 	}
-	if st := m.Stats(); st.Snapshots != 1 || st.Transactions < 2 {
-		t.Errorf("stats %+v: want one snapshot, then both commits", st)
+	var tables []string
+	for _, e := range evs {
+		if e.Kind == nftmon.EventChange {
+			tables = append(tables, ident(t, e).table)
+		}
+	}
+	if want := []string{"r0", "between0", "r1"}; !slices.Equal(tables, want) {
+		t.Errorf("tables made %v, want %v", tables, want)
+	}
+	if st := m.Stats(); st.Snapshots != 1 || st.Transactions != 3 {
+		t.Errorf("stats %+v: want one snapshot, then three commits", st)
 	}
 }
