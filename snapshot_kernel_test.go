@@ -143,11 +143,21 @@ func TestSnapshotResyncAfterLoss(t *testing.T) {
 	release := make(chan struct{})
 	var releaseOnce sync.Once
 	free := func() { releaseOnce.Do(func() { close(release) }) }
+	// The end of the resync waits for a commit of the test's: the kernel
+	// must not have dropped it (KERNEL.md, fact 7).
+	resynced, resume := make(chan struct{}), make(chan struct{})
+	var resumeOnce sync.Once
+	cont := func() { resumeOnce.Do(func() { close(resume) }) }
 	cb := func(e *nftmon.Event) error {
 		if e.Kind == nftmon.EventChange && slowOnce.CompareAndSwap(true, false) {
 			<-release // fall behind until the burst is committed: it overflows
 		}
-		return r.event(e)
+		err := r.event(e)
+		if e.Kind == nftmon.EventSnapshotEnd && r.snapshots == 2 { // the resync's end (r.snapshots is written on this goroutine only)
+			close(resynced)
+			<-resume
+		}
+		return err
 	}
 	m, err := nftmon.NewMonitor(nftmon.Config{NetNS: ns.Path, Snapshot: true, ReadBuffer: 8192}, cb)
 	if err != nil {
@@ -163,6 +173,7 @@ func TestSnapshotResyncAfterLoss(t *testing.T) {
 		}
 		m.Close()
 	}()
+	defer cont()
 	defer free() // before Run is stopped, whatever failed
 	waitState(t, ns, r)
 
@@ -171,6 +182,13 @@ func TestSnapshotResyncAfterLoss(t *testing.T) {
 	ns.Script(t, nstest.ElementsScript("burst", 2000))
 	ns.Script(t, "delete element ip base s { 1.1.1.1 }\nadd table ip after")
 	free()
+	select {
+	case <-resynced:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("no resync after the burst; stats %+v", m.Stats())
+	}
+	ns.Script(t, "add table ip post")
+	cont()
 	waitState(t, ns, r)
 	st := m.Stats()
 	r.mu.Lock()
