@@ -194,7 +194,21 @@ func (m *Monitor) Run(ctx context.Context) error {
 				if err := m.d.loss(err); err != nil {
 					return err
 				}
-				m.needSnap = m.snap != nil
+				if m.snap != nil {
+					// The kernel now drops every notification, silently,
+					// until the queue is empty (KERNEL.md, fact 7): empty
+					// it before the resync snapshot, or the commits made
+					// after the snapshot's generation but before the queue
+					// drained would be lost without a trace. What it holds
+					// was committed before the snapshot, which covers it.
+					if _, err := m.conn.discardQueued(m.d.reserve()); err != nil {
+						if ctx.Err() != nil {
+							return ctx.Err()
+						}
+						return fmt.Errorf("nftmon: after a loss: %w", err)
+					}
+					m.needSnap = true
+				}
 				continue
 			}
 			if ctx.Err() != nil && errors.Is(err, os.ErrDeadlineExceeded) {
@@ -222,17 +236,6 @@ func (m *Monitor) setDeadline(t time.Time) {
 // snapshot delivers a snapshot and makes the tail start after it.
 func (m *Monitor) snapshot(ctx context.Context) error {
 	d := m.d
-	// After a loss the kernel drops every notification, silently, until
-	// the queue is empty (KERNEL.md, fact 7): empty it now, or the commits
-	// made after the snapshot's generation but before the queue drains
-	// would be lost without a trace. What it holds was committed before
-	// the snapshot begins, so the snapshot covers it.
-	if _, err := m.conn.discardQueued(d.reserve()); err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		return fmt.Errorf("nftmon: snapshot: %w", err)
-	}
 	gen, err := m.snap.take(ctx, func(e *Event) error {
 		d.c.Events++
 		return d.fn(e)
