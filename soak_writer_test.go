@@ -88,9 +88,9 @@ func (w *soakWriter) step() soakStep {
 	switch op := r.IntN(100); {
 	case op < 15: // elements
 		var add []string
-		for range 1 + r.IntN(4) {
+		for n := 1 + r.IntN(4); len(add) < n; {
 			if e := w.ip(t); !t.elems[e] && !slices.Contains(add, e) {
-				add = append(add, e)
+				add = append(add, e) // (an empty list would be a syntax error)
 			}
 		}
 		return soakStep{script: fmt.Sprintf("add element %s s { %s }\n", pre, strings.Join(add, ", ")), done: func(string) {
