@@ -44,7 +44,7 @@ func startMonitor(t *testing.T, cfg nftmon.Config) *recorder {
 	}
 	r.m = m
 	ctx, cancel := context.WithCancel(context.Background())
-	go func() { r.done <- m.Run(ctx) }()
+	go func() { r.done <- runMonitor(ctx, m) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-r.done; !errors.Is(err, context.Canceled) {
@@ -85,7 +85,7 @@ type nftMonitor struct {
 
 func startNftMonitor(t *testing.T, ns *nstest.NS) *nftMonitor {
 	t.Helper()
-	nm := &nftMonitor{cmd: ns.Command("nft", "monitor")}
+	nm := &nftMonitor{cmd: nstest.Isolate(ns.Command("nft", "monitor"))}
 	pipe, err := nm.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -103,7 +103,7 @@ func startNftMonitor(t *testing.T, ns *nstest.NS) *nftMonitor {
 			nm.mu.Unlock()
 		}
 	}()
-	t.Cleanup(func() { nm.cmd.Process.Kill(); nm.cmd.Wait() })
+	t.Cleanup(func() { nstest.KillGroup(nm.cmd); nm.cmd.Wait() })
 	return nm
 }
 

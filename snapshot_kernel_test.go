@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"sort"
 	"strings"
@@ -17,124 +16,24 @@ import (
 	"github.com/nftmon/nftmon/internal/nstest"
 )
 
-// writer commits random changes until stop is closed.
+// writer commits random changes (soakWriter's) until stop is closed.
 func writer(t *testing.T, ns *nstest.NS, id int, stop <-chan struct{}, commits *atomic.Int64) {
-	rng := rand.New(rand.NewPCG(uint64(id), 1))
-	live := []int{}
-	jname := map[int]string{} // the current name of each table's chain j
-	next := 0
+	w := newSoakWriter(id, 1)
 	for {
 		select {
 		case <-stop:
 			return
 		default:
 		}
-		var script string
-		after := func() {}
-		switch op := rng.IntN(10); {
-		case op < 3 || len(live) == 0:
-			n := next
-			next++
-			live = append(live, n)
-			jname[n] = "j"
-			script = fmt.Sprintf(`add table ip w%d_%d
-add chain ip w%[1]d_%[2]d c { type filter hook input priority %[3]d; }
-add chain ip w%[1]d_%[2]d j
-add set ip w%[1]d_%[2]d s { type ipv4_addr; }
-add element ip w%[1]d_%[2]d s { 10.%[1]d.%[4]d.1, 10.%[1]d.%[4]d.2 }
-add counter ip w%[1]d_%[2]d k
-add rule ip w%[1]d_%[2]d c ip saddr @s counter name k accept
-add rule ip w%[1]d_%[2]d c tcp dport { 22, 80 } jump j
-`, id, n, rng.IntN(100), n%250)
-		case op < 6:
-			n := live[rng.IntN(len(live))]
-			script = fmt.Sprintf("add element ip w%d_%d s { 10.%d.%d.%d }\nadd rule ip w%d_%d %s counter\n", id, n, id, n%250, 3+rng.IntN(250), id, n, jname[n])
-		case op < 7:
-			n := live[rng.IntN(len(live))]
-			script = fmt.Sprintf("flush set ip w%d_%d s\nflush chain ip w%d_%d %s\n", id, n, id, n, jname[n])
-		case op < 8:
-			n := live[rng.IntN(len(live))]
-			to := fmt.Sprintf("j%d", rng.IntN(1000))
-			script = fmt.Sprintf("rename chain ip w%d_%d %s %s\n", id, n, jname[n], to)
-			after = func() { jname[n] = to }
-		default:
-			i := rng.IntN(len(live))
-			script = fmt.Sprintf("delete table ip w%d_%d\n", id, live[i])
-			live = slices.Delete(live, i, i+1)
-		}
-		if _, err := ns.TryNft(script, "-f", "-"); err != nil {
-			t.Errorf("writer %d: %v\n%s", id, err, script)
+		committed, err := w.commit(ns)
+		if err != nil {
+			t.Errorf("writer %d: %v", id, err)
 			return
 		}
-		after()
-		commits.Add(1)
+		if committed {
+			commits.Add(1)
+		}
 	}
-}
-
-// snapshotRecorder keeps the events of a snapshot-mode Monitor and checks
-// their order: begin, snapshot objects, end, then the tail.
-type snapshotRecorder struct {
-	mu        sync.Mutex
-	state     *ruleset
-	inSnap    bool
-	snapshots int
-	losses    int
-	lastGen   uint32
-	floor     uint32
-	err       error
-}
-
-func (r *snapshotRecorder) event(e *nftmon.Event) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	fail := func(format string, args ...any) error {
-		if r.err == nil {
-			r.err = fmt.Errorf(format, args...)
-		}
-		return nil
-	}
-	switch e.Kind {
-	case nftmon.EventSnapshotBegin:
-		if r.inSnap {
-			return fail("nested snapshot")
-		}
-		r.inSnap, r.state = true, newRuleset()
-	case nftmon.EventSnapshot:
-		if !r.inSnap || e.Gen == 0 {
-			return fail("snapshot event outside a snapshot")
-		}
-		if err := r.state.apply(e); err != nil {
-			return fail("snapshot %s: %v", e.Type, err)
-		}
-	case nftmon.EventSnapshotEnd:
-		r.inSnap = false
-		r.snapshots++
-		r.floor, r.lastGen = e.Gen, e.Gen
-	case nftmon.EventLoss:
-		r.losses++
-	case nftmon.EventChange:
-		if r.inSnap || r.state == nil {
-			return fail("change before the snapshot ended")
-		}
-		if !nftmon.GenAfter(e.Gen, r.floor) {
-			return fail("change of gen %d after a snapshot of gen %d", e.Gen, r.floor)
-		}
-		if err := r.state.apply(e); err != nil {
-			return fail("%s of gen %d: %v", e.Type, e.Gen, err)
-		}
-	case nftmon.EventCommit:
-		if !nftmon.GenAfter(e.Gen, r.lastGen) {
-			return fail("commit %d after %d", e.Gen, r.lastGen)
-		}
-		r.lastGen = e.Gen
-	}
-	return nil
-}
-
-func (r *snapshotRecorder) gen() uint32 {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.lastGen
 }
 
 func runSnapshotMonitor(t *testing.T, cfg nftmon.Config, r *snapshotRecorder) (*nftmon.Monitor, func()) {
@@ -145,7 +44,7 @@ func runSnapshotMonitor(t *testing.T, cfg nftmon.Config, r *snapshotRecorder) (*
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
+	go func() { done <- runMonitor(ctx, m) }()
 	return m, func() {
 		cancel()
 		if err := <-done; !errors.Is(err, context.Canceled) {
@@ -208,7 +107,7 @@ func TestSnapshotUnderFire(t *testing.T) {
 			wg.Add(1)
 			go func() { defer wg.Done(); writer(t, ns, w, stop, &commits) }()
 		}
-		for deadline := time.Now().Add(20 * time.Second); commits.Load() < int64(20+10*round); time.Sleep(5 * time.Millisecond) {
+		for deadline := time.Now().Add(time.Minute); commits.Load() < int64(20+10*round); time.Sleep(5 * time.Millisecond) {
 			if time.Now().After(deadline) || t.Failed() {
 				close(stop)
 				wg.Wait()
@@ -241,11 +140,24 @@ func TestSnapshotResyncAfterLoss(t *testing.T) {
 	ns.Script(t, "add table ip base\nadd set ip base s { type ipv4_addr; }\nadd element ip base s { 1.1.1.1 }")
 	r := &snapshotRecorder{}
 	var slowOnce atomic.Bool
+	release := make(chan struct{})
+	var releaseOnce sync.Once
+	free := func() { releaseOnce.Do(func() { close(release) }) }
+	// The end of the resync waits for a commit of the test's: the kernel
+	// must not have dropped it (KERNEL.md, fact 7).
+	resynced, resume := make(chan struct{}), make(chan struct{})
+	var resumeOnce sync.Once
+	cont := func() { resumeOnce.Do(func() { close(resume) }) }
 	cb := func(e *nftmon.Event) error {
 		if e.Kind == nftmon.EventChange && slowOnce.CompareAndSwap(true, false) {
-			time.Sleep(400 * time.Millisecond) // fall behind: the burst overflows
+			<-release // fall behind until the burst is committed: it overflows
 		}
-		return r.event(e)
+		err := r.event(e)
+		if e.Kind == nftmon.EventSnapshotEnd && r.snapshots == 2 { // the resync's end (r.snapshots is written on this goroutine only)
+			close(resynced)
+			<-resume
+		}
+		return err
 	}
 	m, err := nftmon.NewMonitor(nftmon.Config{NetNS: ns.Path, Snapshot: true, ReadBuffer: 8192}, cb)
 	if err != nil {
@@ -253,15 +165,30 @@ func TestSnapshotResyncAfterLoss(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
-	defer func() { cancel(); <-done; m.Close() }()
+	go func() { done <- runMonitor(ctx, m) }()
+	defer func() {
+		cancel()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Errorf("Run returned %v, want context.Canceled", err)
+		}
+		m.Close()
+	}()
+	defer cont()
+	defer free() // before Run is stopped, whatever failed
 	waitState(t, ns, r)
 
 	slowOnce.Store(true)
 	ns.Script(t, "add element ip base s { 2.2.2.2 }")
 	ns.Script(t, nstest.ElementsScript("burst", 2000))
 	ns.Script(t, "delete element ip base s { 1.1.1.1 }\nadd table ip after")
-	time.Sleep(500 * time.Millisecond)
+	free()
+	select {
+	case <-resynced:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("no resync after the burst; stats %+v", m.Stats())
+	}
+	ns.Script(t, "add table ip post")
+	cont()
 	waitState(t, ns, r)
 	st := m.Stats()
 	r.mu.Lock()

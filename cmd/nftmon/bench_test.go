@@ -43,10 +43,10 @@ func BenchmarkCommandVsNftMonitor(b *testing.B) {
 	defer nftOut.Close()
 	nm := ns.Command("stdbuf", "-oL", "nft", "monitor")
 	nm.Stdout, nm.Stderr = nftOut, nftOut
-	if err := nm.Start(); err != nil {
+	if err := nstest.Isolate(nm).Start(); err != nil {
 		b.Fatal(err)
 	}
-	defer func() { nm.Process.Kill(); nm.Wait() }()
+	defer func() { nstest.KillGroup(nm); nm.Wait() }()
 
 	ourOut, err := os.Create(filepath.Join(dir, "nftmon.out"))
 	if err != nil {

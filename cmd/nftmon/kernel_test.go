@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -29,8 +30,10 @@ var (
 	buildErr  error
 )
 
-// TestMain removes the binary that the tests built.
+// TestMain removes the binary that the tests built. A crash prints every
+// goroutine, so that the running tests are named by their stacks.
 func TestMain(m *testing.M) {
+	debug.SetTraceback("all")
 	code := m.Run()
 	if buildDir != "" {
 		os.RemoveAll(buildDir)
@@ -90,7 +93,7 @@ func startProc(t *testing.T, name string, cmd *exec.Cmd) *proc {
 	t.Helper()
 	p := &proc{name: name, cmd: cmd, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = &p.out, &p.errb
-	if err := cmd.Start(); err != nil {
+	if err := nstest.Isolate(cmd).Start(); err != nil {
 		t.Fatalf("start %s: %v", name, err)
 	}
 	go func() { p.err = cmd.Wait(); close(p.done) }()
@@ -98,7 +101,7 @@ func startProc(t *testing.T, name string, cmd *exec.Cmd) *proc {
 		select {
 		case <-p.done:
 		default:
-			cmd.Process.Kill()
+			nstest.KillGroup(cmd)
 			<-p.done
 		}
 	})

@@ -1,11 +1,16 @@
 package nftmon_test
 
+// The state a consumer rebuilds from a snapshot and the changes after it,
+// and the same state read from `nft -j list ruleset`: shared by the
+// snapshot tests and the soak.
+
 import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/nftmon/nftmon"
@@ -57,22 +62,23 @@ func (r *ruleset) apply(e *nftmon.Event) error {
 			return err
 		}
 		key := fmt.Sprintf("%s %s %d", fam, c.Table, c.Handle)
+		old, had := r.chains[key]
 		if del {
 			delete(r.chains, key)
-		} else {
-			// A rename is a NEWCHAIN of the same handle; the kernel sends
-			// nothing for the chain's rules, which nft then lists under the
-			// new name.
-			if old, ok := r.chains[key]; ok && old != string(c.Name) {
-				from := fmt.Sprintf("%s %s %s ", fam, c.Table, old)
-				for k := range r.rules {
-					if h, ok := strings.CutPrefix(k, from); ok {
-						delete(r.rules, k)
-						r.rules[fmt.Sprintf("%s %s %s %s", fam, c.Table, c.Name, h)] = true
-					}
+			return nil
+		}
+		// A rename is a NEWCHAIN of the same handle; the kernel notifies
+		// nothing for the chain's rules, which nft now lists under the
+		// new name.
+		r.chains[key] = string(c.Name)
+		if had && old != string(c.Name) {
+			from := fmt.Sprintf("%s %s %s ", fam, c.Table, old)
+			for k := range r.rules {
+				if h, ok := strings.CutPrefix(k, from); ok {
+					delete(r.rules, k)
+					r.rules[fmt.Sprintf("%s %s %s %s", fam, c.Table, c.Name, h)] = true
 				}
 			}
-			r.chains[key] = string(c.Name)
 		}
 	case nftmon.ObjectRule:
 		var ru msgs.Rule
@@ -217,4 +223,70 @@ func nftState(t *testing.T, ns *nstest.NS) *ruleset {
 		}
 	}
 	return r
+}
+
+// snapshotRecorder keeps the events of a snapshot-mode Monitor and checks
+// their order: begin, snapshot objects, end, then the tail.
+type snapshotRecorder struct {
+	mu        sync.Mutex
+	state     *ruleset
+	inSnap    bool
+	snapshots int
+	losses    int
+	lastGen   uint32
+	floor     uint32
+	err       error
+}
+
+func (r *snapshotRecorder) event(e *nftmon.Event) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	fail := func(format string, args ...any) error {
+		if r.err == nil {
+			r.err = fmt.Errorf(format, args...)
+		}
+		return nil
+	}
+	switch e.Kind {
+	case nftmon.EventSnapshotBegin:
+		if r.inSnap {
+			return fail("nested snapshot")
+		}
+		r.inSnap, r.state = true, newRuleset()
+	case nftmon.EventSnapshot:
+		if !r.inSnap || e.Gen == 0 {
+			return fail("snapshot event outside a snapshot")
+		}
+		if err := r.state.apply(e); err != nil {
+			return fail("snapshot %s: %v", e.Type, err)
+		}
+	case nftmon.EventSnapshotEnd:
+		r.inSnap = false
+		r.snapshots++
+		r.floor, r.lastGen = e.Gen, e.Gen
+	case nftmon.EventLoss:
+		r.losses++
+	case nftmon.EventChange:
+		if r.inSnap || r.state == nil {
+			return fail("change before the snapshot ended")
+		}
+		if !nftmon.GenAfter(e.Gen, r.floor) {
+			return fail("change of gen %d after a snapshot of gen %d", e.Gen, r.floor)
+		}
+		if err := r.state.apply(e); err != nil {
+			return fail("%s of gen %d: %v", e.Type, e.Gen, err)
+		}
+	case nftmon.EventCommit:
+		if !nftmon.GenAfter(e.Gen, r.lastGen) {
+			return fail("commit %d after %d", e.Gen, r.lastGen)
+		}
+		r.lastGen = e.Gen
+	}
+	return nil
+}
+
+func (r *snapshotRecorder) gen() uint32 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.lastGen
 }
