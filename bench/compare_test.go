@@ -22,7 +22,32 @@ type consumer struct {
 	events  atomic.Uint64
 	commits chan uint32
 	dead    atomic.Bool // the monitor stopped for good
-	stop    func()
+	stop    func()      // stops the monitor; never blocks for more than stopWait
+}
+
+// stopWait is how long a consumer's stop waits for its monitor's goroutine
+// to end before it reports the goroutine leaked and returns.
+const stopWait = 5 * time.Second
+
+// awaitStop waits until done is closed, taking the commits nobody reads any
+// more so that the consumer never blocks sending one, for at most stopWait.
+// A goroutine still running then is reported as leaked (a log line and the
+// leaked metric) instead of hanging the benchmark.
+func (c *consumer) awaitStop(b *testing.B, name string, done <-chan struct{}) {
+	timeout := time.NewTimer(stopWait)
+	defer timeout.Stop()
+	for {
+		select {
+		case <-done:
+			b.ReportMetric(0, "leaked")
+			return
+		case <-c.commits:
+		case <-timeout.C:
+			b.Logf("%s: the monitor's goroutine did not end within %v of stop; leaked", name, stopWait)
+			b.ReportMetric(1, "leaked")
+			return
+		}
+	}
 }
 
 // startNftmon runs an nftmon Monitor with the default 4 MiB buffer whose
@@ -71,7 +96,7 @@ func startNftmon(b *testing.B, ns *nstest.NS) *consumer {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { m.Run(ctx); c.dead.Store(true); close(done) }()
-	c.stop = func() { cancel(); m.Close(); <-done }
+	c.stop = func() { cancel(); m.Close(); c.awaitStop(b, "nftmon", done) }
 	return c
 }
 
@@ -99,7 +124,14 @@ func startGoogle(b *testing.B, ns *nstest.NS) *consumer {
 		}
 		c.dead.Store(true)
 	}()
-	c.stop = func() { mon.Close(); <-done; conn.CloseLasting() }
+	// The monitor reads the lasting socket, which mon.Close leaves open (its
+	// closer is a no-op for a lasting Conn): close the socket first, so that
+	// the monitor's Receive fails and its goroutine ends.
+	c.stop = func() {
+		conn.CloseLasting()
+		mon.Close()
+		c.awaitStop(b, "google-nftables", done)
+	}
 	return c
 }
 
