@@ -5,7 +5,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/nftmon/nftmon"
-	"github.com/nftmon/nftmon/msgs"
 )
 
 // Helpers shared by the text and JSON printers. Each appends to b and
@@ -122,85 +121,4 @@ func hookName(f nftmon.Family, num uint32) string {
 		}
 	}
 	return "hook" + strconv.FormatUint(uint64(num), 10)
-}
-
-// A standard priority nft prints by name (nft's std_prios and
-// bridge_std_prios), valid only at some hooks.
-type stdPrio struct {
-	name  string
-	val   int32
-	hooks uint32 // bit mask of the hooks it is valid at; 0 means all
-}
-
-var (
-	inetPrios = []stdPrio{
-		{"raw", -300, 0}, {"mangle", -150, 0},
-		{"dstnat", -100, 1 << 0}, // NF_IP_PRI_NAT_DST: prerouting only
-		{"filter", 0, 0}, {"security", 50, 0},
-		{"srcnat", 100, 1 << 4}, // NF_IP_PRI_NAT_SRC: postrouting only
-	}
-	bridgePrios = []stdPrio{
-		{"dstnat", -300, 1 << 0}, {"filter", -200, 0},
-		{"out", 100, 1 << 3}, {"srcnat", 300, 1 << 4},
-	}
-	filterPrios = []stdPrio{{"filter", 0, 0}}
-)
-
-// appendPrio appends a chain's priority as nft prints it: a standard name,
-// possibly with an offset of up to 10 ("filter + 10"), or the number.
-func appendPrio(b []byte, f nftmon.Family, hook uint32, prio int32) []byte {
-	prios := inetPrios
-	switch f {
-	case nftmon.FamilyBridge:
-		prios = bridgePrios
-	case nftmon.FamilyARP, nftmon.FamilyNetdev:
-		prios = filterPrios
-	}
-	for _, p := range prios {
-		if p.hooks != 0 && (hook >= 32 || p.hooks&(1<<hook) == 0) {
-			continue
-		}
-		off := int64(prio) - int64(p.val)
-		if off < -10 || off > 10 {
-			continue
-		}
-		b = append(b, p.name...)
-		switch {
-		case off > 0:
-			b = strconv.AppendInt(append(b, " + "...), off, 10)
-		case off < 0:
-			b = strconv.AppendInt(append(b, " - "...), -off, 10)
-		}
-		return b
-	}
-	return strconv.AppendInt(b, int64(prio), 10)
-}
-
-// appendDuration appends a time in milliseconds as nft prints it: "1h30m",
-// "5s", "250ms", "0s".
-func appendDuration(b []byte, ms uint64) []byte {
-	if ms == 0 {
-		return append(b, "0s"...)
-	}
-	units := [...]struct {
-		n    uint64
-		name string
-	}{{86400000, "d"}, {3600000, "h"}, {60000, "m"}, {1000, "s"}, {1, "ms"}}
-	for _, u := range units {
-		if ms >= u.n {
-			b = strconv.AppendUint(b, ms/u.n, 10)
-			b = append(b, u.name...)
-			ms %= u.n
-		}
-	}
-	return b
-}
-
-// appendVerdict appends a verdict as nft prints it: "accept", "jump NAME".
-func appendVerdict(b []byte, v *msgs.Verdict) []byte {
-	b = append(b, v.Code.String()...)
-	if v.Code == msgs.VerdictJump || v.Code == msgs.VerdictGoto {
-		b = append(append(b, ' '), v.Chain...)
-	}
-	return b
 }

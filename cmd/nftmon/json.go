@@ -23,6 +23,7 @@ type jsonPrinter struct {
 	elems msgs.SetElems
 	obj   msgs.Obj
 	ft    msgs.Flowtable
+	vals  jsonValues
 }
 
 func newJSONPrinter(w *bufio.Writer) *jsonPrinter {
@@ -44,6 +45,11 @@ func jsonType(e *nftmon.Event) string {
 }
 
 func (p *jsonPrinter) finish() error { return nil }
+
+// observe learns the set types from an event the filter hides.
+func (p *jsonPrinter) observe(e *nftmon.Event) {
+	_ = p.vals.sets.Observe(e) // a message it cannot decode is reported when printed
+}
 
 func (p *jsonPrinter) print(e *nftmon.Event) error {
 	b := append(p.buf[:0], `{"type":"`...)
@@ -77,10 +83,14 @@ func (p *jsonPrinter) print(e *nftmon.Event) error {
 	if e.Streamed {
 		b = append(b, `,"streamed":true`...)
 	}
+	serr := p.vals.sets.Observe(e)
 	switch e.Kind {
 	case nftmon.EventChange, nftmon.EventOutside, nftmon.EventSnapshot:
 		var err error
-		if b, err = p.body(b, e); err != nil {
+		if b, err = p.body(b, e); err == nil {
+			err = serr
+		}
+		if err != nil {
 			b = appendJSONStr(append(b, `,"error":`...), err.Error())
 		}
 	}
@@ -164,28 +174,7 @@ func (p *jsonPrinter) body(b []byte, e *nftmon.Event) ([]byte, error) {
 		b = appendJSONString(append(b, `,"table":`...), s.Table)
 		b = appendJSONString(append(b, `,"name":`...), s.Name)
 		b = jsonHandle(b, s.Present.Has(msgs.AttrSetHandle), s.Handle)
-		if s.Present.Has(unix.NFTA_SET_FLAGS) {
-			b = strconv.AppendUint(append(b, `,"flags":`...), uint64(s.Flags), 10)
-		}
-		if s.Present.Has(unix.NFTA_SET_KEY_TYPE) {
-			b = strconv.AppendUint(append(b, `,"key_type":`...), uint64(s.KeyType), 10)
-		}
-		if s.Present.Has(unix.NFTA_SET_KEY_LEN) {
-			b = strconv.AppendUint(append(b, `,"key_len":`...), uint64(s.KeyLen), 10)
-		}
-		if s.Present.Has(unix.NFTA_SET_DATA_TYPE) {
-			b = strconv.AppendUint(append(b, `,"data_type":`...), uint64(s.DataType), 10)
-		}
-		if s.Present.Has(unix.NFTA_SET_DATA_LEN) {
-			b = strconv.AppendUint(append(b, `,"data_len":`...), uint64(s.DataLen), 10)
-		}
-		if s.Present.Has(unix.NFTA_SET_TIMEOUT) {
-			b = strconv.AppendUint(append(b, `,"timeout":`...), s.Timeout, 10)
-		}
-		if s.Desc.Size != 0 {
-			b = strconv.AppendUint(append(b, `,"size":`...), uint64(s.Desc.Size), 10)
-		}
-		b = jsonComment(b, s.Comment())
+		b = p.vals.jsonSet(b, e, s)
 	case nftmon.ObjectSetElem:
 		el := &p.elems
 		if err := el.Decode(e.Attrs); err != nil {
@@ -193,16 +182,7 @@ func (p *jsonPrinter) body(b []byte, e *nftmon.Event) ([]byte, error) {
 		}
 		b = appendJSONString(append(b, `,"table":`...), el.Table)
 		b = appendJSONString(append(b, `,"set":`...), el.Set)
-		b = append(b, `,"elements":[`...)
-		s := el.Elems()
-		for i := 0; s.Next(); i++ {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = jsonElem(b, s.Elem())
-		}
-		b = append(b, ']')
-		return b, s.Err()
+		return p.vals.jsonElems(b, e, el)
 	case nftmon.ObjectObj:
 		o := &p.obj
 		if err := o.Decode(e.Attrs); err != nil {
@@ -215,6 +195,7 @@ func (p *jsonPrinter) body(b []byte, e *nftmon.Event) ([]byte, error) {
 			b = appendJSONStr(append(b, `,"obj_type":`...), o.Type.String())
 		}
 		b = jsonComment(b, o.Comment())
+		b = p.vals.jsonObj(b, e, o)
 	case nftmon.ObjectFlowtable:
 		f := &p.ft
 		if err := f.Decode(e.Attrs); err != nil {
@@ -301,58 +282,4 @@ func jsonDevices(b []byte, dev []byte, s msgs.DevScanner) []byte {
 		b = append(b, ']')
 	}
 	return b
-}
-
-// jsonElem appends one element as an object. Keys and data are hex strings
-// of the bytes the kernel sent.
-func jsonElem(b []byte, el *msgs.Elem) []byte {
-	b = append(b, '{')
-	mark := len(b)
-	sep := func() {
-		if len(b) > mark {
-			b = append(b, ',')
-		}
-	}
-	if el.Present.Has(unix.NFTA_SET_ELEM_KEY) {
-		b = appendHex(append(b, `"key":"`...), el.Key)
-		b = append(b, '"')
-	}
-	if el.Present.Has(msgs.AttrSetElemKeyEnd) {
-		sep()
-		b = appendHex(append(b, `"key_end":"`...), el.KeyEnd)
-		b = append(b, '"')
-	}
-	switch {
-	case el.Present.Has(unix.NFTA_SET_ELEM_DATA) && el.IsVerdict:
-		// A verdict map's data: the verdict as nft prints it.
-		sep()
-		b = append(b, `"data":`...)
-		start := len(b)
-		b = appendJSONEscapedTail(appendVerdict(b, &el.Verdict), start)
-	case el.Present.Has(unix.NFTA_SET_ELEM_DATA):
-		sep()
-		b = appendHex(append(b, `"data":"`...), el.Data)
-		b = append(b, '"')
-	case el.Present.Has(unix.NFTA_SET_ELEM_OBJREF):
-		// An object map's data: the object's name.
-		sep()
-		b = appendJSONString(append(b, `"data":`...), el.ObjRef)
-	}
-	if el.Present.Has(unix.NFTA_SET_ELEM_FLAGS) {
-		sep()
-		b = strconv.AppendUint(append(b, `"flags":`...), uint64(el.Flags), 10)
-	}
-	if el.Present.Has(unix.NFTA_SET_ELEM_TIMEOUT) {
-		sep()
-		b = strconv.AppendUint(append(b, `"timeout":`...), el.Timeout, 10)
-	}
-	if el.Present.Has(unix.NFTA_SET_ELEM_EXPIRATION) {
-		sep()
-		b = strconv.AppendUint(append(b, `"expiration":`...), el.Expiration, 10)
-	}
-	if c := el.Comment(); c != nil {
-		sep()
-		b = appendJSONString(append(b, `"comment":`...), c)
-	}
-	return append(b, '}')
 }

@@ -211,6 +211,9 @@ type handler struct {
 // printer turns events into output lines.
 type printer interface {
 	print(e *nftmon.Event) error
+	// observe learns from an event the filter hides what later lines
+	// need: the types of the sets their elements belong to.
+	observe(e *nftmon.Event)
 	// finish prints what the printer still holds, at the end.
 	finish() error
 }
@@ -220,6 +223,8 @@ func (h *handler) event(e *nftmon.Event) error {
 		if err := h.p.print(e); err != nil {
 			return err
 		}
+	} else {
+		h.p.observe(e)
 	}
 	switch e.Kind {
 	case nftmon.EventChange, nftmon.EventSnapshot:

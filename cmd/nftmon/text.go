@@ -7,6 +7,7 @@ import (
 
 	"github.com/nftmon/nftmon"
 	"github.com/nftmon/nftmon/msgs"
+	"github.com/nftmon/nftmon/nftext"
 	"golang.org/x/sys/unix"
 )
 
@@ -17,37 +18,25 @@ import (
 // ("add rule inet f c handle 4 [ meta load l4proto => reg 1 ] ..."), as
 // nftmon does not turn expressions back into nft syntax.
 //
-// Unlike nft monitor it also prints the creation of anonymous sets and
-// their elements. The elements of an interval set are printed as nft does
-// (10.0.0.0/8, 172.16.0.1-172.16.0.9) by joining each start element with
-// the end element that follows it.
+// Tables, chains, sets, elements and objects are printed by nftext.Printer,
+// in nft monitor's words (10.0.0.0/8, `quota inet t q { 100 mbytes }`),
+// with the differences the README lists where nft monitor 1.0.6 is wrong.
+// Like nft monitor, it hides the creation of anonymous sets and their
+// elements.
 type textPrinter struct {
-	w     *bufio.Writer
-	buf   []byte
-	types setTypes
+	w   *bufio.Writer
+	buf []byte
+	nft nftext.Printer
 
-	// An interval's start element, held until its end element comes:
-	// the line up to and including the key, the rest of the line, and
-	// the key.
-	pending                            bool
-	pendSet, pendHead, pendTail, pendK []byte
-	pendType, pendLen                  uint32
-	pendDel, pendIsEnd                 bool
-	endK                               []byte
-
-	table msgs.Table
-	chain msgs.Chain
-	rule  msgs.Rule
-	set   msgs.Set
-	elems msgs.SetElems
-	obj   msgs.Obj
-	ft    msgs.Flowtable
-	cnt   msgs.CounterExpr
-	quota msgs.QuotaExpr
+	rule msgs.Rule
+	ft   msgs.Flowtable
 }
 
 func newTextPrinter(w *bufio.Writer) *textPrinter {
-	return &textPrinter{w: w, buf: make([]byte, 0, 4096)}
+	p := &textPrinter{w: w, buf: make([]byte, 0, 4096)}
+	// The lines nftext prints start as the command's others do.
+	p.nft.LineStart = prefix
+	return p
 }
 
 // prefix appends what starts every line of an event: the nsid of another
@@ -62,9 +51,6 @@ func prefix(b []byte, e *nftmon.Event) []byte {
 
 func (p *textPrinter) print(e *nftmon.Event) error {
 	b := p.buf[:0]
-	if p.pending && e.Type.Object() != nftmon.ObjectSetElem {
-		b = p.flushPending(b)
-	}
 	switch e.Kind {
 	case nftmon.EventCommit:
 		b = append(prefix(b, e), "# new generation "...)
@@ -127,50 +113,8 @@ func endLine(b []byte, e *nftmon.Event) []byte {
 func (p *textPrinter) change(b []byte, e *nftmon.Event) ([]byte, error) {
 	del := e.Type.Op() == nftmon.OpDelete
 	switch e.Type.Object() {
-	case nftmon.ObjectTable:
-		t := &p.table
-		if err := t.Decode(e.Attrs); err != nil {
-			return b, err
-		}
-		if del {
-			p.types.removeTable(e, t.Name)
-		}
-		b = append(op(b, e, "table"), t.Name...)
-		if !del {
-			n := len(b)
-			if t.Flags != 0 {
-				b = append(appendTableFlags(append(b, "flags "...), t.Flags), "; "...)
-			}
-			if c := t.Comment(); c != nil {
-				b = append(appendQuoted(append(b, "comment "...), c), "; "...)
-			}
-			b = brace(b, n)
-		}
-		return endLine(b, e), nil
-	case nftmon.ObjectChain:
-		c := &p.chain
-		if err := c.Decode(e.Attrs); err != nil {
-			return b, err
-		}
-		b = append(append(append(op(b, e, "chain"), c.Table...), ' '), c.Name...)
-		if !del {
-			n := len(b)
-			if c.Present.Has(unix.NFTA_CHAIN_HOOK) {
-				b = append(append(b, "type "...), c.Type...)
-				b = append(append(b, " hook "...), hookName(e.Family, c.Hook.Num)...)
-				b = appendDevices(b, c.Hook.Dev, c.Hook.Devices())
-				b = appendPrio(append(b, " priority "...), e.Family, c.Hook.Num, c.Hook.Priority)
-				b = append(b, "; "...)
-				if c.Present.Has(unix.NFTA_CHAIN_POLICY) {
-					b = append(append(append(b, "policy "...), c.Policy.String()...), "; "...)
-				}
-			}
-			if cm := c.Comment(); cm != nil {
-				b = append(appendQuoted(append(b, "comment "...), cm), "; "...)
-			}
-			b = brace(b, n)
-		}
-		return endLine(b, e), nil
+	case nftmon.ObjectTable, nftmon.ObjectChain, nftmon.ObjectSet, nftmon.ObjectSetElem, nftmon.ObjectObj:
+		return p.nft.AppendEvent(b, e)
 	case nftmon.ObjectRule:
 		r := &p.rule
 		if err := r.Decode(e.Attrs); err != nil {
@@ -191,36 +135,6 @@ func (p *textPrinter) change(b []byte, e *nftmon.Event) ([]byte, error) {
 			if c := r.Comment(); c != nil {
 				b = appendQuoted(append(b, " comment "...), c)
 			}
-		}
-		return endLine(b, e), nil
-	case nftmon.ObjectSet:
-		s := &p.set
-		if err := s.Decode(e.Attrs); err != nil {
-			return b, err
-		}
-		if del {
-			p.types.remove(e, s.Table, s.Name)
-			b = append(append(append(op(b, e, "set"), s.Table...), ' '), s.Name...)
-			return endLine(b, e), nil
-		}
-		p.types.add(e, s)
-		what := "set"
-		if s.Flags&(msgs.SetMap|msgs.SetObject) != 0 {
-			what = "map"
-		}
-		b = append(append(append(op(b, e, what), s.Table...), ' '), s.Name...)
-		b = append(p.setBody(append(b, " { "...), s), '}')
-		return endLine(b, e), nil
-	case nftmon.ObjectSetElem:
-		return p.elements(b, e)
-	case nftmon.ObjectObj:
-		o := &p.obj
-		if err := o.Decode(e.Attrs); err != nil {
-			return b, err
-		}
-		b = append(append(append(op(b, e, o.Type.String()), o.Table...), ' '), o.Name...)
-		if !del {
-			b = p.objBody(b, o)
 		}
 		return endLine(b, e), nil
 	case nftmon.ObjectFlowtable:
@@ -259,68 +173,6 @@ func (p *textPrinter) change(b []byte, e *nftmon.Event) ([]byte, error) {
 	return endLine(b, e), nil
 }
 
-// appendTableFlags appends a table's flags as nft names them ("dormant",
-// "owner", "persist"), joined by commas, with unknown bits in hex.
-func appendTableFlags(b []byte, f msgs.TableFlags) []byte {
-	names := [...]struct {
-		f    msgs.TableFlags
-		name string
-	}{{msgs.TableDormant, "dormant"}, {msgs.TableOwner, "owner"}, {msgs.TablePersist, "persist"}}
-	n := len(b)
-	for _, x := range names {
-		if f&x.f != 0 {
-			if len(b) > n {
-				b = append(b, ',')
-			}
-			b = append(b, x.name...)
-			f &^= x.f
-		}
-	}
-	if f != 0 {
-		if len(b) > n {
-			b = append(b, ',')
-		}
-		b = strconv.AppendUint(append(b, "0x"...), uint64(f), 16)
-	}
-	return b
-}
-
-// brace wraps what was appended after b[:n] in " { ... }", or removes the
-// nothing that was appended.
-func brace(b []byte, n int) []byte {
-	if len(b) == n {
-		return b
-	}
-	body := len(b) - n
-	b = append(b, "   "...)
-	copy(b[n+3:], b[n:n+body])
-	copy(b[n:], " { ")
-	return append(b[:n+3+body], '}')
-}
-
-// appendDevices appends a base chain's devices as nft prints them:
-// ` device "lo"` or ` devices = { lo, veth0 }`.
-func appendDevices(b []byte, dev []byte, s msgs.DevScanner) []byte {
-	if dev != nil {
-		return appendQuoted(append(b, " device "...), dev)
-	}
-	for i := 0; s.Next(); i++ {
-		if i == 0 {
-			b = append(b, " devices = { "...)
-		} else {
-			b = append(b, ", "...)
-		}
-		b = appendDevice(b, s.Device())
-	}
-	if bytes.HasSuffix(b, []byte(" devices = { ")) {
-		return b[:len(b)-len(" devices = { ")]
-	}
-	if bytes.Contains(b, []byte(" devices = { ")) {
-		b = append(b, " }"...)
-	}
-	return b
-}
-
 func appendDevice(b []byte, d msgs.Device) []byte {
 	b = append(b, d.Name...)
 	if d.Prefix {
@@ -329,76 +181,11 @@ func appendDevice(b []byte, d msgs.Device) []byte {
 	return b
 }
 
-// setBody appends a set's declaration in nft's order: type, size, flags,
-// timeout, comment.
-func (p *textPrinter) setBody(b []byte, s *msgs.Set) []byte {
-	b = appendTypeName(append(b, "type "...), s.KeyType, s.KeyLen)
-	switch {
-	case s.Flags&msgs.SetObject != 0:
-		b = append(append(b, " : "...), s.ObjType.String()...)
-	case s.Flags&msgs.SetMap != 0 && s.DataType == dataVerdict:
-		b = append(b, " : verdict"...)
-	case s.Flags&msgs.SetMap != 0:
-		b = appendTypeName(append(b, " : "...), s.DataType, s.DataLen)
-	}
-	b = append(b, "; "...)
-	if s.Desc.Size != 0 {
-		b = strconv.AppendUint(append(b, "size "...), uint64(s.Desc.Size), 10)
-		b = append(b, "; "...)
-	}
-	flags := [...]struct {
-		f    msgs.SetFlags
-		name string
-	}{{msgs.SetConstant, "constant"}, {msgs.SetInterval, "interval"}, {msgs.SetEval, "dynamic"}, {msgs.SetTimeout, "timeout"}}
-	n := 0
-	for _, f := range flags {
-		// nft 1.0.6 leaves out the timeout flag of a set that has a
-		// default timeout, unless it is dynamic.
-		if s.Flags&f.f == 0 || (f.f == msgs.SetTimeout && s.Present.Has(unix.NFTA_SET_TIMEOUT) && s.Flags&msgs.SetEval == 0) {
-			continue
-		}
-		if n == 0 {
-			b = append(b, "flags "...)
-		} else {
-			b = append(b, ',')
-		}
-		b = append(b, f.name...)
-		n++
-	}
-	if n > 0 {
-		b = append(b, "; "...)
-	}
-	if s.Present.Has(unix.NFTA_SET_TIMEOUT) {
-		b = append(appendDuration(append(b, "timeout "...), s.Timeout), "; "...)
-	}
-	if c := s.Comment(); c != nil {
-		b = append(appendQuoted(append(b, "comment "...), c), "; "...)
-	}
-	return b
+// observe learns the set types from an event the filter hides.
+func (p *textPrinter) observe(e *nftmon.Event) {
+	_ = p.nft.Sets.Observe(e) // a message it cannot decode is reported when printed
 }
 
-// objBody appends the state of a counter or a quota as nft prints it.
-func (p *textPrinter) objBody(b []byte, o *msgs.Obj) []byte {
-	n := len(b)
-	if c := o.Comment(); c != nil {
-		b = append(appendQuoted(append(b, "comment "...), c), ' ')
-	}
-	switch o.Type {
-	case msgs.ObjCounter:
-		if p.cnt.Decode(o.Data) == nil {
-			b = strconv.AppendUint(append(b, "packets "...), p.cnt.Packets, 10)
-			b = strconv.AppendUint(append(b, " bytes "...), p.cnt.Bytes, 10)
-			b = append(b, ' ')
-		}
-	case msgs.ObjQuota:
-		if p.quota.Decode(o.Data) == nil {
-			if p.quota.Flags&msgs.QuotaInv != 0 {
-				b = append(b, "over "...)
-			}
-			b = strconv.AppendUint(b, p.quota.Bytes, 10)
-			b = strconv.AppendUint(append(b, " bytes used "...), p.quota.Consumed, 10)
-			b = append(b, " bytes "...)
-		}
-	}
-	return brace(b, n)
-}
+// finish ends the output: nothing is held (an interval half never
+// completed is not printed, as nft monitor does not print it).
+func (p *textPrinter) finish() error { return nil }
