@@ -27,7 +27,7 @@ var (
 	traceListTable = regexp.MustCompile(`^table (\S+) (\S+) \{`)
 	traceListChain = regexp.MustCompile(`^\tchain (\S+) \{`)
 	traceListRule  = regexp.MustCompile(`^\t\t(.*) # handle (\d+)$`)
-	counterText = regexp.MustCompile(`counter packets \d+ bytes \d+`)
+	counterText    = regexp.MustCompile(`counter packets \d+ bytes \d+`)
 )
 
 // parseTraceListing reads the rules of a listing.
