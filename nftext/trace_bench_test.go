@@ -41,13 +41,23 @@ func (fixedRule) AppendRule(dst []byte, _ int32, _ nftmon.Family, _, _ []byte, _
 	return append(dst, "udp dport 9999 counter packets 0 bytes 0 accept"...), true
 }
 
+// oneLink names interface 1 "lo".
+type oneLink struct{}
+
+func (oneLink) AppendLinkName(dst []byte, _ int32, index uint32) ([]byte, bool) {
+	if index == 1 {
+		return append(dst, "lo"...), true
+	}
+	return dst, false
+}
+
 // TestNoAllocsTrace checks that decoding and rendering every trace of the
 // capture allocates nothing, and that a RuleCache lookup does not either.
 func TestNoAllocsTrace(t *testing.T) {
 	fams, attrs := traceMessages(t)
 	var tr msgs.Trace
 	buf := make([]byte, 0, 1<<12)
-	ctx := &TraceContext{Rules: fixedRule{}, Links: loName{}}
+	ctx := &TraceContext{Rules: fixedRule{}, Links: oneLink{}}
 	if n := testing.AllocsPerRun(50, func() {
 		for i, a := range attrs {
 			if tr.Decode(a) != nil {
@@ -154,7 +164,7 @@ func BenchmarkTrace(b *testing.B) {
 	fams, attrs := traceMessages(b)
 	var tr msgs.Trace
 	buf := make([]byte, 0, 1<<12)
-	ctx := &TraceContext{Rules: fixedRule{}, Links: loName{}}
+	ctx := &TraceContext{Rules: fixedRule{}, Links: oneLink{}}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
@@ -175,7 +185,7 @@ func FuzzTrace(f *testing.F) {
 	for i, a := range attrs {
 		f.Add(uint8(fams[i]), a)
 	}
-	ctx := &TraceContext{Rules: fixedRule{}, Links: loName{}}
+	ctx := &TraceContext{Rules: fixedRule{}, Links: oneLink{}}
 	f.Fuzz(func(t *testing.T, fam uint8, a []byte) {
 		var tr msgs.Trace
 		if tr.Decode(a) != nil {

@@ -337,6 +337,17 @@ func (f *traceField) append(dst []byte) []byte {
 		return appendHexNumber(append(dst, ' '), v, BigEndian, 0)
 	}
 	pd := &protos[f.proto]
+	t := pd.tmpls[f.tmpl].typ
 	dst = append(append(append(dst, pd.name...), ' '), pd.tmpls[f.tmpl].name...)
-	return AppendValue(append(dst, ' '), pd.tmpls[f.tmpl].typ, BigEndian, v)
+	if in := &types[t]; in.bitmask && len(v) <= 8 && (in.size == 0 || len(v) == int(in.size)) {
+		// A bitmask compared with a value prints its operator, and the
+		// value as one symbol or a number, never as flags joined by |
+		// (must_print_eq_op): `tcp flags == 0x12`.
+		dst = append(dst, " == "...)
+		if s, ok := lookupSymbol(in.syms, loadUint(v, BigEndian)); ok {
+			return appendSymbol(dst, in, s)
+		}
+		return appendBase(dst, t, in, BigEndian, v)
+	}
+	return AppendValue(append(dst, ' '), t, BigEndian, v)
 }
