@@ -6,7 +6,8 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"runtime"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,20 +16,19 @@ import (
 	"github.com/nftmon/nftmon/internal/nstest"
 	"github.com/nftmon/nftmon/msgs"
 	"github.com/nftmon/nftmon/nftext"
-	"golang.org/x/sys/unix"
 )
 
 // TestTraceKernel traces real traffic and compares nft monitor trace with
 // a Monitor (TracesToo, Snapshot) rendering with AppendTrace, a RuleCache
 // and the namespace's interface names: every line. Namespace A sends over a
 // veth pair to namespace B, which loads testdata/trace/veth.nft and is
-// watched: TCP, UDP (a verdict map's jump and return, a drop, a policy
+// watched (nstest.Veth): TCP, UDP (a verdict map's jump and return, a drop, a policy
 // drop), ICMP and ICMPv6 echo, over IPv4 and IPv6, and B's replies. nft
 // prints the counters of its own listing, made when it started, and the
 // Monitor those of its snapshot: counter values are compared as N.
 func TestTraceKernel(t *testing.T) {
 	a, b := nstest.New(t), nstest.New(t)
-	vethPair(t, a, b)
+	nstest.Veth(t, a, b)
 	script, err := os.ReadFile("testdata/trace/veth.nft")
 	if err != nil {
 		t.Fatal(err)
@@ -46,20 +46,88 @@ func TestTraceKernel(t *testing.T) {
 	}
 	defer func() { mon.Process.Kill(); mon.Wait() }()
 
-	var ours lockedBuffer
+	// Two monitors: one in snapshot mode, whose RuleCache learns every
+	// rule from the snapshot and the changes; one of traces only, whose
+	// RuleCache asks the kernel for each rule (GETRULE) as traces name
+	// them.
 	req, err := nftmon.Open(nftmon.ConnConfig{NetNS: b.Path})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer req.Close()
-	sets := &nftext.Sets{}
-	rules := &nftext.RuleCache{Sets: sets, Conn: req}
+	snap := startTraceWatcher(t, nftmon.Config{NetNS: b.Path, Traces: nftmon.TracesToo, Snapshot: true}, &nftext.RuleCache{Sets: &nftext.Sets{}}, links)
+	asked := startTraceWatcher(t, nftmon.Config{NetNS: b.Path, Traces: nftmon.TracesOnly}, &nftext.RuleCache{Conn: req}, links)
+
+	// Probe until nft prints a trace (it subscribes after its listing).
+	for try := 0; !strings.Contains(nftOut.String(), "packet: "); try++ {
+		if try == 100 {
+			t.Fatalf("nft monitor trace printed nothing: %q %q", nftOut.String(), nftErr.String())
+		}
+		if err := a.Do(func() error { return sendUDP(net.JoinHostPort(nstest.VethB4, "9997")) }); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err := a.Do(func() error { return traceTraffic(b) }); err != nil {
+		t.Fatalf("traffic: %v", err)
+	}
+	waitQuiet(&nftOut, &snap.out, &asked.out)
+	snap.stop(t)
+	asked.stop(t)
+
+	want := strings.Split(strings.TrimSuffix(nftOut.String(), "\n"), "\n")
+	t.Run("snapshot", func(t *testing.T) {
+		got := snap.from(t, want[0])
+		same, counters := compareTraceLines(t, []byte(strings.Join(got, "\n")+"\n"), []byte(strings.Join(want, "\n")+"\n"))
+		t.Logf("%d of %d lines identical, %d more but for counter values; %d traces", same, len(want), counters, snap.m.Stats().Traces)
+	})
+	t.Run("getrule", func(t *testing.T) {
+		// A rule asked for prints its anonymous sets by name: their
+		// elements never came (nft lists them with the ruleset).
+		got := asked.from(t, want[0])
+		w := slices.Clone(want)
+		anon := 0
+		for i := range min(len(got), len(w)) {
+			if anonSet.MatchString(got[i]) && strings.Contains(w[i], " { ") {
+				w[i] = got[i]
+				anon++
+			}
+		}
+		same, counters := compareTraceLines(t, []byte(strings.Join(got, "\n")+"\n"), []byte(strings.Join(w, "\n")+"\n"))
+		t.Logf("%d of %d lines identical, %d more but for counter values, %d with an anonymous set by name; %d traces", same-anon, len(want), counters, anon, asked.m.Stats().Traces)
+	})
+	if os.Getenv("NFTMON_TRACE_LOG") != "" {
+		t.Logf("nft monitor trace printed:\n%s", nftOut.String())
+	}
+	for _, kind := range []string{"tcp dport 8080", "udp dport 9999", "udp dport 9998", "icmp type echo-request", "icmpv6 type echo-request", "ip6 saddr", "verdict jump", "verdict goto", "verdict return", "verdict drop", "policy drop", "policy accept", "ether saddr", "oif \"vb\"", " ip f4 in packet", " ip6 f6 in packet"} {
+		if !strings.Contains(nftOut.String(), kind) {
+			t.Errorf("the traffic made no %q line", kind)
+		}
+	}
+}
+
+// anonSet matches an anonymous set printed by name.
+var anonSet = regexp.MustCompile(`@__set[0-9]+`)
+
+// traceWatcher is a Monitor printing traces with AppendTrace.
+type traceWatcher struct {
+	m    *nftmon.Monitor
+	out  lockedBuffer
+	stop func(t *testing.T)
+}
+
+// startTraceWatcher starts a Monitor of cfg whose traces print with rules
+// and links.
+func startTraceWatcher(t *testing.T, cfg nftmon.Config, rules *nftext.RuleCache, links nsLinks) *traceWatcher {
+	w := &traceWatcher{}
 	ctx := &nftext.TraceContext{Rules: rules, Links: links}
 	var tr msgs.Trace
 	var line []byte
-	m, err := nftmon.NewMonitor(nftmon.Config{NetNS: b.Path, Traces: nftmon.TracesToo, Snapshot: true}, func(e *nftmon.Event) error {
-		if err := sets.Observe(e); err != nil {
-			return err
+	m, err := nftmon.NewMonitor(cfg, func(e *nftmon.Event) error {
+		if rules.Sets != nil {
+			if err := rules.Sets.Observe(e); err != nil {
+				return err
+			}
 		}
 		if err := rules.Observe(e); err != nil {
 			return err
@@ -71,95 +139,40 @@ func TestTraceKernel(t *testing.T) {
 			return err
 		}
 		line = nftext.AppendTrace(line[:0], nftext.NSID(e), e.Family, &tr, ctx)
-		ours.Write(line)
+		w.out.Write(line)
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer m.Close()
+	w.m = m
 	runCtx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- m.Run(runCtx) }()
-
-	// Probe until nft prints a trace (it subscribes after its listing).
-	for try := 0; !strings.Contains(nftOut.String(), "packet: "); try++ {
-		if try == 100 {
-			t.Fatalf("nft monitor trace printed nothing: %q %q", nftOut.String(), nftErr.String())
+	w.stop = func(t *testing.T) {
+		cancel()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Fatalf("Run: %v", err)
 		}
-		if err := inNS(a, func() error { return sendUDP("10.0.0.2:9997") }); err != nil {
-			t.Fatal(err)
+		if s := m.Stats(); s.Losses != 0 {
+			t.Fatalf("the monitor lost events: %+v", s)
 		}
-		time.Sleep(100 * time.Millisecond)
+		m.Close()
 	}
-	if err := inNS(a, func() error { return traceTraffic(b) }); err != nil {
-		t.Fatalf("traffic: %v", err)
-	}
-	waitQuiet(&nftOut, &ours)
-	cancel()
-	if err := <-done; !errors.Is(err, context.Canceled) {
-		t.Fatalf("Run: %v", err)
-	}
-	if s := m.Stats(); s.Losses != 0 {
-		t.Fatalf("the monitor lost events: %+v", s)
-	}
-
-	want := strings.Split(strings.TrimSuffix(nftOut.String(), "\n"), "\n")
-	got := strings.Split(strings.TrimSuffix(ours.String(), "\n"), "\n")
-	// The monitor subscribed before nft: start both at nft's first line.
-	start := -1
-	for i, l := range got {
-		if l == want[0] {
-			start = i
-			break
-		}
-	}
-	if start < 0 {
-		t.Fatalf("nft's first line %q is not among ours:\n%s", want[0], strings.Join(got, "\n"))
-	}
-	got = got[start:]
-	same, counters := compareTraceLines(t, []byte(strings.Join(got, "\n")+"\n"), []byte(strings.Join(want, "\n")+"\n"))
-	t.Logf("%d of %d lines identical, %d more but for counter values; %d traces", same, len(want), counters, m.Stats().Traces)
-	if os.Getenv("NFTMON_TRACE_LOG") != "" {
-		t.Logf("nft monitor trace printed:\n%s", nftOut.String())
-	}
-	for _, kind := range []string{"tcp dport 8080", "udp dport 9999", "udp dport 9998", "icmp type echo-request", "icmpv6 type echo-request", "ip6 saddr", "verdict jump", "verdict goto", "verdict return", "verdict drop", "policy drop", "policy accept", "ether saddr", "oif \"vb\""} {
-		if !strings.Contains(nftOut.String(), kind) {
-			t.Errorf("the traffic made no %q line", kind)
-		}
-	}
+	return w
 }
 
-// vethPair links a and b with a veth pair, va in a (10.0.0.1, fd00::1)
-// and vb in b (10.0.0.2, fd00::2), lo up in both.
-func vethPair(t *testing.T, a, b *nstest.NS) {
-	t.Helper()
-	holder := b.Command("sleep", "600") // a process in b, to name it to ip
-	if err := holder.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { holder.Process.Kill(); holder.Wait() })
-	// nsenter execs sleep in b: its pid is in b.
-	time.Sleep(50 * time.Millisecond)
-	pid := fmt.Sprint(holder.Process.Pid)
-	for _, c := range []struct {
-		ns   *nstest.NS
-		args string
-	}{
-		{a, "link set lo up"},
-		{b, "link set lo up"},
-		{a, "link add va type veth peer name vb netns " + pid},
-		{a, "addr add 10.0.0.1/24 dev va"},
-		{a, "addr add fd00::1/64 dev va nodad"},
-		{a, "link set va up"},
-		{b, "addr add 10.0.0.2/24 dev vb"},
-		{b, "addr add fd00::2/64 dev vb nodad"},
-		{b, "link set vb up"},
-	} {
-		if out, err := c.ns.Command("ip", strings.Fields(c.args)...).CombinedOutput(); err != nil {
-			t.Fatalf("ip %s: %v: %s", c.args, err, out)
+// from returns the watcher's lines from first on: the monitor subscribed
+// before nft did.
+func (w *traceWatcher) from(t *testing.T, first string) []string {
+	got := strings.Split(strings.TrimSuffix(w.out.String(), "\n"), "\n")
+	for i, l := range got {
+		if l == first {
+			return got[i:]
 		}
 	}
+	t.Fatalf("nft's first line %q is not among ours:\n%s", first, strings.Join(got, "\n"))
+	return nil
 }
 
 // nsLinks names the interfaces of a namespace, by index.
@@ -176,7 +189,7 @@ func (l nsLinks) AppendLinkName(dst []byte, nsid int32, index uint32) ([]byte, b
 // linkNames lists the interfaces of ns.
 func linkNames(t *testing.T, ns *nstest.NS) nsLinks {
 	l := nsLinks{}
-	err := inNS(ns, func() error {
+	err := ns.Do(func() error {
 		ifs, err := net.Interfaces()
 		for _, i := range ifs {
 			l[uint32(i.Index)] = i.Name
@@ -187,20 +200,6 @@ func linkNames(t *testing.T, ns *nstest.NS) nsLinks {
 		t.Fatalf("interfaces: %v %v", l, err)
 	}
 	return l
-}
-
-// inNS runs fn on a thread in ns; the thread is thrown away after.
-func inNS(ns *nstest.NS, fn func() error) error {
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
-		if err := unix.Setns(ns.FD, unix.CLONE_NEWNET); err != nil {
-			errc <- err
-			return
-		}
-		errc <- fn()
-	}()
-	return <-errc
 }
 
 // sendUDP sends one datagram.
@@ -220,12 +219,12 @@ func sendUDP(addr string) error {
 // traces come in the same order to both readers.
 func traceTraffic(b *nstest.NS) error {
 	var ln4, ln6 net.Listener
-	if err := inNS(b, func() error {
+	if err := b.Do(func() error {
 		var err error
-		if ln4, err = net.Listen("tcp4", "10.0.0.2:8080"); err != nil {
+		if ln4, err = net.Listen("tcp4", net.JoinHostPort(nstest.VethB4, "8080")); err != nil {
 			return err
 		}
-		ln6, err = net.Listen("tcp6", "[fd00::2]:8080")
+		ln6, err = net.Listen("tcp6", net.JoinHostPort(nstest.VethB6, "8080"))
 		return err
 	}); err != nil {
 		return err
@@ -240,7 +239,7 @@ func traceTraffic(b *nstest.NS) error {
 		}()
 	}
 	step := func() { time.Sleep(150 * time.Millisecond) }
-	for _, host := range []string{"10.0.0.2", "fd00::2"} {
+	for _, host := range []string{nstest.VethB4, nstest.VethB6} {
 		c, err := net.DialTimeout("tcp", net.JoinHostPort(host, "8080"), 2*time.Second)
 		if err != nil {
 			return err
@@ -255,11 +254,11 @@ func traceTraffic(b *nstest.NS) error {
 			step()
 		}
 	}
-	if err := echo("ip4:icmp", "10.0.0.2", 8); err != nil {
+	if err := echo("ip4:icmp", nstest.VethB4, 8); err != nil {
 		return err
 	}
 	step()
-	return echo("ip6:ipv6-icmp", "fd00::2", 128)
+	return echo("ip6:ipv6-icmp", nstest.VethB6, 128)
 }
 
 // echo sends an echo request of ICMP type typ and waits for the reply.
