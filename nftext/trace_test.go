@@ -129,3 +129,47 @@ func compareTraceLines(t *testing.T, got, want []byte) (same, counters int) {
 	}
 	return same, counters
 }
+
+// TestTraceNoContext renders the capture without rules or interface
+// names: the rule lines say `unknown rule handle N`, as nft does for a
+// rule it does not know, and interfaces print as their index; the rest is
+// nft's text.
+func TestTraceNoContext(t *testing.T) {
+	dir := filepath.Join("..", "msgs", "testdata")
+	dgs, err := pcapnl.Datagrams(filepath.Join(dir, "trace.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile(filepath.Join(dir, "trace.monitor"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	listing, err := os.ReadFile(filepath.Join(dir, "trace.ruleset"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// nft's lines, with each rule's text replaced by what is printed of
+	// a rule not known.
+	handles := map[string]string{}
+	for k, text := range parseTraceListing(t, string(listing)) {
+		f := strings.Fields(k) // family table chain handle
+		handles[f[2]+" rule "+text] = f[3]
+	}
+	ruleText := regexp.MustCompile(`^(trace id \S+ \S+ \S+ )(\S+) (rule .*) \(verdict`)
+	var lines []string
+	for _, l := range strings.Split(strings.TrimSuffix(string(want), "\n"), "\n") {
+		l = strings.ReplaceAll(strings.ReplaceAll(l, `iif "lo"`, "iif 1"), `oif "lo"`, "oif 1")
+		if m := ruleText.FindStringSubmatch(counterText.ReplaceAllString(l, "counter packets 0 bytes 0")); m != nil {
+			h, ok := handles[m[2]+" "+m[3]]
+			if !ok {
+				t.Fatalf("no handle for %q", m[3])
+			}
+			l = m[1] + m[2] + " unknown rule handle " + h + l[strings.LastIndex(l, " (verdict"):]
+		}
+		lines = append(lines, l)
+	}
+	got := traceText(t, dgs, nil)
+	if same, _ := compareTraceLines(t, got, []byte(strings.Join(lines, "\n")+"\n")); same != len(lines) {
+		t.Errorf("%d of %d lines identical", same, len(lines))
+	}
+}
