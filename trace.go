@@ -58,8 +58,7 @@ func (t TraceMode) join(c *Conn) error {
 }
 
 // trace is the input of a trace message: it belongs to no transaction
-// (the kernel sends it from the packet path, one per datagram, res_id and
-// seq 0), so it is delivered at once as an EventTrace, whatever state the
+// (KERNEL.md, fact 17), so it is delivered at once as an EventTrace, whatever state the
 // namespace is in, which it leaves as it was: never held, never stamped,
 // never below a floor, and never discarded after a loss. Scope applies:
 // NFTA_TRACE_TABLE is attribute 1, as the table of every object message.
