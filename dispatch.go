@@ -14,6 +14,7 @@ import (
 type dispatcher struct {
 	fn     func(*Event) error
 	stream bool
+	traces TraceMode
 	maxTx  int
 	scope  Scope
 
@@ -123,6 +124,7 @@ type dispatchConfig struct {
 	block  int // the arena's block size; 0: blockSize (tests make it small)
 	scope  Scope
 	floor  uint32
+	traces TraceMode
 }
 
 func newDispatcher(fn func(*Event) error, cfg dispatchConfig) *dispatcher {
@@ -135,7 +137,7 @@ func newDispatcher(fn func(*Event) error, cfg dispatchConfig) *dispatcher {
 	if cfg.block == 0 {
 		cfg.block = blockSize
 	}
-	d := &dispatcher{fn: fn, stream: cfg.stream, maxTx: cfg.maxTx, scope: cfg.scope, a: newArena(cfg.retain, cfg.block)}
+	d := &dispatcher{fn: fn, stream: cfg.stream, traces: cfg.traces, maxTx: cfg.maxTx, scope: cfg.scope, a: newArena(cfg.retain, cfg.block)}
 	d.nss = []nsState{{}}
 	d.floor.Store(cfg.floor)
 	return d
@@ -219,9 +221,14 @@ func (d *dispatcher) datagram(n int, nsid int32, hasNSID bool) error {
 			continue
 		}
 		nt := notice{hdr: m.Header, nf: nf, attrs: attrs}
-		if m.Header.MsgType() == MsgNewGen {
+		switch typ := m.Header.MsgType(); {
+		case typ == MsgTrace:
+			err = d.trace(nsi, &nt) // trace.go
+		case d.traces == TracesOnly:
+			// Not asked for (a Replayer fed a recording of both groups).
+		case typ == MsgNewGen:
 			err = d.commit(nsi, &nt, data[start:start+int(m.Header.Len)])
-		} else {
+		default:
 			err = d.change(nsi, &nt, base, start, n)
 		}
 		if err != nil {

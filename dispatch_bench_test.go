@@ -55,4 +55,26 @@ func BenchmarkReplay(b *testing.B) {
 			b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
 		})
 	}
+	b.Run("trace", benchReplayTraces)
+}
+
+// benchReplayTraces feeds the trace capture (one trace per datagram, as the
+// kernel sends them) with TracesOnly and an empty callback.
+func benchReplayTraces(b *testing.B) {
+	dgs := traceDatagrams(b)
+	events := 0
+	m := mustReplayer(b, ReplayConfig{Traces: TracesOnly}, func(e *Event) error { events++; return nil })
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		for _, dg := range dgs {
+			if err := m.Feed(dg, 0, false); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	if events != b.N*len(dgs) {
+		b.Fatalf("%d events, want %d", events, b.N*len(dgs))
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(events), "ns/event")
 }

@@ -77,6 +77,15 @@
 // Bytes that cannot be parsed are not skipped either: they are delivered
 // as an EventMalformed that says what was wrong.
 //
+// # Packet traces
+//
+// Config.Traces also subscribes to packet traces (NFNLGRP_NFTRACE), or to
+// them alone: the steps of packets marked with "meta nftrace set 1". Each
+// is an EventTrace, delivered as soon as it is read, outside any
+// transaction: never held, stamped, discarded after a loss or dropped
+// below the floor. msgs.Trace decodes it, nftext.AppendTrace prints it as
+// `nft monitor trace` does.
+//
 // # Snapshot and tail
 //
 // Config.Snapshot starts Run with a snapshot of the whole ruleset,

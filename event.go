@@ -50,12 +50,18 @@ const (
 	// transaction: its changes follow, delivered as Streamed (unstamped).
 	// Type is MsgNone; NSID and HasNSID say where it came from.
 	EventMalformed
+	// EventTrace is a packet trace (NFT_MSG_TRACE), with Config.Traces:
+	// one step of a packet marked with "meta nftrace set 1" through the
+	// ruleset, decoded by msgs.Trace. It belongs to no transaction: it is
+	// delivered as soon as it is read, and Gen, ProcPID and ProcName are
+	// unset. NSID and HasNSID say where the packet was.
+	EventTrace
 )
 
-var eventKindNames = [...]string{"", "change", "commit", "outside", "loss", "snapshot-begin", "snapshot", "snapshot-end", "malformed"}
+var eventKindNames = [...]string{"", "change", "commit", "outside", "loss", "snapshot-begin", "snapshot", "snapshot-end", "malformed", "trace"}
 
 // String returns the kind's name ("change", "commit", "outside", "loss",
-// "snapshot-begin", "snapshot", "snapshot-end", "malformed").
+// "snapshot-begin", "snapshot", "snapshot-end", "malformed", "trace").
 func (k EventKind) String() string {
 	if int(k) < len(eventKindNames) && k != 0 {
 		return eventKindNames[k]
@@ -73,7 +79,7 @@ func (k EventKind) String() string {
 // msgs, decoded only when asked for: msgs.Rule.Decode(e.Attrs).
 type Event struct {
 	Kind   EventKind
-	Type   MsgType // the nftables message type; MsgNewGen for commits, MsgNone for losses and malformed input
+	Type   MsgType // the nftables message type; MsgNewGen for commits, MsgTrace for traces, MsgNone for losses and malformed input
 	Family Family  // nfgenmsg.nfgen_family; FamilyUnspec for commits
 
 	// Gen is the full 32-bit generation: the committing transaction's for

@@ -6,8 +6,6 @@ import (
 	"os"
 	"sync/atomic"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // The defaults of a Monitor, for the Config fields left at 0.
@@ -97,6 +95,11 @@ type Config struct {
 	// 0 means DefaultArenaRetain; a negative value keeps everything (no
 	// allocation after the largest transaction, at the cost of its memory).
 	ArenaRetain int
+
+	// Traces says whether packet traces are delivered too (TracesToo), or
+	// alone (TracesOnly), as EventTrace events; the zero value TracesOff
+	// delivers none.
+	Traces TraceMode
 }
 
 // Monitor watches the nftables ruleset of a network namespace and calls a
@@ -133,12 +136,15 @@ func NewMonitor(cfg Config, fn func(*Event) error) (*Monitor, error) {
 	if err := cfg.Scope.validate(); err != nil {
 		return nil, err
 	}
+	if err := cfg.Traces.validate(cfg.Snapshot); err != nil {
+		return nil, err
+	}
 	cc := ConnConfig{NetNS: cfg.NetNS, NetNSFD: cfg.NetNSFD, HasNetNSFD: cfg.HasNetNSFD, ReadBuffer: cfg.ReadBuffer, ListenAllNSID: cfg.AllNetNS}
 	conn, err := Open(cc)
 	if err != nil {
 		return nil, err
 	}
-	if err := conn.JoinGroup(unix.NFNLGRP_NFTABLES); err != nil {
+	if err := cfg.Traces.join(conn); err != nil {
 		conn.Close()
 		return nil, err
 	}
@@ -162,7 +168,7 @@ func NewMonitor(cfg Config, fn func(*Event) error) (*Monitor, error) {
 		floor = 0
 	}
 	m := &Monitor{conn: conn, req: req, d: newDispatcher(fn, dispatchConfig{
-		stream: cfg.Stream, maxTx: cfg.MaxTransactionBytes, retain: cfg.ArenaRetain, scope: cfg.Scope, floor: floor,
+		stream: cfg.Stream, maxTx: cfg.MaxTransactionBytes, retain: cfg.ArenaRetain, scope: cfg.Scope, floor: floor, traces: cfg.Traces,
 	})}
 	m.d.learnGen(g.ID)
 	if cfg.Snapshot {

@@ -16,6 +16,9 @@ type ReplayConfig struct {
 	// ArenaRetain is what is kept of the arena between transactions; 0
 	// means DefaultArenaRetain (see Config.ArenaRetain).
 	ArenaRetain int
+	// Traces says whether the traces fed are delivered (see
+	// Config.Traces); with TracesOnly nothing else is.
+	Traces TraceMode
 }
 
 // Replayer groups, stamps and delivers datagrams recorded earlier (a pcap
@@ -46,8 +49,11 @@ func newReplayer(cfg ReplayConfig, fn func(*Event) error, block int) (*Replayer,
 	if err := cfg.Scope.validate(); err != nil {
 		return nil, err
 	}
+	if err := cfg.Traces.validate(false); err != nil {
+		return nil, err
+	}
 	return &Replayer{d: newDispatcher(fn, dispatchConfig{
-		stream: cfg.Stream, maxTx: cfg.MaxTransactionBytes, retain: cfg.ArenaRetain, block: block, scope: cfg.Scope, floor: cfg.Floor,
+		stream: cfg.Stream, maxTx: cfg.MaxTransactionBytes, retain: cfg.ArenaRetain, block: block, scope: cfg.Scope, floor: cfg.Floor, traces: cfg.Traces,
 	})}, nil
 }
 

@@ -21,6 +21,7 @@ type Stats struct {
 	Streamed     uint64 // changes delivered before their commit (Config.Stream or over Config.MaxTransactionBytes)
 	Snapshots    uint64 // snapshots delivered
 	Retries      uint64 // snapshot attempts that had to be retried (the ruleset changed while dumping)
+	Traces       uint64 // packet traces delivered (EventTrace; also counted in Events)
 }
 
 // counters is the loop's private, plain copy of Stats; publish copies it to

@@ -27,6 +27,15 @@
 // `nft monitor` does; Printer prints nft monitor's lines for the table,
 // chain, set, element and object changes of a monitor's events.
 //
+// # Packet traces
+//
+// AppendTrace prints the lines `nft monitor trace` prints for a trace event
+// (msgs.Trace): the packet's headers decoded as nft decodes them, with the
+// protocol templates rules use, and the rule by handle from a TraceRules,
+// such as a RuleCache fed every event with Observe; interface names come
+// from a LinkNames the caller gives, since they belong to the packet's
+// namespace.
+//
 // # Where the text can differ from nft's
 //
 // Where nft monitor 1.0.6 is wrong (KERNEL.md, fact 16) Printer prints what

@@ -42,8 +42,12 @@ func (s *ruleState) initProto() {
 }
 
 // hookBase is the base the family's hooks start at, and its protocol.
-func (s *ruleState) hookBase() (protoBase, protoID) {
-	switch s.family {
+func (s *ruleState) hookBase() (protoBase, protoID) { return familyBase(s.family) }
+
+// familyBase is the base a family's hooks start at, and its protocol
+// (hook_proto_desc).
+func familyBase(f nftmon.Family) (protoBase, protoID) {
+	switch f {
 	case nftmon.FamilyBridge:
 		return baseLL, protoEther
 	case nftmon.FamilyNetdev:
