@@ -68,8 +68,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer h.names.close()
 	var stats func() nftmon.Stats
 	switch {
+	case o.trace && o.read != "":
+		t := newTracer(o, w, stderr, nil)
+		cfg := o.replayConfig()
+		cfg.Traces = nftmon.TracesToo
+		stats, err = replayFile(ctx, o, cfg, t.event, &t.readAt)
+	case o.trace:
+		stats, err = watchTraces(ctx, o, w, stderr)
 	case o.read != "":
-		stats, err = replayFile(ctx, o, h)
+		stats, err = replayFile(ctx, o, o.replayConfig(), h.event, &h.readAt)
 	case o.write != "":
 		stats, err = record(ctx, o, h)
 	default:

@@ -150,8 +150,9 @@ func record(ctx context.Context, o *options, h *handler) (func() nftmon.Stats, e
 }
 
 // replayFile decodes the datagrams recorded in the pcap file o.read, as a
-// live monitor would have delivered them.
-func replayFile(ctx context.Context, o *options, h *handler) (func() nftmon.Stats, error) {
+// live monitor would have delivered them, to fn, setting *readAt to each
+// one's recorded time before it is fed.
+func replayFile(ctx context.Context, o *options, cfg nftmon.ReplayConfig, fn func(*nftmon.Event) error, readAt *time.Time) (func() nftmon.Stats, error) {
 	f, err := os.Open(o.read)
 	if err != nil {
 		return nil, err
@@ -161,7 +162,7 @@ func replayFile(ctx context.Context, o *options, h *handler) (func() nftmon.Stat
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", o.read, err)
 	}
-	m, err := nftmon.NewReplayer(o.replayConfig(), h.event)
+	m, err := nftmon.NewReplayer(cfg, fn)
 	if err != nil {
 		return nil, err
 	}
@@ -173,7 +174,7 @@ func replayFile(ctx context.Context, o *options, h *handler) (func() nftmon.Stat
 		if err != nil {
 			return m.Stats, fmt.Errorf("%s: %w", o.read, err)
 		}
-		h.readAt = rec.Time
+		*readAt = rec.Time
 		if lerr := lossRecordErr(rec.Data); lerr != nil {
 			err = m.FeedLoss(lerr)
 		} else {
