@@ -136,8 +136,8 @@ func parseFlags(args []string, stdout io.Writer) (*options, error) {
 		if w.event != "" || v.kinds != "" || v.ops != "" {
 			return nil, &usageError{"trace prints packet traces: it does not go with new, destroy, -kind or -op"}
 		}
-		if o.write != "" || o.allNetNS || o.snapshot || o.stream || o.handles || v.sinceGen != "" {
-			return nil, &usageError{"trace watches one namespace: it does not go with -w, -all-netns, -snapshot, -stream, -a or -since-gen"}
+		if o.allNetNS || o.snapshot || o.stream || o.handles || v.sinceGen != "" {
+			return nil, &usageError{"trace watches one namespace: it does not go with -all-netns, -snapshot, -stream, -a or -since-gen"}
 		}
 		o.trace = true
 	}

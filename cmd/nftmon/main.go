@@ -73,12 +73,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		cfg := o.replayConfig()
 		cfg.Traces = nftmon.TracesToo
 		stats, err = replayFile(ctx, o, cfg, t.event, &t.readAt)
+	case o.trace && o.write != "":
+		stats, err = recordTraces(ctx, o, w, stderr)
 	case o.trace:
 		stats, err = watchTraces(ctx, o, w, stderr)
 	case o.read != "":
 		stats, err = replayFile(ctx, o, o.replayConfig(), h.event, &h.readAt)
 	case o.write != "":
-		stats, err = record(ctx, o, h)
+		stats, err = record(ctx, o, o.replayConfig(), h.event, &h.readAt)
 	default:
 		stats, err = watch(ctx, o, h)
 	}

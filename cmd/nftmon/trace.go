@@ -47,8 +47,9 @@ type tracer struct {
 	tr     msgs.Trace
 	lines  []byte // the trace's lines, as nft prints them
 	buf    []byte // the output
-	// readAt is the recorded time of the datagram being fed (-r); zero
-	// live, where the time of the callback is the time of the read.
+	// readAt is the time of the datagram being fed (-r: as recorded;
+	// -w: as read); zero when a Monitor reads the socket, and then the
+	// time of the callback is the time of the read.
 	readAt time.Time
 }
 
@@ -88,6 +89,24 @@ func watchTraces(ctx context.Context, o *options, w *bufio.Writer, stderr io.Wri
 	defer m.Close()
 	err = m.Run(ctx)
 	return m.Stats, err
+}
+
+// recordTraces records the traces and changes to the pcap file o.write
+// while printing the traces. There is no snapshot: a rule not seen
+// changing is asked for (GETRULE), and is not in the file.
+func recordTraces(ctx context.Context, o *options, w *bufio.Writer, stderr io.Writer) (func() nftmon.Stats, error) {
+	if err := resolveNetNS(o); err != nil {
+		return nil, err
+	}
+	req, err := nftmon.Open(nftmon.ConnConfig{NetNS: o.netnsPath, ReadBuffer: -1})
+	if err != nil {
+		return nil, explainOpen(err)
+	}
+	defer req.Close()
+	t := newTracer(o, w, stderr, req)
+	cfg := o.replayConfig()
+	cfg.Traces = nftmon.TracesToo
+	return record(ctx, o, cfg, t.event, &t.readAt)
 }
 
 // event prints the lines of a trace or a loss; it learns the rules and
