@@ -9,7 +9,8 @@
 //
 // The words are nft monitor's: new or destroy keeps only creations or only
 // deletions, OBJECT (tables, chains, sets, rules, elements, objects,
-// flowtables, ruleset) only one kind of change. It watches the current
+// flowtables, ruleset) only one kind of change; trace prints packet traces
+// instead, as nft monitor trace does. It watches the current
 // network namespace unless -netns or -all-netns says otherwise; -w records
 // the raw netlink datagrams to a pcap file, -r decodes such a file instead
 // of the socket. nftmon -h lists the flags, with examples; nftmon.1 beside
