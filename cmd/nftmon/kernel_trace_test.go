@@ -183,11 +183,16 @@ func fromHeldThread(t *testing.T, start func()) {
 	go func() {
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
-		start()
-		close(started)
+		func() {
+			defer close(started) // also when start fails the test
+			start()
+		}()
 		<-release
 	}()
 	<-started
+	if t.Failed() {
+		t.FailNow()
+	}
 }
 
 // counterValues are a rule's counter values, which may differ between two
