@@ -26,15 +26,13 @@ type options struct {
 	stats     bool
 	version   bool
 	netnsPath string // netns resolved to a path
+	trace     bool   // the trace word: packet traces instead of changes
 }
 
 // usageError is a bad command line: exit status 2.
 type usageError struct{ msg string }
 
 func (e *usageError) Error() string { return e.msg }
-
-// errTrace is the trace word, accepted but not implemented yet.
-var errTrace = &usageError{"trace: packet traces are not supported yet (nftmon prints ruleset changes only)"}
 
 // flagValues are the flags that parseFlags checks and converts after
 // parsing.
@@ -74,7 +72,8 @@ The words are nft monitor's (nft monitor [new|destroy] [OBJECT] [json]):
   new, destroy    only creations and updates, or only deletions (-op)
   OBJECT          only changes of one kind (-kind): tables, chains, sets,
                   rules, elements, objects, flowtables; ruleset: every kind;
-                  trace: packet traces, not supported yet (exit status 2)
+                  trace: packet traces (meta nftrace set 1), as
+                  nft monitor trace prints them
   json, vm json   same as -json
 When they hide every change of a transaction, its generation line goes too.
 
@@ -90,12 +89,13 @@ examples:
   nftmon -netns blue -w blue.pcap     watch /run/netns/blue and record it
   nftmon -t -r blue.pcap              decode the recording, with its stored times
   nftmon -snapshot -j                 the whole ruleset, then every change after it
+  nftmon trace                        the packets marked with meta nftrace set 1
 
 exit status:
   0  stopped by SIGINT or SIGTERM, the end of the -r file, -h or -version
   1  an error: a missing namespace or privilege, a file that cannot be read,
      is not a netlink pcap file or is truncated, output that cannot be written
-  2  a bad command line, or the trace word (not supported yet)
+  2  a bad command line
 `
 
 // parseFlags parses args into options. Flags may come before, between and
@@ -132,6 +132,15 @@ func parseFlags(args []string, stdout io.Writer) (*options, error) {
 	if w.json {
 		o.json = true
 	}
+	if w.object == "trace" {
+		if w.event != "" || v.kinds != "" || v.ops != "" {
+			return nil, &usageError{"trace prints packet traces: it does not go with new, destroy, -kind or -op"}
+		}
+		if o.allNetNS || o.snapshot || o.stream || o.handles || v.sinceGen != "" {
+			return nil, &usageError{"trace watches one namespace: it does not go with -all-netns, -snapshot, -stream, -a or -since-gen"}
+		}
+		o.trace = true
+	}
 	if w.object != "" && v.kinds != "" {
 		return nil, &usageError{fmt.Sprintf("the word %q and -kind both choose the kinds: give one", w.object)}
 	}
@@ -139,7 +148,7 @@ func parseFlags(args []string, stdout io.Writer) (*options, error) {
 		return nil, &usageError{fmt.Sprintf("the word %q and -op both choose the operation: give one", w.event)}
 	}
 	kinds, ops := v.kinds, v.ops
-	if w.object != "" && w.object != "ruleset" {
+	if w.object != "" && w.object != "ruleset" && w.object != "trace" {
 		kinds = w.object
 	}
 	if w.event != "" {
@@ -236,9 +245,6 @@ func parseWords(ws []string) (words, error) {
 	}
 	if i < len(ws) {
 		return words{}, &usageError{fmt.Sprintf("unexpected word %q: the words are %s, in that order", ws[i], wordsSyntax)}
-	}
-	if w.object == "trace" {
-		return words{}, errTrace
 	}
 	return w, nil
 }

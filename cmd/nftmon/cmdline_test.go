@@ -170,8 +170,8 @@ func TestWords(t *testing.T) {
 }
 
 // TestWordErrors checks that a bad sequence of words, or words that clash
-// with the flags, exit with status 2 and one line, and that trace says it
-// is not supported yet.
+// with the flags, exit with status 2 and one line, and that trace refuses
+// the words and flags it does not go with.
 func TestWordErrors(t *testing.T) {
 	for _, c := range []struct {
 		args []string
@@ -188,9 +188,15 @@ func TestWordErrors(t *testing.T) {
 		{[]string{"rules", "-kind", "sets"}, `the word "rules" and -kind`},
 		{[]string{"ruleset", "-kind", "sets"}, `the word "ruleset" and -kind`},
 		{[]string{"new", "-op", "delete"}, `the word "new" and -op`},
-		{[]string{"trace"}, "trace: packet traces are not supported yet"},
-		{[]string{"new", "trace"}, "trace: packet traces are not supported yet"},
-		{[]string{"-j", "trace", "-r", "../../testdata/rules.pcap"}, "not supported yet"},
+		{[]string{"new", "trace"}, "trace prints packet traces: it does not go with new"},
+		{[]string{"trace", "-op", "new"}, "it does not go with new, destroy, -kind or -op"},
+		{[]string{"trace", "-stream"}, "trace watches one namespace"},
+		{[]string{"trace", "-since-gen", "3"}, "trace watches one namespace"},
+		{[]string{"trace", "-r", "x.pcap", "-w", "y.pcap"}, "-r reads a file"},
+		{[]string{"trace", "-all-netns"}, "trace watches one namespace"},
+		{[]string{"trace", "-snapshot"}, "trace watches one namespace"},
+		{[]string{"trace", "-a"}, "trace watches one namespace"},
+		{[]string{"trace", "rules"}, `unexpected word "rules"`},
 	} {
 		code, out, errs := runCmd(c.args...)
 		if code != exitUsage || out != "" || strings.Count(errs, "\n") != 1 || !strings.HasPrefix(errs, "nftmon: ") || !strings.Contains(errs, c.msg) {
@@ -419,5 +425,32 @@ func TestNamesCannotBreakLines(t *testing.T) {
 		`# ERROR: We lost some netlink events! Changes after generation nsid 5 netns a\x0db: 4 may be missing, up to the next generation printed (`
 	if !strings.HasPrefix(out.String(), want) || strings.Count(out.String(), "\n") != 2 {
 		t.Errorf("got:\n%s\nwant:\n%s...", out.String(), want)
+	}
+}
+
+// TestTraceWord checks that the trace word, with the flags it goes with,
+// asks for packet traces, and that JSON and times carry through.
+func TestTraceWord(t *testing.T) {
+	for _, c := range []struct {
+		args        []string
+		json, times bool
+		netns       string
+	}{
+		{args: []string{"trace"}},
+		{args: []string{"trace", "json"}, json: true},
+		{args: []string{"-j", "-t", "trace"}, json: true, times: true},
+		{args: []string{"trace", "-netns", "blue"}, netns: "/run/netns/blue"},
+	} {
+		o, err := parseFlags(c.args, new(bytes.Buffer))
+		if err != nil {
+			t.Errorf("%q: %v", c.args, err)
+			continue
+		}
+		if !o.trace || o.json != c.json || o.times != c.times || o.netnsPath != c.netns || o.filter != (filter{}) {
+			t.Errorf("%q: trace %v json %v times %v netns %q filter %+v; want trace, json %v, times %v, netns %q, no filter", c.args, o.trace, o.json, o.times, o.netnsPath, o.filter, c.json, c.times, c.netns)
+		}
+	}
+	if o, err := parseFlags([]string{"rules"}, new(bytes.Buffer)); err != nil || o.trace {
+		t.Errorf("rules: trace %v, err %v; want no trace", o != nil && o.trace, err)
 	}
 }

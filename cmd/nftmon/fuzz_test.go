@@ -247,6 +247,8 @@ func TestREADMEJSONKeys(t *testing.T) {
 	// printed with "types_known":false.
 	_, out, _ := runCmd("-j", "-r", withoutNewSets(t, "sets"))
 	all.WriteString(out)
+	_, out, _ = runCmd("-j", "-t", "trace", "-r", "../../msgs/testdata/trace.pcap")
+	all.WriteString(out)
 	for _, k := range keys {
 		switch k {
 		case "nsid", "netns", "lost_after", "snapshot", "outside", "streamed", "error":

@@ -9,7 +9,8 @@
 //
 // The words are nft monitor's: new or destroy keeps only creations or only
 // deletions, OBJECT (tables, chains, sets, rules, elements, objects,
-// flowtables, ruleset) only one kind of change. It watches the current
+// flowtables, ruleset) only one kind of change; trace prints packet traces
+// instead, as nft monitor trace does. It watches the current
 // network namespace unless -netns or -all-netns says otherwise; -w records
 // the raw netlink datagrams to a pcap file, -r decodes such a file instead
 // of the socket. nftmon -h lists the flags, with examples; nftmon.1 beside
@@ -68,10 +69,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer h.names.close()
 	var stats func() nftmon.Stats
 	switch {
+	case o.trace && o.read != "":
+		t := newTracer(o, w, stderr, nil)
+		cfg := o.replayConfig()
+		cfg.Traces = nftmon.TracesToo
+		stats, err = replayFile(ctx, o, cfg, t.event, &t.readAt)
+	case o.trace && o.write != "":
+		stats, err = recordTraces(ctx, o, w, stderr)
+	case o.trace:
+		stats, err = watchTraces(ctx, o, w, stderr)
 	case o.read != "":
-		stats, err = replayFile(ctx, o, h)
+		stats, err = replayFile(ctx, o, o.replayConfig(), h.event, &h.readAt)
 	case o.write != "":
-		stats, err = record(ctx, o, h)
+		stats, err = record(ctx, o, o.replayConfig(), h.event, &h.readAt)
 	default:
 		stats, err = watch(ctx, o, h)
 	}

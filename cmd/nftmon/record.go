@@ -52,10 +52,11 @@ func lossRecordErr(b []byte) error {
 }
 
 // record reads the socket itself, writes every datagram to the pcap file
-// o.write, and feeds it to a replay Monitor, which groups and delivers the
-// events as a live one would. The Monitor API hands out events, not the raw
+// o.write, and feeds it to a Replayer of cfg, which groups and delivers the
+// events to fn as a live monitor would, *readAt set to the time of each
+// datagram first; it joins the trace group too when cfg delivers traces. The Monitor API hands out events, not the raw
 // datagrams they came from, hence the socket of our own.
-func record(ctx context.Context, o *options, h *handler) (func() nftmon.Stats, error) {
+func record(ctx context.Context, o *options, cfg nftmon.ReplayConfig, fn func(*nftmon.Event) error, readAt *time.Time) (func() nftmon.Stats, error) {
 	if err := resolveNetNS(o); err != nil {
 		return nil, err
 	}
@@ -66,6 +67,11 @@ func record(ctx context.Context, o *options, h *handler) (func() nftmon.Stats, e
 	defer conn.Close()
 	if err := conn.JoinGroup(unix.NFNLGRP_NFTABLES); err != nil {
 		return nil, explainOpen(fmt.Errorf("join the nftables group: %w", err))
+	}
+	if cfg.Traces != nftmon.TracesOff {
+		if err := conn.JoinGroup(unix.NFNLGRP_NFTRACE); err != nil {
+			return nil, explainOpen(fmt.Errorf("join the trace group: %w", err))
+		}
 	}
 	f, err := os.Create(o.write)
 	if err != nil {
@@ -86,7 +92,7 @@ func record(ctx context.Context, o *options, h *handler) (func() nftmon.Stats, e
 	// The file is flushed with the output: at each commit, loss or
 	// outside event.
 	flushing := func(e *nftmon.Event) error {
-		if err := h.event(e); err != nil {
+		if err := fn(e); err != nil {
 			return err
 		}
 		if e.Kind != nftmon.EventChange {
@@ -94,7 +100,7 @@ func record(ctx context.Context, o *options, h *handler) (func() nftmon.Stats, e
 		}
 		return nil
 	}
-	m, err := nftmon.NewReplayer(o.replayConfig(), flushing)
+	m, err := nftmon.NewReplayer(cfg, flushing)
 	if err != nil {
 		return nil, err
 	}
@@ -116,8 +122,8 @@ func record(ctx context.Context, o *options, h *handler) (func() nftmon.Stats, e
 		if err != nil {
 			if errors.Is(err, nftmon.ErrOverflow) || errors.Is(err, nftmon.ErrTruncated) {
 				loss = appendLossRecord(loss[:0], err)
-				h.readAt = time.Now()
-				if werr := pw.Write(h.readAt, loss, 0, false); werr != nil {
+				*readAt = time.Now()
+				if werr := pw.Write(*readAt, loss, 0, false); werr != nil {
 					return stats, fmt.Errorf("%s: %w", o.write, werr)
 				}
 				if err := m.FeedLoss(err); err != nil {
@@ -132,8 +138,8 @@ func record(ctx context.Context, o *options, h *handler) (func() nftmon.Stats, e
 		}
 		// The time recorded is the time printed with -t: -r -t
 		// prints what was printed live.
-		h.readAt = time.Now()
-		if err := pw.Write(h.readAt, buf[:dg.N], dg.NSID, dg.HasNSID); err != nil {
+		*readAt = time.Now()
+		if err := pw.Write(*readAt, buf[:dg.N], dg.NSID, dg.HasNSID); err != nil {
 			return stats, fmt.Errorf("%s: %w", o.write, err)
 		}
 		if err := m.Feed(buf[:dg.N], dg.NSID, dg.HasNSID); err != nil {
@@ -150,8 +156,9 @@ func record(ctx context.Context, o *options, h *handler) (func() nftmon.Stats, e
 }
 
 // replayFile decodes the datagrams recorded in the pcap file o.read, as a
-// live monitor would have delivered them.
-func replayFile(ctx context.Context, o *options, h *handler) (func() nftmon.Stats, error) {
+// live monitor would have delivered them, to fn, setting *readAt to each
+// one's recorded time before it is fed.
+func replayFile(ctx context.Context, o *options, cfg nftmon.ReplayConfig, fn func(*nftmon.Event) error, readAt *time.Time) (func() nftmon.Stats, error) {
 	f, err := os.Open(o.read)
 	if err != nil {
 		return nil, err
@@ -161,7 +168,7 @@ func replayFile(ctx context.Context, o *options, h *handler) (func() nftmon.Stat
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", o.read, err)
 	}
-	m, err := nftmon.NewReplayer(o.replayConfig(), h.event)
+	m, err := nftmon.NewReplayer(cfg, fn)
 	if err != nil {
 		return nil, err
 	}
@@ -173,7 +180,7 @@ func replayFile(ctx context.Context, o *options, h *handler) (func() nftmon.Stat
 		if err != nil {
 			return m.Stats, fmt.Errorf("%s: %w", o.read, err)
 		}
-		h.readAt = rec.Time
+		*readAt = rec.Time
 		if lerr := lossRecordErr(rec.Data); lerr != nil {
 			err = m.FeedLoss(lerr)
 		} else {
