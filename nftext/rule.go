@@ -80,10 +80,25 @@ func appendRawRule(dst []byte, r *msgs.Rule) []byte {
 	return dst
 }
 
-// appendRawExpr appends "[ " + libnftnl's text of e + " ]".
+// appendRawExpr appends "[ " + libnftnl's text of e + " ]", with control
+// bytes escaped as AppendIdent escapes them: an expression's name and data
+// come from the kernel as they are, and a line must stay one line.
 func appendRawExpr(dst []byte, e msgs.Expr) []byte {
 	dst = append(dst, "[ "...)
+	start := len(dst)
 	dst = msgs.AppendExprText(dst, e)
+	text := dst[start:]
+	for _, c := range text {
+		if c < 0x20 || c == 0x7f {
+			// Escape after the text, then move the result over it.
+			// AppendIdent reads text while appending past its end (or
+			// into a new array, leaving text's intact).
+			end := len(dst)
+			dst = AppendIdent(dst, text)
+			dst = append(dst[:start], dst[end:]...)
+			break
+		}
+	}
 	return append(dst, " ]"...)
 }
 

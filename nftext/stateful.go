@@ -51,7 +51,7 @@ func AppendStatefulExpr(dst []byte, e msgs.Expr, stateless bool) []byte {
 		}
 		return strconv.AppendUint(dst, uint64(c.Count), 10)
 	}
-	return append(msgs.AppendExprText(append(dst, "[ "...), e), " ]"...)
+	return appendRawExpr(dst, e)
 }
 
 // appendQuota appends a quota's body as nft prints it: `over 100 mbytes
