@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -74,7 +73,7 @@ func runTraceCapture(t *testing.T) traceCapture {
 	}
 
 	mon := ns.Command("nft", "monitor", "trace")
-	var monOut, monErr syncBuffer
+	var monOut, monErr nstest.Buffer
 	mon.Stdout, mon.Stderr = &monOut, &monErr
 	if err := mon.Start(); err != nil {
 		t.Fatal(err)
@@ -107,7 +106,7 @@ func runTraceCapture(t *testing.T) traceCapture {
 		time.Sleep(100 * time.Millisecond)
 	}
 	drain(func([]byte, nftmon.Datagram) {})
-	monOut.waitQuiet()
+	nstest.WaitQuiet(&monOut)
 	monOut.Reset()
 
 	if err := inNetNS(ns.FD, traceTraffic); err != nil {
@@ -125,7 +124,7 @@ func runTraceCapture(t *testing.T) traceCapture {
 		}
 		n++
 	})
-	monOut.waitQuiet()
+	nstest.WaitQuiet(&monOut)
 	// nft monitor ignores SIGINT when started from a script (KERNEL.md,
 	// fact 16): stop it with SIGTERM.
 	mon.Process.Signal(syscall.SIGTERM)
@@ -137,46 +136,6 @@ func runTraceCapture(t *testing.T) traceCapture {
 		t.Fatalf("%d trace datagrams, nft printed %q", n, monOut.String())
 	}
 	return traceCapture{pcap: file.Bytes(), monitor: []byte(monOut.String()), ruleset: []byte(ruleset), datagrams: n}
-}
-
-// syncBuffer collects a command's output, safe to read while it runs.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func (s *syncBuffer) Reset() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.b.Reset()
-}
-
-// waitQuiet returns once nothing has been written for half a second (or
-// after ten seconds).
-func (s *syncBuffer) waitQuiet() {
-	last := -1
-	for i := 0; i < 100; i++ {
-		s.mu.Lock()
-		n := s.b.Len()
-		s.mu.Unlock()
-		if n == last {
-			return
-		}
-		last = n
-		time.Sleep(500 * time.Millisecond)
-	}
 }
 
 // inNetNS runs fn on a thread of its own that has entered the network

@@ -23,7 +23,7 @@ func TestKernelAsk(t *testing.T) {
 	}
 	defer c.Close()
 
-	var ours, blind lockedBuffer
+	var ours, blind nstest.Buffer
 	p := nftext.Printer{Conn: c}
 	var q nftext.Printer
 	buf := make([]byte, 0, 4096)

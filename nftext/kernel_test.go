@@ -1,7 +1,6 @@
 package nftext_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -10,7 +9,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -27,33 +25,15 @@ import (
 // lines are compared with the .want file beside them instead, whose element
 // and chain texts are checked against `nft list ruleset`.
 
-// lockedBuffer is a bytes.Buffer safe for a writer and a reader.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // watchers are nft monitor and a Printer watching one namespace.
 type watchers struct {
 	ns          *nstest.NS
-	nft, ours   lockedBuffer
+	nft, ours   nstest.Buffer
 	nftCmd      interface{ Signal(os.Signal) error }
 	nftDone     chan error
 	cancel      context.CancelFunc
 	ourDone     chan error
-	printErrors lockedBuffer
+	printErrors nstest.Buffer
 }
 
 func startWatchers(t *testing.T, ns *nstest.NS, handles bool) *watchers {

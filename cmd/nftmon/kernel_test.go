@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -60,29 +59,11 @@ func nftmonBinary(t *testing.T) string {
 	return filepath.Join(buildDir, "nftmon")
 }
 
-// lockedBuffer collects a process's output as it is written.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // proc is a running nftmon or nft monitor.
 type proc struct {
 	name      string
 	cmd       *exec.Cmd
-	out, errb lockedBuffer
+	out, errb nstest.Buffer
 	done      chan struct{}
 	err       error
 }

@@ -40,7 +40,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -155,24 +154,6 @@ func stripComments(s string) string {
 	return b.String()
 }
 
-// lockedBuffer collects a child's output while it runs.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // captureScenario runs one scenario in a fresh namespace and writes its files.
 func captureScenario(out, name string) error {
 	src, err := os.ReadFile(filepath.Join(out, "scenarios", name+".nft"))
@@ -205,7 +186,7 @@ func captureScenario(out, name string) error {
 
 	// nft monitor, line-buffered so that what it printed is on the pipe
 	// when it is stopped.
-	var monOut, monErr lockedBuffer
+	var monOut, monErr nstest.Buffer
 	mon := ns.Command("stdbuf", "-oL", "nft", "monitor")
 	mon.Stdout, mon.Stderr = &monOut, &monErr
 	if err := mon.Start(); err != nil {
