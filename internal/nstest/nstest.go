@@ -10,15 +10,24 @@ package nstest
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
+
+// NftTimeout bounds one run of nft by TryNft, Nft and Script: far more than
+// the largest transaction a test makes takes on a loaded machine, so that a
+// hung nft fails the test that ran it, with its arguments, instead of
+// running into go test's global timeout.
+const NftTimeout = 5 * time.Minute
 
 // NS is a private network namespace held open by a file descriptor.
 type NS struct {
@@ -93,7 +102,13 @@ func Make() (*NS, error) {
 // Command returns a command that runs name with args inside the namespace
 // (through nsenter, from util-linux).
 func (ns *NS) Command(name string, args ...string) *exec.Cmd {
-	return exec.Command("nsenter", append([]string{"--net=" + ns.Path, "--", name}, args...)...)
+	return ns.commandContext(context.Background(), name, args...)
+}
+
+// commandContext is Command, killed when ctx is done (nsenter execs name,
+// so the kill reaches it).
+func (ns *NS) commandContext(ctx context.Context, name string, args ...string) *exec.Cmd {
+	return exec.CommandContext(ctx, "nsenter", append([]string{"--net=" + ns.Path, "--", name}, args...)...)
 }
 
 // Nft runs nft with args inside the namespace and returns its standard
@@ -118,14 +133,22 @@ func (ns *NS) Script(t testing.TB, script string) {
 
 // TryNft runs nft with args, and stdin as its input if not empty, and returns
 // its standard output, or an error that includes its standard error.
+// nft is killed once it has run for NftTimeout.
 func (ns *NS) TryNft(stdin string, args ...string) (string, error) {
-	cmd := ns.Command("nft", args...)
+	ctx, cancel := context.WithTimeout(context.Background(), NftTimeout)
+	defer cancel()
+	cmd := ns.commandContext(ctx, "nft", args...)
+	cmd.WaitDelay = time.Second // nothing nft started may keep its pipes open
 	if stdin != "" {
 		cmd.Stdin = strings.NewReader(stdin)
 	}
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Run(); err != nil {
+	err := cmd.Run()
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return out.String(), fmt.Errorf("nft %s: killed after %v: %s", strings.Join(args, " "), NftTimeout, strings.TrimSpace(errb.String()))
+	}
+	if err != nil {
 		return out.String(), fmt.Errorf("%w: %s", err, strings.TrimSpace(errb.String()))
 	}
 	return out.String(), nil
