@@ -20,7 +20,10 @@ import (
 // eq reg 9 0x00000001 ]`: a rule with expressions never prints as nothing.
 // It allocates nothing when dst has room. sets may be nil: then anonymous
 // sets print as their names (`@__set0`), and a lookup of a concatenation
-// prints only its first field.
+// prints only its first field. Interface indexes print as numbers (`iif
+// 1`); a RuleRenderer with Links names them as nft does (`iif "lo"`). The
+// comment prints as nft prints it, its bytes as they are, but for control
+// bytes, escaped as AppendIdent escapes them: a line stays one line.
 func AppendRule(dst []byte, nsid int32, family nftmon.Family, r *msgs.Rule, sets *Sets) []byte {
 	var rr RuleRenderer
 	return rr.AppendRule(dst, nsid, family, r, sets)
@@ -32,6 +35,14 @@ func AppendRule(dst []byte, nsid int32, family nftmon.Family, r *msgs.Rule, sets
 // a monitor that prints every rule keeps one. The zero value is ready to
 // use; it is not safe for concurrent use.
 type RuleRenderer struct {
+	// Links, if set, names interface indexes as nft does (`iif "lo"`,
+	// `fwd to "veth0"`, `dup to 10.0.0.1 device "lo"`, and any other
+	// iface_index value, those of inline sets included), asked with the
+	// rule's nsid: nft prints the name of the interface in the namespace
+	// it runs in. Nil, or a name it does not have, prints the index, `iif
+	// 7`, as nft prints an index it does not know.
+	Links LinkNames
+
 	s ruleState
 }
 
@@ -40,6 +51,7 @@ type RuleRenderer struct {
 func (rr *RuleRenderer) AppendRule(dst []byte, nsid int32, family nftmon.Family, r *msgs.Rule, sets *Sets) []byte {
 	s := &rr.s
 	s.init(nsid, family, r, sets)
+	s.names = ifNames{rr.Links, nsid}
 	n := len(dst)
 	if s.parse() {
 		dst = s.print(dst)
@@ -53,9 +65,10 @@ func (rr *RuleRenderer) AppendRule(dst []byte, nsid int32, family nftmon.Family,
 		if len(dst) > n {
 			dst = append(dst, ' ')
 		}
-		// nft prints the comment's bytes as they are (rule_print).
+		// nft prints the comment's bytes as they are (rule_print);
+		// another tool's may hold a newline.
 		dst = append(dst, `comment "`...)
-		dst = append(append(dst, c...), '"')
+		dst = append(AppendIdent(dst, c), '"')
 	}
 	return dst
 }
@@ -86,19 +99,7 @@ func appendRawRule(dst []byte, r *msgs.Rule) []byte {
 func appendRawExpr(dst []byte, e msgs.Expr) []byte {
 	dst = append(dst, "[ "...)
 	start := len(dst)
-	dst = msgs.AppendExprText(dst, e)
-	text := dst[start:]
-	for _, c := range text {
-		if c < 0x20 || c == 0x7f {
-			// Escape after the text, then move the result over it.
-			// AppendIdent reads text while appending past its end (or
-			// into a new array, leaving text's intact).
-			end := len(dst)
-			dst = AppendIdent(dst, text)
-			dst = append(dst[:start], dst[end:]...)
-			break
-		}
-	}
+	dst = escapeFrom(msgs.AppendExprText(dst, e), start)
 	return append(dst, " ]"...)
 }
 
@@ -121,6 +122,7 @@ type ruleState struct {
 	family nftmon.Family
 	rule   *msgs.Rule
 	sets   *Sets
+	names  ifNames
 
 	regs  [regUnits]int8 // operand index held by each 32-bit register, -1 none
 	ops   [maxOps]operand

@@ -117,7 +117,7 @@ func (s *ruleState) appendOperandAs(dst []byte, i int8, t Type, order ByteOrder)
 		if t.isBitmask() && bits.OnesCount64(loadUint(v, order)) > 1 {
 			return s.appendFlags(dst, t, order, v)
 		}
-		return AppendValue(dst, t, order, s.fitSize(t, order, v))
+		return s.names.appendValue(dst, t, order, s.fitSize(t, order, v))
 	}
 	return s.appendOperand(dst, i)
 }

@@ -103,7 +103,7 @@ func (s *ruleState) appendSetRef(dst []byte, name []byte) []byte {
 		// Its elements are known only when its transaction was seen
 		// (not from a GETSET): otherwise the name.
 		if info := s.lookupSet(name); info != nil && info.Flags&msgs.SetAnonymous != 0 && len(info.elems) > 0 {
-			return appendInline(dst, info)
+			return s.appendInline(dst, info)
 		}
 	}
 	dst = append(dst, '@')
@@ -160,7 +160,7 @@ func (s *ruleState) appendShiftedElem(dst []byte, start int, info *SetInfo, f *o
 	dst = s.appendValueOf(dst, f, s.v(v))
 	s.nscratch = mark
 	if info.IsMap() || info.IsObjMap() {
-		dst = info.AppendData(dst, Elem{Elem: el})
+		dst = info.appendData(dst, Elem{Elem: el}, s.names)
 	}
 	return dst
 }
@@ -174,7 +174,7 @@ const maxSortedElems = 256
 // notification print in the order they came, as nft monitor prints them;
 // those of a dump sorted by key, as nft list ruleset prints them
 // (list_expr_sort, interval_map_decompose).
-func appendInline(dst []byte, info *SetInfo) []byte {
+func (s *ruleState) appendInline(dst []byte, info *SetInfo) []byte {
 	dst = append(dst, "{ "...)
 	start := len(dst)
 	var el msgs.Elem
@@ -182,7 +182,7 @@ func appendInline(dst []byte, info *SetInfo) []byte {
 		var order [maxSortedElems][]byte
 		if n := sortedElems(info, &order); n > 0 {
 			for _, raw := range order[:n] {
-				dst = appendOneElem(dst, start, info, raw, &el)
+				dst = s.appendOneElem(dst, start, info, raw, &el)
 			}
 			return closeElems(dst, start)
 		}
@@ -190,7 +190,7 @@ func appendInline(dst []byte, info *SetInfo) []byte {
 	a := nftmon.NewAttrScanner(info.elems)
 	for a.Next() {
 		if a.Type() == unix.NFTA_LIST_ELEM {
-			dst = appendOneElem(dst, start, info, a.Bytes(), &el)
+			dst = s.appendOneElem(dst, start, info, a.Bytes(), &el)
 		}
 	}
 	return closeElems(dst, start)
@@ -198,7 +198,7 @@ func appendInline(dst []byte, info *SetInfo) []byte {
 
 // appendOneElem appends one element of an inline set, after ", " unless
 // it is the first (the list starts at start).
-func appendOneElem(dst []byte, start int, info *SetInfo, raw []byte, el *msgs.Elem) []byte {
+func (s *ruleState) appendOneElem(dst []byte, start int, info *SetInfo, raw []byte, el *msgs.Elem) []byte {
 	if el.Decode(raw) != nil {
 		return dst
 	}
@@ -207,7 +207,7 @@ func appendOneElem(dst []byte, start int, info *SetInfo, raw []byte, el *msgs.El
 		dst = append(dst, ", "...)
 	}
 	var st ElemStatus
-	dst, st = info.AppendElem(dst, false, raw, el)
+	dst, st = info.appendElem(dst, false, raw, el, s.names)
 	if st != ElemReady {
 		dst = dst[:mark]
 	}
@@ -400,7 +400,7 @@ func (s *ruleState) appendValueOf(dst []byte, op *operand, v []byte) []byte {
 	if op.kind == opPayload && !op.known() && op.proto != protoTH {
 		return appendRawNumber(dst, v)
 	}
-	return AppendValue(dst, t, order, s.fitSize(t, order, v))
+	return s.names.appendValue(dst, t, order, s.fitSize(t, order, v))
 }
 
 // fitSize returns v as long as a value of t: nft reads values as numbers,

@@ -116,7 +116,7 @@ func (s *ruleState) appendAddrRange(dst []byte, a, b int8, t Type, bracket bool)
 	oa := &s.ops[a]
 	if b >= 0 && oa.kind == opImm && s.ops[b].kind == opImm {
 		if plen, ok := rangePrefix(s.v(oa.value), s.v(s.ops[b].value)); ok {
-			dst = AppendValue(dst, t, BigEndian, s.v(oa.value))
+			dst = s.names.appendValue(dst, t, BigEndian, s.v(oa.value))
 			dst = append(dst, '/')
 			return strconv.AppendUint(dst, uint64(plen), 10)
 		}
