@@ -14,7 +14,8 @@ import (
 // payloads) in every family, seeded with every rule of the corpus captures,
 // with and without set knowledge. Invariants: no panic; the bytes already in
 // dst are left alone; a list with at least one expression prints some text;
-// rendering is deterministic.
+// the text holds no control byte but tab (one line); rendering is
+// deterministic.
 func FuzzAppendRule(f *testing.F) {
 	for _, file := range ruleScripts(f) {
 		base := strings.TrimSuffix(file, ".nft")
@@ -39,6 +40,11 @@ func FuzzAppendRule(f *testing.F) {
 			text := out[len("prefix "):]
 			if (n > 0 || sc.Err() != nil) && len(text) == 0 {
 				t.Fatalf("%d expressions, no text", n)
+			}
+			for _, c := range text {
+				if isControl(c) {
+					t.Fatalf("a control byte %#x in %q: a line must stay one line", c, text)
+				}
 			}
 			again := AppendRule(nil, OwnNS, nftmon.Family(family), &r, k)
 			if !bytes.Equal(again, text) {

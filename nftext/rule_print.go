@@ -107,7 +107,7 @@ func (s *ruleState) appendSetRef(dst []byte, name []byte) []byte {
 		}
 	}
 	dst = append(dst, '@')
-	return append(dst, name...)
+	return AppendIdent(dst, name)
 }
 
 // appendMapRef appends the set or map a lookup names: the shifted keys of

@@ -48,7 +48,7 @@ func (s *ruleState) appendSimple(dst []byte, st *stmt) []byte {
 		dst = append(dst, "notrack"...)
 	case "flow_offload":
 		dst = append(dst, "flow add @"...)
-		dst = append(dst, flowtableName(e.Data)...)
+		dst = AppendIdent(dst, flowtableName(e.Data))
 	case "synproxy":
 		var x msgs.SynproxyExpr
 		if ok = x.Decode(e.Data) == nil; ok {
