@@ -142,6 +142,10 @@ type ruleState struct {
 
 	scratch  [maxScratch]byte // values the renderer computes (shifted, masked)
 	nscratch int
+
+	// sorted is the elements of an anonymous set from a dump being
+	// printed sorted: it grows to the largest set once.
+	sorted []sortedElem
 }
 
 func (s *ruleState) init(nsid int32, family nftmon.Family, r *msgs.Rule, sets *Sets) {

@@ -2,7 +2,9 @@ package nftext
 
 import (
 	"bytes"
+	"cmp"
 	"math/bits"
+	"slices"
 	"strconv"
 
 	"github.com/nftmon/nftmon"
@@ -130,13 +132,10 @@ func (s *ruleState) appendShiftedSet(dst []byte, info *SetInfo, f *operand, shif
 	start := len(dst)
 	var el msgs.Elem
 	if info.dumped {
-		var order [maxSortedElems][]byte
-		if n := sortedElems(info, &order); n > 0 {
-			for _, raw := range order[:n] {
-				dst = s.appendShiftedElem(dst, start, info, f, shift, raw, &el)
-			}
-			return append(dst, " }"...)
+		for _, e := range s.sortedElems(info) {
+			dst = s.appendShiftedElem(dst, start, info, f, shift, e.raw, &el)
 		}
+		return append(dst, " }"...)
 	}
 	a := nftmon.NewAttrScanner(info.elems)
 	for a.Next() {
@@ -165,10 +164,6 @@ func (s *ruleState) appendShiftedElem(dst []byte, start int, info *SetInfo, f *o
 	return dst
 }
 
-// maxSortedElems is how many elements of an anonymous set from a dump
-// the renderer sorts; a larger one prints in the kernel's order.
-const maxSortedElems = 256
-
 // appendInline appends the elements an anonymous set received, as nft
 // prints them in a rule: "{ 22, 80 }", "{ 22 : accept }". Those of a
 // notification print in the order they came, as nft monitor prints them;
@@ -179,13 +174,10 @@ func (s *ruleState) appendInline(dst []byte, info *SetInfo) []byte {
 	start := len(dst)
 	var el msgs.Elem
 	if info.dumped {
-		var order [maxSortedElems][]byte
-		if n := sortedElems(info, &order); n > 0 {
-			for _, raw := range order[:n] {
-				dst = s.appendOneElem(dst, start, info, raw, &el)
-			}
-			return closeElems(dst, start)
+		for _, e := range s.sortedElems(info) {
+			dst = s.appendOneElem(dst, start, info, e.raw, &el)
 		}
+		return closeElems(dst, start)
 	}
 	a := nftmon.NewAttrScanner(info.elems)
 	for a.Next() {
@@ -222,27 +214,35 @@ func closeElems(dst []byte, start int) []byte {
 	return append(dst, " }"...)
 }
 
-// sortedElems fills order with the elements of an anonymous set from a
-// dump, sorted, and returns how many; 0 for a set from notifications (its
-// elements print in their order) or one too large to sort.
-func sortedElems(info *SetInfo, order *[maxSortedElems][]byte) int {
-	if !info.dumped {
-		return 0
-	}
-	n := 0
+// sortedElem is an element of an anonymous set from a dump, as sorted:
+// its attributes, and what the order reads of them.
+type sortedElem struct {
+	raw           []byte // the NFTA_LIST_ELEM payload
+	key           []byte
+	catchall, end bool
+}
+
+// sortedElems returns the elements of an anonymous set from a dump,
+// sorted by key as nft sorts them, in the renderer's scratch list (grown
+// to the largest set once, then reused: nothing allocated after).
+func (s *ruleState) sortedElems(info *SetInfo) []sortedElem {
+	els := s.sorted[:0]
+	var el msgs.Elem
 	a := nftmon.NewAttrScanner(info.elems)
 	for a.Next() {
 		if a.Type() != unix.NFTA_LIST_ELEM {
 			continue
 		}
-		if n == len(order) {
-			return 0
+		raw := a.Bytes()
+		if el.Decode(raw) != nil {
+			continue // appendOneElem skips it too
 		}
-		order[n] = a.Bytes()
-		n++
+		els = append(els, sortedElem{raw: raw, key: el.Key, catchall: el.Flags&msgs.ElemCatchall != 0, end: el.Flags&msgs.ElemIntervalEnd != 0})
 	}
-	sortElems(order[:n], reversedKeys(info))
-	return n
+	s.sorted = els
+	reversed := reversedKeys(info)
+	slices.SortStableFunc(els, func(x, y sortedElem) int { return compareElems(&x, &y, reversed) })
+	return els
 }
 
 // reversedKeys reports whether nft compares a set's keys from their last
@@ -259,47 +259,40 @@ func reversedKeys(info *SetInfo) bool {
 	return o == HostEndian
 }
 
-// sortElems sorts elements (NFTA_LIST_ELEM payloads) by key, a catch-all
-// last and an interval's end before a start of the same value, by
-// insertion: the sets sorted are small.
-func sortElems(els [][]byte, reversed bool) {
-	for i := 1; i < len(els); i++ {
-		for j := i; j > 0 && elemLess(els[j], els[j-1], reversed); j-- {
-			els[j], els[j-1] = els[j-1], els[j]
-		}
+// compareElems orders two elements' keys as nft does (list_expr_sort): a
+// catch-all last, shorter keys first, then by value (from the last byte
+// when reversed), an interval's end before a start of the same value.
+func compareElems(x, y *sortedElem, reversed bool) int {
+	if x.catchall || y.catchall {
+		return cmpBool(x.catchall, y.catchall)
 	}
-}
-
-// elemLess compares two elements' keys as nft does.
-func elemLess(a, b []byte, reversed bool) bool {
-	var x, y msgs.Elem
-	if x.Decode(a) != nil || y.Decode(b) != nil {
-		return false
-	}
-	if x.Flags&msgs.ElemCatchall != 0 || y.Flags&msgs.ElemCatchall != 0 {
-		return y.Flags&msgs.ElemCatchall != 0 && x.Flags&msgs.ElemCatchall == 0
-	}
-	k, l := x.Key, y.Key
+	k, l := x.key, y.key
 	if len(k) != len(l) {
-		return len(k) < len(l)
+		return cmp.Compare(len(k), len(l))
 	}
 	if !reversed {
 		if c := bytes.Compare(k, l); c != 0 {
-			return c < 0
+			return c
 		}
-		return endFirst(&x, &y)
-	}
-	for i := len(k) - 1; i >= 0; i-- {
-		if k[i] != l[i] {
-			return k[i] < l[i]
+	} else {
+		for i := len(k) - 1; i >= 0; i-- {
+			if k[i] != l[i] {
+				return cmp.Compare(k[i], l[i])
+			}
 		}
 	}
-	return endFirst(&x, &y)
+	return -cmpBool(x.end, y.end)
 }
 
-// endFirst orders two elements of the same key: an interval's end first.
-func endFirst(x, y *msgs.Elem) bool {
-	return x.Flags&msgs.ElemIntervalEnd != 0 && y.Flags&msgs.ElemIntervalEnd == 0
+// cmpBool orders false before true.
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
 }
 
 // appendList appends the operands of a list joined by " . ".
