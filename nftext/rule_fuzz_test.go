@@ -76,8 +76,9 @@ func TestRuleFallback(t *testing.T) {
 		{"unknown expression", appendExprs(nil, "frobnicate", nil), "[ frobnicate ]"},
 		{"verdict after unknown", appendExprs(appendExprs(nil, "frobnicate", nil), "immediate", lastData(t, r)), "[ frobnicate ] accept"},
 		{"malformed list", []byte{1, 2, 3}, "[ malformed ]"},
-		{"beyond the capacity", manyCounters(maxStmts + 1), strings.Repeat("[ counter pkts 0 bytes 0 ] ", maxStmts) + "[ counter pkts 0 bytes 0 ]"},
-		{"at the capacity", manyCounters(maxStmts), strings.TrimSuffix(strings.Repeat("counter packets 0 bytes 0 ", maxStmts), " ")},
+		{"at the arrays' capacity", manyCounters(maxStmts), strings.TrimSuffix(strings.Repeat("counter packets 0 bytes 0 ", maxStmts), " ")},
+		{"beyond the arrays", manyCounters(maxStmts + 1), strings.TrimSuffix(strings.Repeat("counter packets 0 bytes 0 ", maxStmts+1), " ")},
+		{"far beyond", manyCounters(1000), strings.TrimSuffix(strings.Repeat("counter packets 0 bytes 0 ", 1000), " ")},
 	} {
 		rr := msgs.Rule{Table: r.rule.Table, Chain: r.rule.Chain, Expressions: c.exprs}
 		if got := string(AppendRule(nil, OwnNS, r.family, &rr, sets)); got != c.want {

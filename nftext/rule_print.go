@@ -19,7 +19,7 @@ import (
 func (s *ruleState) print(dst []byte) []byte {
 	n := len(dst)
 	for i := 0; i < s.n; i++ {
-		st := &s.stmts[i]
+		st := s.st(i)
 		if st.dead {
 			continue
 		}
@@ -66,9 +66,9 @@ func (s *ruleState) appendStmt(dst []byte, st *stmt) []byte {
 			return appendRawExpr(dst, st.expr)
 		}
 		c := ctInfo(x.Key)
-		dir := int8(-1)
+		dir := int16(-1)
 		if x.Present.Has(unix.NFTA_CT_DIRECTION) {
-			dir = int8(x.Direction)
+			dir = int16(x.Direction)
 		}
 		dst = appendCtName(dst, x.Key, dir, 0)
 		dst = append(dst, " set "...)
@@ -115,10 +115,10 @@ func (s *ruleState) appendSetRef(dst []byte, name []byte) []byte {
 // appendMapRef appends the set or map a lookup names: the shifted keys of
 // an anonymous one keyed by a field that is not whole bytes, otherwise as
 // appendSetRef does.
-func (s *ruleState) appendMapRef(dst []byte, name []byte, list, count int8, shift uint8) []byte {
+func (s *ruleState) appendMapRef(dst []byte, name []byte, list, count int16, shift uint8) []byte {
 	if shift != 0 && count == 1 {
 		if info := s.lookupSet(name); info != nil && info.Flags&msgs.SetAnonymous != 0 && len(info.elems) > 0 {
-			return s.appendShiftedSet(dst, info, &s.ops[s.lists[list]], uint32(shift))
+			return s.appendShiftedSet(dst, info, s.op(s.list()[list]), uint32(shift))
 		}
 	}
 	return s.appendSetRef(dst, name)
@@ -296,7 +296,7 @@ func cmpBool(a, b bool) int {
 }
 
 // appendList appends the operands of a list joined by " . ".
-func (s *ruleState) appendList(dst []byte, list, count int8) []byte {
+func (s *ruleState) appendList(dst []byte, list, count int16) []byte {
 	for k, i := range s.listOps(list, count) {
 		if k > 0 {
 			dst = append(dst, " . "...)
@@ -309,7 +309,7 @@ func (s *ruleState) appendList(dst []byte, list, count int8) []byte {
 // appendMatch appends a match: left, operator, right.
 func (s *ruleState) appendMatch(dst []byte, st *stmt) []byte {
 	dst = s.appendList(dst, st.left, st.nleft)
-	left := &s.ops[s.lists[st.left]]
+	left := s.op(s.list()[st.left])
 	t := s.typeOf(left)
 	if st.rk == rFlagcmp {
 		if st.op == relNeq {
@@ -368,7 +368,7 @@ func (s *ruleState) appendMatch(dst []byte, st *stmt) []byte {
 // appendValueOf appends a value compared with operand op, by its type.
 func (s *ruleState) appendValueOf(dst []byte, op *operand, v []byte) []byte {
 	if op.kind == opBitwise {
-		return s.appendValueOf(dst, &s.ops[op.arg], v)
+		return s.appendValueOf(dst, s.op(op.arg), v)
 	}
 	t := s.typeOf(op)
 	order := s.orderOf(op)
@@ -435,7 +435,7 @@ func (s *ruleState) appendConcatValue(dst []byte, st *stmt, v []byte) []byte {
 		if k > 0 {
 			dst = append(dst, " . "...)
 		}
-		op := &s.ops[i]
+		op := s.op(i)
 		n := int(op.len+7) / 8
 		if off+n > len(v) {
 			n = len(v) - off
