@@ -182,6 +182,10 @@ func (s *ruleState) fieldMatch(st *stmt, idx int16, f *operand, value []byte) {
 // binopMatchPP post-processes a match on a masked or shifted value
 // (relational_binop_postprocess).
 func (s *ruleState) binopMatchPP(st *stmt, idx int16, binop *operand) {
+	if binop.shift < 0 {
+		s.rshiftMatchPP(st, binop)
+		return
+	}
 	// The field is narrowed in a copy: another statement may read the
 	// same register (a range is two comparisons of it).
 	argIdx := s.copyOp(binop.arg)
@@ -265,6 +269,45 @@ func (s *ruleState) binopMatchPP(st *stmt, idx int16, binop *operand) {
 		}
 		s.payloadMatchPP(st, idx, arg)
 	}
+}
+
+// rshiftMatchPP post-processes a match on (payload & mask) >> n, which nft
+// makes to look a field that is not whole bytes up in a named set or map
+// (`ip version @s`; the elements hold the field shifted down): the
+// relational_binop_postprocess branch for OP_RSHIFT. The mask selects the
+// field (payload_expr_trim) and n is adjusted as binop_adjust adjusts a
+// value, shifted right by the bits after the field; a shift of zero left
+// goes, and the match is on the field. A mask that selects no field
+// leaves the match as it is.
+func (s *ruleState) rshiftMatchPP(st *stmt, shift *operand) {
+	and := s.op(shift.arg)
+	if and.kind != opBitwise || and.shift != 0 || !and.and.ok() || and.xor.ok() || and.or.ok() || s.op(and.arg).kind != opPayload {
+		return
+	}
+	fi := s.copyOp(and.arg)
+	if fi < 0 {
+		return
+	}
+	f := s.op(fi)
+	n, ok := s.trim(f, s.sp(and.and))
+	if !ok {
+		return // the copy is left unused
+	}
+	by := uint32(0)
+	if n < 32 {
+		by = shift.shiftBy >> n
+	}
+	left := fi
+	if by != 0 {
+		if left = s.copyOp(s.list()[st.left]); left < 0 {
+			return
+		}
+		op := s.op(left)
+		op.arg, op.shiftBy = fi, by
+	}
+	st.left = s.replaceSingle(st.left, left)
+	s.complete(f)
+	s.depKill(f)
 }
 
 // numeric returns a value's bytes as a big-endian number: host order

@@ -247,7 +247,16 @@ func (s *ruleState) appendOperand(dst []byte, i int16) []byte {
 func (s *ruleState) appendBinop(dst []byte, op *operand) []byte {
 	arg := s.op(op.arg)
 	t, order := s.typeOf(arg), s.orderOf(arg)
+	// In parentheses when the operation applied to it binds tighter than
+	// its own outermost one (binop_arg_print): `(@nh,8,8 & 0xfc) >> 2`.
+	paren := arg.kind == opBitwise && op.innerPrec() < arg.outerPrec()
+	if paren {
+		dst = append(dst, '(')
+	}
 	dst = s.appendOperand(dst, op.arg)
+	if paren {
+		dst = append(dst, ')')
+	}
 	if op.shift != 0 {
 		if op.shift > 0 {
 			dst = append(dst, " << "...)
@@ -276,6 +285,43 @@ func (s *ruleState) appendBinop(dst []byte, op *operand) []byte {
 		dst = part(dst, " | ", op.or)
 	}
 	return dst
+}
+
+// The precedences nft gives its bitwise operations (expr_binop_precedence):
+// shifts bind tightest, then &, ^, |.
+const (
+	precShift = 1 + iota
+	precAnd
+	precXor
+	precOr
+)
+
+// innerPrec returns the precedence of the first operation a bitwise
+// operand applies to its argument: the one printed next to it.
+func (op *operand) innerPrec() int {
+	switch {
+	case op.shift != 0:
+		return precShift
+	case op.and.ok():
+		return precAnd
+	case op.xor.ok():
+		return precXor
+	}
+	return precOr
+}
+
+// outerPrec returns the precedence of the last operation a bitwise
+// operand applies: the outermost of its printed binops.
+func (op *operand) outerPrec() int {
+	switch {
+	case op.shift != 0:
+		return precShift
+	case op.or.ok():
+		return precOr
+	case op.xor.ok():
+		return precXor
+	}
+	return precAnd
 }
 
 // appendPayload appends a payload field: "tcp dport", or raw "@th,16,16".
