@@ -25,7 +25,7 @@ func TestRuleInnerTunnel(t *testing.T) {
 	nested = nftmon.AppendStringAttr(nested, unix.NFTA_EXPR_NAME, "payload")
 	nested = nftmon.AppendAttr(nested, unix.NFTA_EXPR_DATA|unix.NLA_F_NESTED, payload)
 	inner = nftmon.AppendAttr(inner, msgs.AttrInnerNum, be32(0))
-	inner = nftmon.AppendAttr(inner, msgs.AttrInnerType, be32(1))   // NFT_INNER_VXLAN
+	inner = nftmon.AppendAttr(inner, msgs.AttrInnerType, be32(1))    // NFT_INNER_VXLAN
 	inner = nftmon.AppendAttr(inner, msgs.AttrInnerFlags, be32(0xe)) // NFT_INNER_LL | NH | TH
 	inner = nftmon.AppendAttr(inner, msgs.AttrInnerHdrsize, be32(8))
 	inner = nftmon.AppendAttr(inner, msgs.AttrInnerExpr|unix.NLA_F_NESTED, nested)

@@ -47,7 +47,7 @@ type operand struct {
 	order ByteOrder
 
 	key uint32 // meta, ct, rt, socket, xfrm key; exthdr type
-	dir int16   // ct direction, -1 when none
+	dir int16  // ct direction, -1 when none
 
 	arg int16 // opBitwise, opByteorder, opHash: the operand worked on
 
