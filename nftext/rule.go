@@ -21,8 +21,8 @@ import (
 // It allocates nothing when dst has room, but for a rule beyond the
 // working arrays (more than 40 statements, 48 operands or 32 list
 // entries; the kernel takes up to 128 expressions a rule), for which it
-// allocates room, and for an anonymous set from a dump, which it sorts in
-// a list it allocates: a RuleRenderer allocates those once, for the
+// allocates room, and for an anonymous set from a dump of more than 32
+// elements, which it sorts in a list it allocates: a RuleRenderer allocates those once, for the
 // largest rule, and then nothing. sets may be nil: then anonymous
 // sets print as their names (`@__set0`), and a lookup of a concatenation
 // prints only its first field. Interface indexes print as numbers (`iif

@@ -132,7 +132,8 @@ func (s *ruleState) appendShiftedSet(dst []byte, info *SetInfo, f *operand, shif
 	start := len(dst)
 	var el msgs.Elem
 	if info.dumped {
-		for _, e := range s.sortedElems(info) {
+		var small [smallSort]sortedElem
+		for _, e := range s.sortedElems(info, &small) {
 			dst = s.appendShiftedElem(dst, start, info, f, shift, e.raw, &el)
 		}
 		return append(dst, " }"...)
@@ -174,7 +175,8 @@ func (s *ruleState) appendInline(dst []byte, info *SetInfo) []byte {
 	start := len(dst)
 	var el msgs.Elem
 	if info.dumped {
-		for _, e := range s.sortedElems(info) {
+		var small [smallSort]sortedElem
+		for _, e := range s.sortedElems(info, &small) {
 			dst = s.appendOneElem(dst, start, info, e.raw, &el)
 		}
 		return closeElems(dst, start)
@@ -222,11 +224,35 @@ type sortedElem struct {
 	catchall, end bool
 }
 
+// smallSort is how many elements a set sorts in the caller's array; a
+// larger one in the renderer's list.
+const smallSort = 32
+
 // sortedElems returns the elements of an anonymous set from a dump,
-// sorted by key as nft sorts them, in the renderer's scratch list (grown
-// to the largest set once, then reused: nothing allocated after).
-func (s *ruleState) sortedElems(info *SetInfo) []sortedElem {
-	els := s.sorted[:0]
+// sorted by key as nft sorts them: in small, the caller's array, when
+// they fit, otherwise in the renderer's list (grown to the largest set
+// once, then reused: nothing allocated after).
+func (s *ruleState) sortedElems(info *SetInfo, small *[smallSort]sortedElem) []sortedElem {
+	n := 0
+	for a := nftmon.NewAttrScanner(info.elems); a.Next(); {
+		if a.Type() == unix.NFTA_LIST_ELEM {
+			n++
+		}
+	}
+	var els []sortedElem
+	if n > len(small) {
+		s.sorted = appendSortElems(s.sorted[:0], info)
+		els = s.sorted
+	} else {
+		els = appendSortElems(small[:0], info)
+	}
+	reversed := reversedKeys(info)
+	slices.SortStableFunc(els, func(x, y sortedElem) int { return compareElems(&x, &y, reversed) })
+	return els
+}
+
+// appendSortElems appends the elements of an anonymous set, as sorted.
+func appendSortElems(els []sortedElem, info *SetInfo) []sortedElem {
 	var el msgs.Elem
 	a := nftmon.NewAttrScanner(info.elems)
 	for a.Next() {
@@ -239,9 +265,6 @@ func (s *ruleState) sortedElems(info *SetInfo) []sortedElem {
 		}
 		els = append(els, sortedElem{raw: raw, key: el.Key, catchall: el.Flags&msgs.ElemCatchall != 0, end: el.Flags&msgs.ElemIntervalEnd != 0})
 	}
-	s.sorted = els
-	reversed := reversedKeys(info)
-	slices.SortStableFunc(els, func(x, y sortedElem) int { return compareElems(&x, &y, reversed) })
 	return els
 }
 

@@ -60,6 +60,13 @@ func TestRulesSnapshotKernel(t *testing.T) {
 				if n := testing.AllocsPerRun(5, func() { buf = rr.AppendRule(buf[:0], NSID(e), e.Family, &r, &sets) }); n != 0 {
 					t.Errorf("%s: %q allocates %v times", k, buf, n)
 				}
+				// The function too, but for a rule beyond the arrays or
+				// a set beyond smallSort, whose room it allocates.
+				var fresh RuleRenderer
+				fresh.AppendRule(nil, NSID(e), e.Family, &r, &sets)
+				if n := testing.AllocsPerRun(5, func() { buf = AppendRule(buf[:0], NSID(e), e.Family, &r, &sets) }); n != 0 && !fresh.s.big && fresh.s.sorted == nil {
+					t.Errorf("%s: AppendRule %q allocates %v times", k, buf, n)
+				}
 				return nil
 			})
 			if err != nil {
