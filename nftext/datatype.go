@@ -319,23 +319,28 @@ func (t Type) fields(f *[maxFields]Type) (n int, ok bool) {
 // data as the kernel pads them. A value whose length does not fit its type
 // prints as nft prints an invalid value: 0x and its hex digits.
 func AppendValue(dst []byte, t Type, order ByteOrder, data []byte) []byte {
+	return ifNames{}.appendValue(dst, t, order, data)
+}
+
+// appendValue is AppendValue, interface indexes named by n.
+func (n ifNames) appendValue(dst []byte, t Type, order ByteOrder, data []byte) []byte {
 	if t == dataVerdict {
 		t = TypeVerdict
 	}
 	if t < typeCount {
-		return appendScalar(dst, t, order, data)
+		return n.appendScalar(dst, t, order, data)
 	}
 	var f [maxFields]Type
-	n, ok := t.fields(&f)
-	if !ok || !concatFits(&f, n, data) {
+	nf, ok := t.fields(&f)
+	if !ok || !concatFits(&f, nf, data) {
 		return appendHexValue(dst, data)
 	}
-	for i := 0; i < n; i++ {
+	for i := 0; i < nf; i++ {
 		if i > 0 {
 			dst = append(dst, " . "...)
 		}
-		l := fieldLen(f[i], len(data), n-i)
-		dst = appendScalar(dst, f[i], ByteOrderInvalid, data[:l])
+		l := fieldLen(f[i], len(data), nf-i)
+		dst = n.appendScalar(dst, f[i], ByteOrderInvalid, data[:l])
 		data = data[min(pad4(l), len(data)):]
 	}
 	return dst
@@ -372,14 +377,18 @@ func concatFits(f *[maxFields]Type, n int, data []byte) bool {
 	return left == 0
 }
 
-// appendScalar appends a value of a single known type.
-func appendScalar(dst []byte, t Type, order ByteOrder, data []byte) []byte {
+// appendScalar appends a value of a single known type, interface indexes
+// named by n.
+func (n ifNames) appendScalar(dst []byte, t Type, order ByteOrder, data []byte) []byte {
 	in := &types[t]
 	if in.size != 0 && len(data) != int(in.size) || len(data) == 0 && in.fmt != fmtString {
 		return appendHexValue(dst, data)
 	}
 	if order == ByteOrderInvalid {
 		order = in.order
+	}
+	if t == TypeIfIndex {
+		return n.appendIndex(dst, uint32(loadUint(data, order)))
 	}
 	if in.syms != nil || in.bitmask {
 		if len(data) <= 8 {

@@ -41,8 +41,10 @@
 // Where nft monitor 1.0.6 is wrong (KERNEL.md, fact 16) Printer prints what
 // `nft list ruleset` prints; the README lists each case. nft resolves some
 // names with the host's files (protocol names from /etc/protocols, devgroups
-// and realms from /etc/iproute2, interface names in its own namespace,
-// times in the local zone): this package holds the tables Debian installs,
-// prints interface indexes as numbers and times in UTC, so that its text
-// does not depend on where it runs.
+// and realms from /etc/iproute2, times in the local zone): this package
+// holds the tables Debian installs and prints times in UTC, so that its
+// text does not depend on where it runs. nft names interface indexes with
+// the interfaces of its namespace (`iif "lo"`); this package with the
+// LinkNames a caller gives (the Links field of RuleRenderer, Printer,
+// RuleCache, TraceContext), as numbers without one.
 package nftext

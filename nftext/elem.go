@@ -119,12 +119,19 @@ func (s *SetInfo) last(end []byte, n int) []byte {
 // AppendElem appends the text of one element of an element change, as nft
 // monitor prints it between the braces: Pair, then AppendPaired. Nothing
 // is appended unless the status is ElemReady.
+// Interface indexes (iface_index values) print as numbers; Printer's
+// lines name them with its Links.
 func (s *SetInfo) AppendElem(dst []byte, del bool, raw []byte, el *msgs.Elem) ([]byte, ElemStatus) {
+	return s.appendElem(dst, del, raw, el, ifNames{})
+}
+
+// appendElem is AppendElem, interface indexes named by n.
+func (s *SetInfo) appendElem(dst []byte, del bool, raw []byte, el *msgs.Elem, n ifNames) ([]byte, ElemStatus) {
 	p, st := s.Pair(del, raw, el)
 	if st != ElemReady {
 		return dst, st
 	}
-	return s.AppendPaired(dst, p), st
+	return s.appendPaired(dst, p, n), st
 }
 
 // Pending reports whether the set holds the first half of an interval.
@@ -154,8 +161,13 @@ func openInterval(el *msgs.Elem) bool {
 // AppendPaired appends an element as nft prints it: its key (AppendKey),
 // statements, timeout, expiry and comment, and a map's ` : value`.
 func (s *SetInfo) AppendPaired(dst []byte, p Elem) []byte {
+	return s.appendPaired(dst, p, ifNames{})
+}
+
+// appendPaired is AppendPaired, interface indexes named by n.
+func (s *SetInfo) appendPaired(dst []byte, p Elem, n ifNames) []byte {
 	el := p.Elem
-	dst = s.AppendKey(dst, p)
+	dst = s.appendKey(dst, p, n)
 	if el.Expr != nil {
 		var e msgs.Expr
 		if e.Decode(el.Expr) == nil {
@@ -176,7 +188,7 @@ func (s *SetInfo) AppendPaired(dst []byte, p Elem) []byte {
 		dst = AppendQuoted(append(dst, " comment "...), c)
 	}
 	if s.IsMap() || s.IsObjMap() || el.Present.Has(unix.NFTA_SET_ELEM_DATA) {
-		dst = s.AppendData(dst, p)
+		dst = s.appendData(dst, p, n)
 	}
 	return dst
 }
@@ -185,6 +197,11 @@ func (s *SetInfo) AppendPaired(dst []byte, p Elem) []byte {
 // ` : accept`, ` : jump c`, ` : "name"` (an object map's), ` : 10.0.0.1`;
 // nothing for an element without one.
 func (s *SetInfo) AppendData(dst []byte, p Elem) []byte {
+	return s.appendData(dst, p, ifNames{})
+}
+
+// appendData is AppendData, interface indexes named by n.
+func (s *SetInfo) appendData(dst []byte, p Elem, n ifNames) []byte {
 	el := p.Elem
 	switch {
 	case el.IsVerdict:
@@ -192,9 +209,9 @@ func (s *SetInfo) AppendData(dst []byte, p Elem) []byte {
 	case el.Present.Has(unix.NFTA_SET_ELEM_OBJREF):
 		return AppendQuoted(append(dst, " : "...), el.ObjRef)
 	case el.Present.Has(unix.NFTA_SET_ELEM_DATA) && s.DataInterval:
-		return s.Data.AppendIntervalValue(append(dst, " : "...), el.Data)
+		return s.Data.appendIntervalValue(append(dst, " : "...), el.Data, n)
 	case el.Present.Has(unix.NFTA_SET_ELEM_DATA):
-		return s.Data.AppendValue(append(dst, " : "...), el.Data)
+		return s.Data.appendValue(append(dst, " : "...), el.Data, n)
 	}
 	return dst
 }
@@ -204,11 +221,16 @@ func (s *SetInfo) AppendData(dst []byte, p Elem) []byte {
 // the interval's first and last value, each padded to 4 bytes; nft prints
 // one value, a prefix or a range.
 func (v *ValueType) AppendIntervalValue(dst []byte, data []byte) []byte {
+	return v.appendIntervalValue(dst, data, ifNames{})
+}
+
+// appendIntervalValue is AppendIntervalValue, interface indexes named by n.
+func (v *ValueType) appendIntervalValue(dst []byte, data []byte, n ifNames) []byte {
 	size := v.Type.Size()
 	if v.Type >= typeCount || size == 0 || len(data) != 2*pad4(size) {
 		return appendHexValue(dst, data)
 	}
-	return appendSpan(dst, v.Type, data[:size], data[pad4(size):pad4(size)+size])
+	return n.appendSpan(dst, v.Type, data[:size], data[pad4(size):pad4(size)+size])
 }
 
 // AppendKey appends an element's key as nft prints it: `*` for the
@@ -216,6 +238,11 @@ func (v *ValueType) AppendIntervalValue(dst []byte, data []byte) []byte {
 // the types that prefer one, a wildcard string ("eth*"), a range (22-25),
 // field by field for a concatenation (10.0.0.0/8 . 22-25).
 func (s *SetInfo) AppendKey(dst []byte, p Elem) []byte {
+	return s.appendKey(dst, p, ifNames{})
+}
+
+// appendKey is AppendKey, interface indexes named by n.
+func (s *SetInfo) appendKey(dst []byte, p Elem, n ifNames) []byte {
 	if p.Flags&msgs.ElemCatchall != 0 {
 		return append(dst, '*')
 	}
@@ -232,7 +259,7 @@ func (s *SetInfo) AppendKey(dst []byte, p Elem) []byte {
 		if i > 0 {
 			dst = append(dst, " . "...)
 		}
-		dst = v.AppendField(dst, i, key, p.Last)
+		dst = v.appendField(dst, i, key, p.Last, n)
 	}
 	return dst
 }
@@ -243,6 +270,11 @@ func (s *SetInfo) AppendKey(dst []byte, p Elem) []byte {
 // range. The kernel keeps interval keys in big endian, whatever the
 // type's order.
 func (v *ValueType) AppendField(dst []byte, i int, data, last []byte) []byte {
+	return v.appendField(dst, i, data, last, ifNames{})
+}
+
+// appendField is AppendField, interface indexes named by n.
+func (v *ValueType) appendField(dst []byte, i int, data, last []byte, n ifNames) []byte {
 	if i < 0 || i >= v.numFields || uint32(len(data)) != v.Len || last != nil && len(last) != len(data) {
 		return appendHexValue(dst, data)
 	}
@@ -256,7 +288,7 @@ func (v *ValueType) AppendField(dst []byte, i int, data, last []byte) []byte {
 		end = len(data)
 	}
 	if last == nil {
-		return f.appendValue(dst, data[off:end])
+		return f.appendValue(dst, data[off:end], n)
 	}
 	if f.Hex {
 		dst = appendHexNumber(dst, data[off:end], BigEndian, 0)
@@ -265,7 +297,7 @@ func (v *ValueType) AppendField(dst []byte, i int, data, last []byte) []byte {
 		}
 		return dst
 	}
-	return appendSpan(dst, f.Type, data[off:end], last[off:end])
+	return n.appendSpan(dst, f.Type, data[off:end], last[off:end])
 }
 
 // maxKey is the longest key an interval can have (NFT_DATA_VALUE_MAXLEN).
@@ -273,27 +305,27 @@ const maxKey = maxValueLen
 
 // appendSpan appends [start, last], big-endian values of type t, as nft's
 // add_interval does.
-func appendSpan(dst []byte, t Type, start, last []byte) []byte {
+func (n ifNames) appendSpan(dst []byte, t Type, start, last []byte) []byte {
 	if bytes.Equal(start, last) {
-		return appendScalar(dst, t, BigEndian, start)
+		return n.appendScalar(dst, t, BigEndian, start)
 	}
 	if bits, ok := prefixLen(start, last); ok {
 		switch {
 		case t.PrefersPrefix():
-			dst = appendScalar(dst, t, BigEndian, start)
+			dst = n.appendScalar(dst, t, BigEndian, start)
 			return strconv.AppendUint(append(dst, '/'), uint64(bits), 10)
 		case t.isString() && bits%8 == 0:
-			n := bits / 8
-			if str := bytes.IndexByte(start, 0); str > 0 && str == n && n < len(start) {
-				dst = AppendQuoted(dst, start[:n])
+			k := bits / 8
+			if str := bytes.IndexByte(start, 0); str > 0 && str == k && k < len(start) {
+				dst = AppendQuoted(dst, start[:k])
 				return append(dst[:len(dst)-1], '*', '"')
 			}
-			dst = appendScalar(dst, t, BigEndian, start)
+			dst = n.appendScalar(dst, t, BigEndian, start)
 			return strconv.AppendUint(append(dst, '/'), uint64(bits), 10)
 		}
 	}
-	dst = appendScalar(dst, t, BigEndian, start)
-	return appendScalar(append(dst, '-'), t, BigEndian, last)
+	dst = n.appendScalar(dst, t, BigEndian, start)
+	return n.appendScalar(append(dst, '-'), t, BigEndian, last)
 }
 
 // isString reports whether t's values are strings (string, ifname).

@@ -53,7 +53,9 @@ func startWatchers(t *testing.T, ns *nstest.NS, handles bool) *watchers {
 	go func() { w.nftDone <- cmd.Wait() }()
 	t.Cleanup(func() { cmd.Process.Kill() })
 
-	p := nftext.Printer{Handles: handles}
+	// Interfaces named as nft monitor there names them: those of the
+	// namespace (its lo, which the corpus names).
+	p := nftext.Printer{Handles: handles, Links: linkNames(t, ns)}
 	buf := make([]byte, 0, 1<<16)
 	m, err := nftmon.NewMonitor(nftmon.Config{NetNS: ns.Path}, func(e *nftmon.Event) error {
 		b, err := p.AppendEvent(buf[:0], e)

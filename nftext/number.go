@@ -162,13 +162,14 @@ func AppendQuoted(dst []byte, s []byte) []byte {
 	return append(dst, '"')
 }
 
-// AppendIdent appends a name (of a table, chain, set, object, device) as
-// nft prints it: as it is, but for control bytes, escaped as \xNN so that
-// a line stays one line. nft only makes names of printable characters;
-// other tools may not.
+// AppendIdent appends a name (of a table, chain, set, object, device) or
+// a comment as nft prints it: as it is, but for control bytes other than
+// tab, escaped as \xNN so that a line stays one line. nft only makes names
+// of printable characters (and comments of any byte but a double quote,
+// newlines included); other tools make anything.
 func AppendIdent(dst []byte, name []byte) []byte {
 	for _, c := range name {
-		if c < 0x20 || c == 0x7f {
+		if isControl(c) {
 			dst = append(dst, '\\', 'x', hexDigits[c>>4], hexDigits[c&0xf])
 			continue
 		}
@@ -176,6 +177,10 @@ func AppendIdent(dst []byte, name []byte) []byte {
 	}
 	return dst
 }
+
+// isControl reports whether AppendIdent escapes c: a control byte, but
+// tab, which nft prints in comments and which does not break a line.
+func isControl(c byte) bool { return c < 0x20 && c != '\t' || c == 0x7f }
 
 // appendLLAddr appends a link-layer address: hex bytes joined by colons.
 func appendLLAddr(dst []byte, data []byte) []byte {

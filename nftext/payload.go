@@ -19,9 +19,9 @@ type protoCtx struct {
 // depCtx remembers the protocol matches that a later match may make
 // redundant (struct payload_dep_ctx), by the base they lead to.
 type depCtx struct {
-	deps     [baseCount + 1]int8 // statement index, or -1
+	deps     [baseCount + 1]int16 // statement index, or -1
 	icmpType uint8
-	prev     int8 // the statement before the current one, or -1
+	prev     int16 // the statement before the current one, or -1
 }
 
 func (d *depCtx) reset() {
@@ -111,7 +111,7 @@ func (s *ruleState) complete(op *operand) {
 		if t.icmp != icmpDepNone && t.icmp != icmpAny && s.pctx.icmpType != 0 && s.pctx.icmpType != t.icmp.icmpType() {
 			continue
 		}
-		op.proto, op.tmpl = id, int8(i)
+		op.proto, op.tmpl = id, int16(i)
 		op.typ, op.order = t.typ, BigEndian
 		return
 	}

@@ -14,7 +14,7 @@ import (
 
 // metaMatchPP records what a meta or ct match says of the protocols, and
 // the dependencies it kills or is (ct_meta_common_postprocess).
-func (s *ruleState) metaMatchPP(st *stmt, idx int8, left *operand) {
+func (s *ruleState) metaMatchPP(st *stmt, idx int16, left *operand) {
 	if st.op != relEq || st.rk != rValue {
 		return
 	}
@@ -118,10 +118,10 @@ func (s *ruleState) metaPctxUpdate(op *operand, v []byte) {
 
 // depStore remembers statement idx as a protocol match leading past base
 // (payload_dependency_store), unless it is an ICMP echo type match.
-func (s *ruleState) depStore(idx int8, base protoBase) {
-	st := &s.stmts[idx]
+func (s *ruleState) depStore(idx int16, base protoBase) {
+	st := s.st(int(idx))
 	if v1 := s.v(st.val1); st.nleft == 1 && st.rk == rValue && len(v1) == 1 {
-		op := &s.ops[s.lists[st.left]]
+		op := s.op(s.list()[st.left])
 		if op.kind == opPayload && op.known() {
 			t := v1[0]
 			switch op.proto {
@@ -148,7 +148,7 @@ func (s *ruleState) depStore(idx int8, base protoBase) {
 
 // dep returns the dependency stored for base (payload_dependency_get), or
 // -1.
-func (s *ruleState) dep(base protoBase) int8 {
+func (s *ruleState) dep(base protoBase) int16 {
 	if base >= baseCount {
 		return -1
 	}
@@ -171,7 +171,7 @@ func (s *ruleState) release(base protoBase) {
 		b = baseInner
 	}
 	if d := s.pdctx.deps[b]; d >= 0 {
-		s.stmts[d].dead = true
+		s.st(int(d)).dead = true
 		if s.pdctx.prev == d {
 			s.pdctx.prev = -1
 		}
@@ -180,9 +180,9 @@ func (s *ruleState) release(base protoBase) {
 }
 
 // depLeft returns the left operand of a dependency statement.
-func (s *ruleState) depLeft(d int8) (*stmt, *operand) {
-	st := &s.stmts[d]
-	return st, &s.ops[s.lists[st.left]]
+func (s *ruleState) depLeft(d int16) (*stmt, *operand) {
+	st := s.st(int(d))
+	return st, s.op(s.list()[st.left])
 }
 
 // depKill kills the dependency a payload field implies
@@ -200,7 +200,7 @@ func (s *ruleState) depKill(op *operand) {
 
 // payloadMayKill reports whether dependency d is redundant given payload
 // field op (payload_may_dependency_kill).
-func (s *ruleState) payloadMayKill(d int8, op *operand) bool {
+func (s *ruleState) payloadMayKill(d int16, op *operand) bool {
 	dst, dep := s.depLeft(d)
 	switch s.family {
 	case nftmon.FamilyBridge, nftmon.FamilyNetdev, nftmon.FamilyINet:
@@ -292,7 +292,7 @@ func etherToNfproto(t uint64) uint8 {
 // rejectPP removes the dependency a reject implies (stmt_reject_postprocess).
 func (s *ruleState) rejectPP() {
 	var x msgs.RejectExpr
-	if x.Decode(s.stmts[s.n-1].expr.Data) != nil {
+	if x.Decode(s.st(s.n-1).expr.Data) != nil {
 		return
 	}
 	switch s.family {

@@ -15,7 +15,7 @@ import (
 
 // payloadMatchPP post-processes a match on a payload load
 // (payload_match_postprocess).
-func (s *ruleState) payloadMatchPP(st *stmt, idx int8, left *operand) {
+func (s *ruleState) payloadMatchPP(st *stmt, idx int16, left *operand) {
 	if (st.op == relEq || st.op == relNeq) && st.rk == rValue {
 		s.expand(st, idx, left)
 		return
@@ -63,9 +63,9 @@ func (s *ruleState) icmpCheck(left *operand, set []byte) {
 // expand splits a match on a load that spans several header fields into
 // one match per field (payload_match_expand), and records and kills
 // dependencies on the way.
-func (s *ruleState) expand(st *stmt, idx int8, left *operand) {
+func (s *ruleState) expand(st *stmt, idx int16, left *operand) {
 	// The fields the load covers, in order.
-	var fields [16]int8
+	var fields [16]int16
 	n := 0
 	base := left.base
 	id := protoNone
@@ -95,7 +95,7 @@ func (s *ruleState) expand(st *stmt, idx int8, left *operand) {
 				break
 			}
 			*op = *left
-			op.len, op.offset, op.proto, op.tmpl = l, off+skip, id, int8(i)
+			op.len, op.offset, op.proto, op.tmpl = l, off+skip, id, int16(i)
 			op.typ, op.order = t.typ, BigEndian
 			fields[n] = oi
 			n++
@@ -116,11 +116,11 @@ func (s *ruleState) expand(st *stmt, idx int8, left *operand) {
 	if n <= 1 {
 		// One field (or none known): the match stays as it is.
 		if n == 1 {
-			s.lists[st.left] = fields[0]
+			s.list()[st.left] = fields[0]
 		} else {
 			s.complete(left)
 		}
-		s.fieldMatch(st, idx, &s.ops[s.lists[st.left]], s.v(value))
+		s.fieldMatch(st, idx, s.op(s.list()[st.left]), s.v(value))
 		return
 	}
 	// Several: this statement becomes the first field's match, the others
@@ -130,7 +130,7 @@ func (s *ruleState) expand(st *stmt, idx int8, left *operand) {
 	cur := st
 	curIdx := idx
 	for k := 0; k < n; k++ {
-		f := &s.ops[fields[k]]
+		f := s.op(fields[k])
 		v := s.bitsOf(value, pos, f.len)
 		pos += f.len
 		if k > 0 {
@@ -138,7 +138,7 @@ func (s *ruleState) expand(st *stmt, idx int8, left *operand) {
 			if ns == nil {
 				return
 			}
-			curIdx = int8(s.n - 1)
+			curIdx = int16(s.n - 1)
 			cur = ns
 			cur.op = op
 		}
@@ -154,7 +154,7 @@ func (s *ruleState) expand(st *stmt, idx int8, left *operand) {
 // fieldMatch finishes the match of one header field: a field shorter than
 // its template compares a prefix; an equality on a protocol field updates
 // the context; the field may kill a dependency and become one.
-func (s *ruleState) fieldMatch(st *stmt, idx int8, f *operand, value []byte) {
+func (s *ruleState) fieldMatch(st *stmt, idx int16, f *operand, value []byte) {
 	if f.known() {
 		t := &protos[f.proto].tmpls[f.tmpl]
 		if f.len < uint32(t.len) {
@@ -181,14 +181,18 @@ func (s *ruleState) fieldMatch(st *stmt, idx int8, f *operand, value []byte) {
 
 // binopMatchPP post-processes a match on a masked or shifted value
 // (relational_binop_postprocess).
-func (s *ruleState) binopMatchPP(st *stmt, idx int8, binop *operand) {
+func (s *ruleState) binopMatchPP(st *stmt, idx int16, binop *operand) {
+	if binop.shift < 0 {
+		s.rshiftMatchPP(st, binop)
+		return
+	}
 	// The field is narrowed in a copy: another statement may read the
 	// same register (a range is two comparisons of it).
 	argIdx := s.copyOp(binop.arg)
 	if argIdx < 0 {
 		return
 	}
-	arg := &s.ops[argIdx]
+	arg := s.op(argIdx)
 	t := s.typeOf(arg)
 	simpleAnd := binop.and.ok() && !binop.xor.ok() && !binop.or.ok() && binop.shift == 0
 	if simpleAnd && (st.op == relEq || st.op == relNeq) && t.isBitmask() {
@@ -267,6 +271,45 @@ func (s *ruleState) binopMatchPP(st *stmt, idx int8, binop *operand) {
 	}
 }
 
+// rshiftMatchPP post-processes a match on (payload & mask) >> n, which nft
+// makes to look a field that is not whole bytes up in a named set or map
+// (`ip version @s`; the elements hold the field shifted down): the
+// relational_binop_postprocess branch for OP_RSHIFT. The mask selects the
+// field (payload_expr_trim) and n is adjusted as binop_adjust adjusts a
+// value, shifted right by the bits after the field; a shift of zero left
+// goes, and the match is on the field. A mask that selects no field
+// leaves the match as it is.
+func (s *ruleState) rshiftMatchPP(st *stmt, shift *operand) {
+	and := s.op(shift.arg)
+	if and.kind != opBitwise || and.shift != 0 || !and.and.ok() || and.xor.ok() || and.or.ok() || s.op(and.arg).kind != opPayload {
+		return
+	}
+	fi := s.copyOp(and.arg)
+	if fi < 0 {
+		return
+	}
+	f := s.op(fi)
+	n, ok := s.trim(f, s.sp(and.and))
+	if !ok {
+		return // the copy is left unused
+	}
+	by := uint32(0)
+	if n < 32 {
+		by = shift.shiftBy >> n
+	}
+	left := fi
+	if by != 0 {
+		if left = s.copyOp(s.list()[st.left]); left < 0 {
+			return
+		}
+		op := s.op(left)
+		op.arg, op.shiftBy = fi, by
+	}
+	st.left = s.replaceSingle(st.left, left)
+	s.complete(f)
+	s.depKill(f)
+}
+
 // numeric returns a value's bytes as a big-endian number: host order
 // values reversed (as nft reads them), in scratch space.
 func (s *ruleState) numeric(x val, order ByteOrder) []byte {
@@ -301,18 +344,18 @@ func (s *ruleState) trimValue(v val, shift, bits uint32) val {
 }
 
 // copyOp returns a copy of operand i, or -1 when there is no room.
-func (s *ruleState) copyOp(i int8) int8 {
-	op, j := s.newOp(s.ops[i].kind, 0)
+func (s *ruleState) copyOp(i int16) int16 {
+	op, j := s.newOp(s.op(i).kind, 0)
 	if op == nil {
 		return -1
 	}
-	*op = s.ops[i]
+	*op = (*s.op(i))
 	return j
 }
 
 // replaceSingle returns a list of the one operand i, reusing list l.
-func (s *ruleState) replaceSingle(l, i int8) int8 {
-	s.lists[l] = i
+func (s *ruleState) replaceSingle(l, i int16) int16 {
+	s.list()[l] = i
 	return l
 }
 
@@ -346,11 +389,11 @@ func equal(a, b []byte) bool { return string(a) == string(b) }
 // field is not whole bytes (stmt_payload_postprocess and
 // stmt_payload_binop_postprocess).
 func (s *ruleState) payloadSetPP(st *stmt) {
-	dest := &s.ops[st.valOp2]
+	dest := s.op(st.valOp2)
 	s.complete(dest)
-	val := &s.ops[st.val]
+	val := s.op(st.val)
 	if !dest.known() && val.kind == opBitwise && !val.xor.ok() && val.shift == 0 {
-		arg := &s.ops[val.arg]
+		arg := s.op(val.arg)
 		if arg.kind == opPayload && arg.base == dest.base && arg.offset == dest.offset && arg.len == dest.len {
 			s.payloadSetTrim(st, dest, val)
 		}

@@ -39,6 +39,9 @@ type Printer struct {
 	// without a snapshot) are then typed by asking the kernel once
 	// (GETSET). Events of other namespaces (nsids) are never asked for.
 	Conn *nftmon.Conn
+	// Links, if set, names interface indexes as nft does, in rules and
+	// elements (`iif "lo"`); see RuleRenderer.Links.
+	Links LinkNames
 	// Handles appends handles as `nft -a monitor` prints them: ` #
 	// handle 4` after a table, chain or rule, `{ # handle 4 ...` in a set
 	// or object. A deleted rule is named by its handle either way.
@@ -189,6 +192,7 @@ func (p *Printer) appendRule(dst []byte, e *nftmon.Event, del bool) []byte {
 	if del {
 		return strconv.AppendUint(append(dst, "handle "...), r.Handle, 10)
 	}
+	p.rules.Links = p.Links
 	dst = p.rules.AppendRule(dst, NSID(e), e.Family, r, &p.Sets)
 	return p.handle(dst, r.Present.Has(unix.NFTA_RULE_HANDLE), r.Handle)
 }
@@ -293,7 +297,7 @@ func (p *Printer) appendElems(dst []byte, e *nftmon.Event, del bool) ([]byte, er
 			continue
 		}
 		var st ElemStatus
-		if dst, st = info.AppendElem(dst, del, raw, &p.el); st != ElemReady {
+		if dst, st = info.appendElem(dst, del, raw, &p.el, ifNames{p.Links, nsid}); st != ElemReady {
 			dst = dst[:line]
 			continue
 		}

@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -24,8 +26,10 @@ import (
 // The rule corpus: nft scripts under testdata/rules (NAME.nft), each applied
 // in a private network namespace with nft monitor watching. NAME.pcap holds
 // the notifications the kernel sent (every datagram, as read from an
-// NFNLGRP_NFTABLES socket) and NAME.monitor what nft monitor printed.
-// Regenerate both with
+// NFNLGRP_NFTABLES socket), NAME.monitor what nft monitor printed, and
+// NAME.links the namespace's interfaces ("INDEX NAME" lines, as the
+// namespace listed them), which nft monitor names in rules (`iif "lo"`).
+// Regenerate them with
 //
 //	go test -run TestRulesKernel -update ./nftext
 //
@@ -94,14 +98,15 @@ func TestRulesKernel(t *testing.T) {
 	for _, f := range ruleScripts(t) {
 		base := strings.TrimSuffix(f, ".nft")
 		t.Run(filepath.Base(base), func(t *testing.T) {
-			datagrams, text := runScript(t, f)
+			datagrams, text, links := runScript(t, f)
 			if *update {
 				writeCapture(t, base+".pcap", datagrams)
 				if err := os.WriteFile(base+".monitor", []byte(text), 0o644); err != nil {
 					t.Fatal(err)
 				}
+				writeLinks(t, base+".links", links)
 			}
-			compareRules(t, datagrams, text)
+			compareRules(t, datagrams, text, links)
 		})
 	}
 }
@@ -116,22 +121,24 @@ func TestRulesKernelExprCorpus(t *testing.T) {
 	}
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
-			datagrams, text := runScript(t, f)
-			compareRules(t, datagrams, text)
+			datagrams, text, links := runScript(t, f)
+			compareRules(t, datagrams, text, links)
 		})
 	}
 }
 
 // runScript applies the script in file in a namespace of its own, with
 // nft monitor and a notification socket watching, and returns the
-// datagrams the socket read and what nft monitor printed.
-func runScript(t *testing.T, file string) ([][]byte, string) {
+// datagrams the socket read, what nft monitor printed and the namespace's
+// interfaces.
+func runScript(t *testing.T, file string) ([][]byte, string, corpusLinks) {
 	t.Helper()
 	script, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ns := nstest.New(t)
+	links := nsLinkNames(t, ns)
 	conn, err := nftmon.Open(nftmon.ConnConfig{NetNS: ns.Path})
 	if err != nil {
 		t.Fatal(err)
@@ -167,7 +174,7 @@ func runScript(t *testing.T, file string) ([][]byte, string) {
 	datagrams := receiveUntil(t, conn, endTable)
 	mon.Process.Signal(syscall.SIGTERM)
 	mon.Wait()
-	return datagrams, monitorPart(out.String())
+	return datagrams, monitorPart(out.String()), links
 }
 
 // TestRules renders the rules of each corpus capture and compares them with
@@ -180,7 +187,7 @@ func TestRules(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%v (run go test -run TestRulesKernel -update)", err)
 			}
-			compareRules(t, readCapture(t, base+".pcap"), string(text))
+			compareRules(t, readCapture(t, base+".pcap"), string(text), readLinks(t, base+".links"))
 		})
 	}
 }
@@ -311,7 +318,7 @@ func corpusRules(t testing.TB, datagrams [][]byte, sets *Sets, fn func(corpusRul
 // ruleLine builds nft monitor's line for a rule notification around the
 // renderer's text: "add rule FAMILY TABLE CHAIN [handle POS ]TEXT", with
 // "insert" for a rule not appended.
-func ruleLine(dst []byte, r *corpusRule, sets *Sets) []byte {
+func ruleLine(dst []byte, rr *RuleRenderer, r *corpusRule, sets *Sets) []byte {
 	if r.flags&unix.NLM_F_APPEND != 0 {
 		dst = append(dst, "add rule "...)
 	} else {
@@ -324,7 +331,7 @@ func ruleLine(dst []byte, r *corpusRule, sets *Sets) []byte {
 	if r.rule.Present.Has(unix.NFTA_RULE_POSITION) {
 		dst = fmt.Appendf(dst, "handle %d ", r.rule.Position)
 	}
-	return AppendRule(dst, OwnNS, r.family, &r.rule, sets)
+	return rr.AppendRule(dst, OwnNS, r.family, &r.rule, sets)
 }
 
 func familyName(f nftmon.Family) string {
@@ -346,8 +353,9 @@ func familyName(f nftmon.Family) string {
 }
 
 // compareRules checks every rule line of nft monitor's text against the
-// renderer's, in order, and logs how many are identical by family.
-func compareRules(t *testing.T, datagrams [][]byte, text string) {
+// renderer's (naming interfaces by links), in order, and logs how many are
+// identical by family.
+func compareRules(t *testing.T, datagrams [][]byte, text string, links corpusLinks) {
 	t.Helper()
 	var want []string
 	for _, line := range strings.Split(text, "\n") {
@@ -358,55 +366,31 @@ func compareRules(t *testing.T, datagrams [][]byte, text string) {
 	var got []string
 	var fams []string
 	sets := new(Sets)
+	rr := &RuleRenderer{Links: links}
 	corpusRules(t, datagrams, sets, func(r corpusRule) {
 		if string(r.rule.Table) == syncTable || string(r.rule.Table) == endTable {
 			return
 		}
-		got = append(got, strings.TrimRight(string(ruleLine(nil, &r, sets)), " "))
+		got = append(got, strings.TrimRight(string(ruleLine(nil, rr, &r, sets)), " "))
 		fams = append(fams, familyName(r.family))
 	})
 	if len(got) != len(want) {
 		t.Errorf("%d rule notifications, nft monitor printed %d rule lines", len(got), len(want))
 	}
-	same := map[string][3]int{}
+	same := map[string][2]int{}
 	for i := range min(len(got), len(want)) {
 		c := same[fams[i]]
-		c[2]++
-		switch {
-		case got[i] == want[i]:
+		c[1]++
+		if got[i] == want[i] {
 			c[0]++
-		case got[i] == ifindexNumbers(want[i]):
-			c[1]++
-		default:
+		} else {
 			t.Errorf("rule %d:\n got: %s\nwant: %s", i, got[i], want[i])
 		}
 		same[fams[i]] = c
 	}
-	for _, f := range slices.Sorted(mapsKeys(same)) {
+	for _, f := range slices.Sorted(maps.Keys(same)) {
 		c := same[f]
-		t.Logf("%s: %d of %d rules identical, %d more but for interface names", f, c[0], c[2], c[1])
-	}
-}
-
-// ifindexNumbers rewrites the one deliberate difference of the rule text:
-// nft prints an interface index as the name the index has in the namespace
-// nft runs in (`iif "lo"`); this package prints the number (`iif 1`), as
-// the index means nothing outside its namespace (see the package doc).
-// The corpus namespaces have one interface, lo, index 1.
-func ifindexNumbers(line string) string {
-	for _, kw := range []string{"iif ", "oif ", "sdif ", "device ", "fwd to ", "dup to ", "oif != ", "iif != "} {
-		line = strings.ReplaceAll(line, kw+`"lo"`, kw+"1")
-	}
-	return line
-}
-
-func mapsKeys(m map[string][3]int) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
+		t.Logf("%s: %d of %d rules identical", f, c[0], c[1])
 	}
 }
 
@@ -425,7 +409,74 @@ func TestRulesCaptures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			compareRules(t, readCapture(t, base+".pcap"), string(text))
+			compareRules(t, readCapture(t, base+".pcap"), string(text), readLinks(t, base+".links"))
 		})
 	}
+}
+
+// corpusLinks names the interfaces of a corpus namespace, by index: what
+// nft monitor, running there, named.
+type corpusLinks map[uint32]string
+
+func (l corpusLinks) AppendLinkName(dst []byte, nsid int32, index uint32) ([]byte, bool) {
+	name, ok := l[index]
+	if !ok || nsid != OwnNS {
+		return dst, false
+	}
+	return append(dst, name...), true
+}
+
+// nsLinkNames lists the interfaces of ns, as nft monitor there lists them
+// when it first prints an index.
+func nsLinkNames(t testing.TB, ns *nstest.NS) corpusLinks {
+	t.Helper()
+	l := corpusLinks{}
+	err := ns.Do(func() error {
+		ifs, err := net.Interfaces()
+		for _, i := range ifs {
+			l[uint32(i.Index)] = i.Name
+		}
+		return err
+	})
+	if err != nil || len(l) == 0 {
+		t.Fatalf("interfaces of the namespace: %v %v", l, err)
+	}
+	return l
+}
+
+// writeLinks writes a namespace's interfaces, one "INDEX NAME" a line.
+func writeLinks(t testing.TB, path string, l corpusLinks) {
+	t.Helper()
+	var b []byte
+	for _, i := range slices.Sorted(maps.Keys(l)) {
+		b = fmt.Appendf(b, "%d %s\n", i, l[i])
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// readLinks reads what writeLinks wrote. A capture without one (those of
+// ../testdata, made by internal/cmd/capture, which records none) was made
+// in a new namespace, whose only interface is its loopback, which the
+// kernel gives index 1 in every namespace (LOOPBACK_IFINDEX).
+func readLinks(t testing.TB, path string) corpusLinks {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) && !strings.HasPrefix(path, rulesDir) {
+		return corpusLinks{1: "lo"}
+	}
+	if err != nil {
+		t.Fatalf("%v (run go test -run TestRulesKernel -update)", err)
+	}
+	l := corpusLinks{}
+	for _, line := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
+		var i uint32
+		var name string
+		if _, err := fmt.Sscanf(line, "%d %s", &i, &name); err != nil {
+			t.Fatalf("%s: %q: %v", path, line, err)
+		}
+		l[i] = name
+	}
+	return l
 }

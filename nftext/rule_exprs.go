@@ -54,7 +54,7 @@ func (s *ruleState) typeOf(op *operand) Type {
 	case opOsf:
 		return TypeString
 	case opBitwise, opByteorder:
-		return s.typeOf(&s.ops[op.arg])
+		return s.typeOf(s.op(op.arg))
 	}
 	return TypeInteger
 }
@@ -85,11 +85,11 @@ func (s *ruleState) orderOf(op *operand) ByteOrder {
 			return xfrmKeys[op.key].order
 		}
 	case opBitwise:
-		return s.orderOf(&s.ops[op.arg])
+		return s.orderOf(s.op(op.arg))
 	case opByteorder:
 		// Converted to network order to compare (a host order value
 		// compared with < or > is).
-		if s.orderOf(&s.ops[op.arg]) == HostEndian {
+		if s.orderOf(s.op(op.arg)) == HostEndian {
 			return BigEndian
 		}
 		return HostEndian
@@ -110,21 +110,21 @@ func (t Type) isBitmask() bool {
 
 // appendOperandAs appends an operand as the value of a statement: a
 // constant typed as t (meta mark set 0x00000001), or an expression.
-func (s *ruleState) appendOperandAs(dst []byte, i int8, t Type, order ByteOrder) []byte {
-	op := &s.ops[i]
+func (s *ruleState) appendOperandAs(dst []byte, i int16, t Type, order ByteOrder) []byte {
+	op := s.op(i)
 	if op.kind == opImm {
 		v := s.v(op.value)
 		if t.isBitmask() && bits.OnesCount64(loadUint(v, order)) > 1 {
 			return s.appendFlags(dst, t, order, v)
 		}
-		return AppendValue(dst, t, order, s.fitSize(t, order, v))
+		return s.names.appendValue(dst, t, order, s.fitSize(t, order, v))
 	}
 	return s.appendOperand(dst, i)
 }
 
 // appendOperand appends an operand as an expression.
-func (s *ruleState) appendOperand(dst []byte, i int8) []byte {
-	op := &s.ops[i]
+func (s *ruleState) appendOperand(dst []byte, i int16) []byte {
+	op := s.op(i)
 	switch op.kind {
 	case opPayload:
 		return s.appendPayload(dst, op)
@@ -245,9 +245,18 @@ func (s *ruleState) appendOperand(dst []byte, i int8) []byte {
 // appendBinop appends a bitwise operation: arg & mask ^ xor | or, or a
 // shift, values typed by the operand.
 func (s *ruleState) appendBinop(dst []byte, op *operand) []byte {
-	arg := &s.ops[op.arg]
+	arg := s.op(op.arg)
 	t, order := s.typeOf(arg), s.orderOf(arg)
+	// In parentheses when the operation applied to it binds tighter than
+	// its own outermost one (binop_arg_print): `(@nh,8,8 & 0xfc) >> 2`.
+	paren := arg.kind == opBitwise && op.innerPrec() < arg.outerPrec()
+	if paren {
+		dst = append(dst, '(')
+	}
 	dst = s.appendOperand(dst, op.arg)
+	if paren {
+		dst = append(dst, ')')
+	}
 	if op.shift != 0 {
 		if op.shift > 0 {
 			dst = append(dst, " << "...)
@@ -278,6 +287,43 @@ func (s *ruleState) appendBinop(dst []byte, op *operand) []byte {
 	return dst
 }
 
+// The precedences nft gives its bitwise operations (expr_binop_precedence):
+// shifts bind tightest, then &, ^, |.
+const (
+	precShift = 1 + iota
+	precAnd
+	precXor
+	precOr
+)
+
+// innerPrec returns the precedence of the first operation a bitwise
+// operand applies to its argument: the one printed next to it.
+func (op *operand) innerPrec() int {
+	switch {
+	case op.shift != 0:
+		return precShift
+	case op.and.ok():
+		return precAnd
+	case op.xor.ok():
+		return precXor
+	}
+	return precOr
+}
+
+// outerPrec returns the precedence of the last operation a bitwise
+// operand applies: the outermost of its printed binops.
+func (op *operand) outerPrec() int {
+	switch {
+	case op.shift != 0:
+		return precShift
+	case op.or.ok():
+		return precOr
+	case op.xor.ok():
+		return precXor
+	}
+	return precAnd
+}
+
 // appendPayload appends a payload field: "tcp dport", or raw "@th,16,16".
 func (s *ruleState) appendPayload(dst []byte, op *operand) []byte {
 	if op.known() || op.proto == protoTH {
@@ -298,7 +344,7 @@ func (s *ruleState) appendPayload(dst []byte, op *operand) []byte {
 
 // appendCtName appends a ct key: "ct state", "ct original saddr",
 // "ct original ip saddr" (ct_print).
-func appendCtName(dst []byte, k msgs.CtKey, dir int8, nfproto uint8) []byte {
+func appendCtName(dst []byte, k msgs.CtKey, dir int16, nfproto uint8) []byte {
 	dst = append(dst, "ct "...)
 	if dir >= 0 {
 		dst = append(dst, msgs.CtDir(dir).String()...)
@@ -319,8 +365,8 @@ func appendCtName(dst []byte, k msgs.CtKey, dir int8, nfproto uint8) []byte {
 }
 
 // appendCtEvents appends the events of "ct event set", as a list.
-func (s *ruleState) appendCtEvents(dst []byte, i int8) []byte {
-	op := &s.ops[i]
+func (s *ruleState) appendCtEvents(dst []byte, i int16) []byte {
+	op := s.op(i)
 	if op.kind != opImm {
 		return s.appendOperand(dst, i)
 	}

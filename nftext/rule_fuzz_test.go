@@ -14,7 +14,8 @@ import (
 // payloads) in every family, seeded with every rule of the corpus captures,
 // with and without set knowledge. Invariants: no panic; the bytes already in
 // dst are left alone; a list with at least one expression prints some text;
-// rendering is deterministic.
+// the text holds no control byte but tab (one line); rendering is
+// deterministic.
 func FuzzAppendRule(f *testing.F) {
 	for _, file := range ruleScripts(f) {
 		base := strings.TrimSuffix(file, ".nft")
@@ -39,6 +40,11 @@ func FuzzAppendRule(f *testing.F) {
 			text := out[len("prefix "):]
 			if (n > 0 || sc.Err() != nil) && len(text) == 0 {
 				t.Fatalf("%d expressions, no text", n)
+			}
+			for _, c := range text {
+				if isControl(c) {
+					t.Fatalf("a control byte %#x in %q: a line must stay one line", c, text)
+				}
 			}
 			again := AppendRule(nil, OwnNS, nftmon.Family(family), &r, k)
 			if !bytes.Equal(again, text) {
@@ -70,8 +76,9 @@ func TestRuleFallback(t *testing.T) {
 		{"unknown expression", appendExprs(nil, "frobnicate", nil), "[ frobnicate ]"},
 		{"verdict after unknown", appendExprs(appendExprs(nil, "frobnicate", nil), "immediate", lastData(t, r)), "[ frobnicate ] accept"},
 		{"malformed list", []byte{1, 2, 3}, "[ malformed ]"},
-		{"beyond the capacity", manyCounters(maxStmts + 1), strings.Repeat("[ counter pkts 0 bytes 0 ] ", maxStmts) + "[ counter pkts 0 bytes 0 ]"},
-		{"at the capacity", manyCounters(maxStmts), strings.TrimSuffix(strings.Repeat("counter packets 0 bytes 0 ", maxStmts), " ")},
+		{"at the arrays' capacity", manyCounters(maxStmts), strings.TrimSuffix(strings.Repeat("counter packets 0 bytes 0 ", maxStmts), " ")},
+		{"beyond the arrays", manyCounters(maxStmts + 1), strings.TrimSuffix(strings.Repeat("counter packets 0 bytes 0 ", maxStmts+1), " ")},
+		{"far beyond", manyCounters(1000), strings.TrimSuffix(strings.Repeat("counter packets 0 bytes 0 ", 1000), " ")},
 	} {
 		rr := msgs.Rule{Table: r.rule.Table, Chain: r.rule.Chain, Expressions: c.exprs}
 		if got := string(AppendRule(nil, OwnNS, r.family, &rr, sets)); got != c.want {

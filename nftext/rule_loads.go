@@ -85,7 +85,7 @@ func (s *ruleState) parseBitwise(e msgs.Expr) (ok, room bool) {
 	if arg < 0 {
 		return false, true
 	}
-	op, i := s.newOp(opBitwise, s.ops[arg].len)
+	op, i := s.newOp(opBitwise, s.op(arg).len)
 	if op == nil {
 		return false, false
 	}
@@ -158,15 +158,15 @@ func (s *ruleState) match(e msgs.Expr, r msgs.Register, n uint32) (*stmt, bool) 
 	if left < 0 {
 		return nil, true
 	}
-	var list, count int8
+	var list, count int16
 	var ok bool
-	if l := s.ops[left].len; l > 0 && l < n*8 {
+	if l := s.op(left).len; l > 0 && l < n*8 {
 		list, count, ok = s.concat(r, n)
 	} else {
 		list, count, ok = s.single(left)
 	}
 	if !ok {
-		return nil, s.nlist < maxList
+		return nil, s.nlist < s.listCap()
 	}
 	st := s.newStmt(sMatch, e)
 	if st == nil {
@@ -205,7 +205,7 @@ func (s *ruleState) parseCmp(e msgs.Expr) (ok, room bool) {
 	}
 	st.rk, st.val1 = rValue, msgVal(x.Data.Value)
 	// A value shorter than its operand compares a prefix of it.
-	if left := &s.ops[s.lists[st.left]]; st.nleft == 1 && left.len > uint32(len(x.Data.Value))*8 && !s.typeOf(left).isString() {
+	if left := s.op(s.list()[st.left]); st.nleft == 1 && left.len > uint32(len(x.Data.Value))*8 && !s.typeOf(left).isString() {
 		st.rk, st.prefix = rPrefix, uint32(len(x.Data.Value))*8
 	}
 	s.pp(st)
@@ -225,12 +225,12 @@ func (s *ruleState) lookupSet(name []byte) *SetInfo {
 }
 
 // setKey returns the key list a lookup in set name reads from r.
-func (s *ruleState) setKey(r msgs.Register, name []byte) (list, count int8, ok bool) {
+func (s *ruleState) setKey(r msgs.Register, name []byte) (list, count int16, ok bool) {
 	left := s.getReg(r)
 	if left < 0 {
 		return 0, 0, false
 	}
-	if info := s.lookupSet(name); info != nil && s.ops[left].len < info.Key.Len*8 {
+	if info := s.lookupSet(name); info != nil && s.op(left).len < info.Key.Len*8 {
 		return s.concat(r, info.Key.Len)
 	}
 	return s.single(left)
@@ -241,7 +241,7 @@ func (s *ruleState) setKey(r msgs.Register, name []byte) (list, count int8, ok b
 func (s *ruleState) setKeyStmt(k stmtKind, e msgs.Expr, r msgs.Register, name []byte) (*stmt, bool) {
 	list, count, ok := s.setKey(r, name)
 	if !ok {
-		return nil, s.nlist < maxList
+		return nil, s.nlist < s.listCap()
 	}
 	st := s.newStmt(k, e)
 	if st == nil {
@@ -261,7 +261,7 @@ func (s *ruleState) parseLookup(e msgs.Expr) (ok, room bool) {
 	if x.Present.Has(unix.NFTA_LOOKUP_DREG) && x.DReg != msgs.RegVerdict {
 		list, count, ok := s.setKey(x.SReg, x.Set)
 		if !ok {
-			return false, s.nlist < maxList
+			return false, s.nlist < s.listCap()
 		}
 		op, i := s.newOp(opMap, 0)
 		if op == nil {

@@ -67,7 +67,7 @@ type stmt struct {
 	dead bool      // removed: a dependency nft adds and hides
 
 	// sMatch: left (a list of operands: a concatenation has several)
-	left, nleft int8
+	left, nleft int16
 	op          relOp
 	rk          rightKind
 	val1, val2  val
@@ -77,21 +77,31 @@ type stmt struct {
 
 	// the operand a set statement writes, and the extra operands of nat,
 	// tproxy, dup, fwd (val2Op), by index or -1
-	val, valOp2, valOp3, valOp4 int8
+	val, valOp2, valOp3, valOp4 int16
 	mapProto                    bool  // sNat: the address map also gives the ports
 	setShift                    uint8 // rSet: the bits an anonymous set's keys are shifted by
 }
 
-// parse reads every expression of the rule; false when the rule must print
-// raw (malformed, or beyond the renderer's capacity).
-func (s *ruleState) parse() bool {
+// parse reads every expression of the rule. ok is false when the rule
+// must print raw: malformed, or, with room false, beyond the renderer's
+// capacity.
+func (s *ruleState) parse() (ok, room bool) {
 	sc := s.rule.Exprs()
 	for sc.Next() {
 		if !s.parseExpr(sc.Expr()) {
-			return false
+			return false, false
 		}
 	}
-	return sc.Err() == nil
+	return sc.Err() == nil, true
+}
+
+// exprCount returns how many expressions the rule has.
+func (s *ruleState) exprCount() int {
+	n := 0
+	for sc := s.rule.Exprs(); sc.Next(); {
+		n++
+	}
+	return n
 }
 
 // parseExpr reads one expression; false when there was no room.
@@ -181,7 +191,7 @@ func (s *ruleState) parseKnown(e msgs.Expr) (ok, room bool) {
 		}
 		op.data, op.key, op.dir = e.Data, uint32(x.Key), -1
 		if x.Present.Has(unix.NFTA_CT_DIRECTION) {
-			op.dir = int8(x.Direction)
+			op.dir = int16(x.Direction)
 		}
 		return s.setReg(x.DReg, i), true
 	case "exthdr":
@@ -261,7 +271,7 @@ func (s *ruleState) parseKnown(e msgs.Expr) (ok, room bool) {
 		if arg < 0 {
 			return false, true
 		}
-		op, i := s.newOp(opByteorder, s.ops[arg].len)
+		op, i := s.newOp(opByteorder, s.op(arg).len)
 		if op == nil {
 			return false, false
 		}
@@ -325,7 +335,7 @@ func (s *ruleState) parseKnown(e msgs.Expr) (ok, room bool) {
 		if x.Decode(e.Data) != nil {
 			return false, true
 		}
-		if a := s.getReg(x.RegAddrMin); x.Present.Has(unix.NFTA_NAT_REG_ADDR_MIN) && a >= 0 && s.ops[a].kind == opMap {
+		if a := s.getReg(x.RegAddrMin); x.Present.Has(unix.NFTA_NAT_REG_ADDR_MIN) && a >= 0 && s.op(a).kind == opMap {
 			// A map to addresses, or to addresses and ports: its data
 			// fills the registers the proto attributes name
 			// (is_nat_addr_map, is_nat_proto_map).

@@ -12,7 +12,7 @@ import (
 
 // pp post-processes statement st, just made.
 func (s *ruleState) pp(st *stmt) {
-	idx := int8(s.n - 1)
+	idx := int16(s.n - 1)
 	switch st.kind {
 	case sMatch:
 		s.matchPP(st, idx)
@@ -31,7 +31,7 @@ func (s *ruleState) pp(st *stmt) {
 		s.operandsPP(st)
 	}
 	if s.n > 0 && st.kind == sMatch && !st.dead {
-		s.pdctx.prev = int8(s.n - 1)
+		s.pdctx.prev = int16(s.n - 1)
 	} else if st.kind != sMatch {
 		s.pdctx.prev = -1
 	}
@@ -44,7 +44,7 @@ func (s *ruleState) pp(st *stmt) {
 // dependencies they imply (expr_postprocess of a statement's expressions).
 func (s *ruleState) operandsPP(st *stmt) {
 	s.concatPP(st.left, st.nleft)
-	for _, i := range [4]int8{st.val, st.valOp2, st.valOp3, st.valOp4} {
+	for _, i := range [4]int16{st.val, st.valOp2, st.valOp3, st.valOp4} {
 		if i >= 0 {
 			s.exprPP(i)
 		}
@@ -54,11 +54,11 @@ func (s *ruleState) operandsPP(st *stmt) {
 // concatPP post-processes the operands of a list. In a concatenation, a
 // masked payload field is the field itself: the mask only cuts it out of
 // the bytes loaded (RULE_PP_REMOVE_OP_AND).
-func (s *ruleState) concatPP(list, count int8) {
+func (s *ruleState) concatPP(list, count int16) {
 	for k, i := range s.listOps(list, count) {
 		if count > 1 {
 			i = s.unmask(i)
-			s.lists[int(list)+k] = i
+			s.list()[int(list)+k] = i
 		}
 		s.exprPP(i)
 	}
@@ -68,8 +68,8 @@ func (s *ruleState) concatPP(list, count int8) {
 // (a copy of the load, narrowed), and for a shift of one, a copy of the
 // shift of the field; otherwise i (__binop_postprocess in a concatenation
 // or a map key). The values compared are left as they are.
-func (s *ruleState) unmask(i int8) int8 {
-	op := &s.ops[i]
+func (s *ruleState) unmask(i int16) int16 {
+	op := s.op(i)
 	if op.kind != opBitwise {
 		return i
 	}
@@ -82,17 +82,17 @@ func (s *ruleState) unmask(i int8) int8 {
 		if j < 0 {
 			return i
 		}
-		s.ops[j].arg = a
+		s.op(j).arg = a
 		return j
 	}
-	if !op.and.ok() || op.xor.ok() || op.or.ok() || s.ops[op.arg].kind != opPayload {
+	if !op.and.ok() || op.xor.ok() || op.or.ok() || s.op(op.arg).kind != opPayload {
 		return i
 	}
 	j := s.copyOp(op.arg)
 	if j < 0 {
 		return i
 	}
-	if _, ok := s.trim(&s.ops[j], s.sp(op.and)); !ok {
+	if _, ok := s.trim(s.op(j), s.sp(op.and)); !ok {
 		return i
 	}
 	return j
@@ -101,18 +101,18 @@ func (s *ruleState) unmask(i int8) int8 {
 // mapKeyPP post-processes the key of a map or verdict map: a masked field
 // is the field, and the keys of an anonymous map are shifted as it is
 // (map_binop_postprocess). It returns the shift.
-func (s *ruleState) mapKeyPP(list, count int8) uint8 {
+func (s *ruleState) mapKeyPP(list, count int16) uint8 {
 	if count != 1 {
 		s.concatPP(list, count)
 		return 0
 	}
-	i := s.lists[list]
-	op := &s.ops[i]
+	i := s.list()[list]
+	op := s.op(i)
 	var shift uint8
-	if op.kind == opBitwise && op.and.ok() && !op.xor.ok() && !op.or.ok() && op.shift == 0 && s.ops[op.arg].kind == opPayload {
+	if op.kind == opBitwise && op.and.ok() && !op.xor.ok() && !op.or.ok() && op.shift == 0 && s.op(op.arg).kind == opPayload {
 		if j := s.copyOp(op.arg); j >= 0 {
-			if n, ok := s.trim(&s.ops[j], s.sp(op.and)); ok {
-				s.lists[list], i, shift = j, j, uint8(n)
+			if n, ok := s.trim(s.op(j), s.sp(op.and)); ok {
+				s.list()[list], i, shift = j, j, uint8(n)
 			}
 		}
 	}
@@ -121,8 +121,8 @@ func (s *ruleState) mapKeyPP(list, count int8) uint8 {
 }
 
 // exprPP post-processes one operand and what it is made of.
-func (s *ruleState) exprPP(i int8) {
-	op := &s.ops[i]
+func (s *ruleState) exprPP(i int16) {
+	op := s.op(i)
 	switch op.kind {
 	case opPayload:
 		s.complete(op)
@@ -161,14 +161,14 @@ func (s *ruleState) ctUpdateType(op *operand) {
 }
 
 // matchPP post-processes a match.
-func (s *ruleState) matchPP(st *stmt, idx int8) {
+func (s *ruleState) matchPP(st *stmt, idx int16) {
 	if st.nleft != 1 {
 		s.concatPP(st.left, st.nleft)
 		s.rangeMerge(st, idx)
 		return
 	}
-	li := s.lists[st.left]
-	left := &s.ops[li]
+	li := s.list()[st.left]
+	left := s.op(li)
 	switch left.kind {
 	case opPayload:
 		s.payloadMatchPP(st, idx, left)
@@ -191,17 +191,17 @@ func (s *ruleState) matchPP(st *stmt, idx int8) {
 
 // rangeMerge merges ">= a" and "<= b" on the same left side into "a-b"
 // (expr_may_merge_range), and "< a" and "> b" into "!= a-b".
-func (s *ruleState) rangeMerge(st *stmt, idx int8) {
+func (s *ruleState) rangeMerge(st *stmt, idx int16) {
 	p := s.pdctx.prev
 	if p < 0 || st.rk != rValue || st.nleft != 1 {
 		return
 	}
-	prev := &s.stmts[p]
+	prev := s.st(int(p))
 	if prev.dead || prev.kind != sMatch || prev.rk != rValue || prev.nleft != 1 {
 		return
 	}
-	a, b := s.unaryArg(s.lists[prev.left]), s.unaryArg(s.lists[st.left])
-	if s.ops[a].kind != s.ops[b].kind {
+	a, b := s.unaryArg(s.list()[prev.left]), s.unaryArg(s.list()[st.left])
+	if s.op(a).kind != s.op(b).kind {
 		return
 	}
 	switch {
@@ -219,9 +219,9 @@ func (s *ruleState) rangeMerge(st *stmt, idx int8) {
 }
 
 // unaryArg returns the operand under a byteorder conversion.
-func (s *ruleState) unaryArg(i int8) int8 {
-	if s.ops[i].kind == opByteorder {
-		return s.ops[i].arg
+func (s *ruleState) unaryArg(i int16) int16 {
+	if s.op(i).kind == opByteorder {
+		return s.op(i).arg
 	}
 	return i
 }

@@ -2,7 +2,9 @@ package nftext
 
 import (
 	"bytes"
+	"cmp"
 	"math/bits"
+	"slices"
 	"strconv"
 
 	"github.com/nftmon/nftmon"
@@ -17,7 +19,7 @@ import (
 func (s *ruleState) print(dst []byte) []byte {
 	n := len(dst)
 	for i := 0; i < s.n; i++ {
-		st := &s.stmts[i]
+		st := s.st(i)
 		if st.dead {
 			continue
 		}
@@ -64,9 +66,9 @@ func (s *ruleState) appendStmt(dst []byte, st *stmt) []byte {
 			return appendRawExpr(dst, st.expr)
 		}
 		c := ctInfo(x.Key)
-		dir := int8(-1)
+		dir := int16(-1)
 		if x.Present.Has(unix.NFTA_CT_DIRECTION) {
-			dir = int8(x.Direction)
+			dir = int16(x.Direction)
 		}
 		dst = appendCtName(dst, x.Key, dir, 0)
 		dst = append(dst, " set "...)
@@ -103,20 +105,20 @@ func (s *ruleState) appendSetRef(dst []byte, name []byte) []byte {
 		// Its elements are known only when its transaction was seen
 		// (not from a GETSET): otherwise the name.
 		if info := s.lookupSet(name); info != nil && info.Flags&msgs.SetAnonymous != 0 && len(info.elems) > 0 {
-			return appendInline(dst, info)
+			return s.appendInline(dst, info)
 		}
 	}
 	dst = append(dst, '@')
-	return append(dst, name...)
+	return AppendIdent(dst, name)
 }
 
 // appendMapRef appends the set or map a lookup names: the shifted keys of
 // an anonymous one keyed by a field that is not whole bytes, otherwise as
 // appendSetRef does.
-func (s *ruleState) appendMapRef(dst []byte, name []byte, list, count int8, shift uint8) []byte {
+func (s *ruleState) appendMapRef(dst []byte, name []byte, list, count int16, shift uint8) []byte {
 	if shift != 0 && count == 1 {
 		if info := s.lookupSet(name); info != nil && info.Flags&msgs.SetAnonymous != 0 && len(info.elems) > 0 {
-			return s.appendShiftedSet(dst, info, &s.ops[s.lists[list]], uint32(shift))
+			return s.appendShiftedSet(dst, info, s.op(s.list()[list]), uint32(shift))
 		}
 	}
 	return s.appendSetRef(dst, name)
@@ -130,13 +132,11 @@ func (s *ruleState) appendShiftedSet(dst []byte, info *SetInfo, f *operand, shif
 	start := len(dst)
 	var el msgs.Elem
 	if info.dumped {
-		var order [maxSortedElems][]byte
-		if n := sortedElems(info, &order); n > 0 {
-			for _, raw := range order[:n] {
-				dst = s.appendShiftedElem(dst, start, info, f, shift, raw, &el)
-			}
-			return append(dst, " }"...)
+		var small [smallSort]sortedElem
+		for _, e := range s.sortedElems(info, &small) {
+			dst = s.appendShiftedElem(dst, start, info, f, shift, e.raw, &el)
 		}
+		return append(dst, " }"...)
 	}
 	a := nftmon.NewAttrScanner(info.elems)
 	for a.Next() {
@@ -160,37 +160,31 @@ func (s *ruleState) appendShiftedElem(dst []byte, start int, info *SetInfo, f *o
 	dst = s.appendValueOf(dst, f, s.v(v))
 	s.nscratch = mark
 	if info.IsMap() || info.IsObjMap() {
-		dst = info.AppendData(dst, Elem{Elem: el})
+		dst = info.appendData(dst, Elem{Elem: el}, s.names)
 	}
 	return dst
 }
-
-// maxSortedElems is how many elements of an anonymous set from a dump
-// the renderer sorts; a larger one prints in the kernel's order.
-const maxSortedElems = 256
 
 // appendInline appends the elements an anonymous set received, as nft
 // prints them in a rule: "{ 22, 80 }", "{ 22 : accept }". Those of a
 // notification print in the order they came, as nft monitor prints them;
 // those of a dump sorted by key, as nft list ruleset prints them
 // (list_expr_sort, interval_map_decompose).
-func appendInline(dst []byte, info *SetInfo) []byte {
+func (s *ruleState) appendInline(dst []byte, info *SetInfo) []byte {
 	dst = append(dst, "{ "...)
 	start := len(dst)
 	var el msgs.Elem
 	if info.dumped {
-		var order [maxSortedElems][]byte
-		if n := sortedElems(info, &order); n > 0 {
-			for _, raw := range order[:n] {
-				dst = appendOneElem(dst, start, info, raw, &el)
-			}
-			return closeElems(dst, start)
+		var small [smallSort]sortedElem
+		for _, e := range s.sortedElems(info, &small) {
+			dst = s.appendOneElem(dst, start, info, e.raw, &el)
 		}
+		return closeElems(dst, start)
 	}
 	a := nftmon.NewAttrScanner(info.elems)
 	for a.Next() {
 		if a.Type() == unix.NFTA_LIST_ELEM {
-			dst = appendOneElem(dst, start, info, a.Bytes(), &el)
+			dst = s.appendOneElem(dst, start, info, a.Bytes(), &el)
 		}
 	}
 	return closeElems(dst, start)
@@ -198,7 +192,7 @@ func appendInline(dst []byte, info *SetInfo) []byte {
 
 // appendOneElem appends one element of an inline set, after ", " unless
 // it is the first (the list starts at start).
-func appendOneElem(dst []byte, start int, info *SetInfo, raw []byte, el *msgs.Elem) []byte {
+func (s *ruleState) appendOneElem(dst []byte, start int, info *SetInfo, raw []byte, el *msgs.Elem) []byte {
 	if el.Decode(raw) != nil {
 		return dst
 	}
@@ -207,7 +201,7 @@ func appendOneElem(dst []byte, start int, info *SetInfo, raw []byte, el *msgs.El
 		dst = append(dst, ", "...)
 	}
 	var st ElemStatus
-	dst, st = info.AppendElem(dst, false, raw, el)
+	dst, st = info.appendElem(dst, false, raw, el, s.names)
 	if st != ElemReady {
 		dst = dst[:mark]
 	}
@@ -222,27 +216,56 @@ func closeElems(dst []byte, start int) []byte {
 	return append(dst, " }"...)
 }
 
-// sortedElems fills order with the elements of an anonymous set from a
-// dump, sorted, and returns how many; 0 for a set from notifications (its
-// elements print in their order) or one too large to sort.
-func sortedElems(info *SetInfo, order *[maxSortedElems][]byte) int {
-	if !info.dumped {
-		return 0
-	}
+// sortedElem is an element of an anonymous set from a dump, as sorted:
+// its attributes, and what the order reads of them.
+type sortedElem struct {
+	raw           []byte // the NFTA_LIST_ELEM payload
+	key           []byte
+	catchall, end bool
+}
+
+// smallSort is how many elements a set sorts in the caller's array; a
+// larger one in the renderer's list.
+const smallSort = 32
+
+// sortedElems returns the elements of an anonymous set from a dump,
+// sorted by key as nft sorts them: in small, the caller's array, when
+// they fit, otherwise in the renderer's list (grown to the largest set
+// once, then reused: nothing allocated after).
+func (s *ruleState) sortedElems(info *SetInfo, small *[smallSort]sortedElem) []sortedElem {
 	n := 0
+	for a := nftmon.NewAttrScanner(info.elems); a.Next(); {
+		if a.Type() == unix.NFTA_LIST_ELEM {
+			n++
+		}
+	}
+	var els []sortedElem
+	if n > len(small) {
+		s.sorted = appendSortElems(s.sorted[:0], info)
+		els = s.sorted
+	} else {
+		els = appendSortElems(small[:0], info)
+	}
+	reversed := reversedKeys(info)
+	slices.SortStableFunc(els, func(x, y sortedElem) int { return compareElems(&x, &y, reversed) })
+	return els
+}
+
+// appendSortElems appends the elements of an anonymous set, as sorted.
+func appendSortElems(els []sortedElem, info *SetInfo) []sortedElem {
+	var el msgs.Elem
 	a := nftmon.NewAttrScanner(info.elems)
 	for a.Next() {
 		if a.Type() != unix.NFTA_LIST_ELEM {
 			continue
 		}
-		if n == len(order) {
-			return 0
+		raw := a.Bytes()
+		if el.Decode(raw) != nil {
+			continue // appendOneElem skips it too
 		}
-		order[n] = a.Bytes()
-		n++
+		els = append(els, sortedElem{raw: raw, key: el.Key, catchall: el.Flags&msgs.ElemCatchall != 0, end: el.Flags&msgs.ElemIntervalEnd != 0})
 	}
-	sortElems(order[:n], reversedKeys(info))
-	return n
+	return els
 }
 
 // reversedKeys reports whether nft compares a set's keys from their last
@@ -259,51 +282,44 @@ func reversedKeys(info *SetInfo) bool {
 	return o == HostEndian
 }
 
-// sortElems sorts elements (NFTA_LIST_ELEM payloads) by key, a catch-all
-// last and an interval's end before a start of the same value, by
-// insertion: the sets sorted are small.
-func sortElems(els [][]byte, reversed bool) {
-	for i := 1; i < len(els); i++ {
-		for j := i; j > 0 && elemLess(els[j], els[j-1], reversed); j-- {
-			els[j], els[j-1] = els[j-1], els[j]
-		}
+// compareElems orders two elements' keys as nft does (list_expr_sort): a
+// catch-all last, shorter keys first, then by value (from the last byte
+// when reversed), an interval's end before a start of the same value.
+func compareElems(x, y *sortedElem, reversed bool) int {
+	if x.catchall || y.catchall {
+		return cmpBool(x.catchall, y.catchall)
 	}
-}
-
-// elemLess compares two elements' keys as nft does.
-func elemLess(a, b []byte, reversed bool) bool {
-	var x, y msgs.Elem
-	if x.Decode(a) != nil || y.Decode(b) != nil {
-		return false
-	}
-	if x.Flags&msgs.ElemCatchall != 0 || y.Flags&msgs.ElemCatchall != 0 {
-		return y.Flags&msgs.ElemCatchall != 0 && x.Flags&msgs.ElemCatchall == 0
-	}
-	k, l := x.Key, y.Key
+	k, l := x.key, y.key
 	if len(k) != len(l) {
-		return len(k) < len(l)
+		return cmp.Compare(len(k), len(l))
 	}
 	if !reversed {
 		if c := bytes.Compare(k, l); c != 0 {
-			return c < 0
+			return c
 		}
-		return endFirst(&x, &y)
-	}
-	for i := len(k) - 1; i >= 0; i-- {
-		if k[i] != l[i] {
-			return k[i] < l[i]
+	} else {
+		for i := len(k) - 1; i >= 0; i-- {
+			if k[i] != l[i] {
+				return cmp.Compare(k[i], l[i])
+			}
 		}
 	}
-	return endFirst(&x, &y)
+	return -cmpBool(x.end, y.end)
 }
 
-// endFirst orders two elements of the same key: an interval's end first.
-func endFirst(x, y *msgs.Elem) bool {
-	return x.Flags&msgs.ElemIntervalEnd != 0 && y.Flags&msgs.ElemIntervalEnd == 0
+// cmpBool orders false before true.
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
 }
 
 // appendList appends the operands of a list joined by " . ".
-func (s *ruleState) appendList(dst []byte, list, count int8) []byte {
+func (s *ruleState) appendList(dst []byte, list, count int16) []byte {
 	for k, i := range s.listOps(list, count) {
 		if k > 0 {
 			dst = append(dst, " . "...)
@@ -316,7 +332,7 @@ func (s *ruleState) appendList(dst []byte, list, count int8) []byte {
 // appendMatch appends a match: left, operator, right.
 func (s *ruleState) appendMatch(dst []byte, st *stmt) []byte {
 	dst = s.appendList(dst, st.left, st.nleft)
-	left := &s.ops[s.lists[st.left]]
+	left := s.op(s.list()[st.left])
 	t := s.typeOf(left)
 	if st.rk == rFlagcmp {
 		if st.op == relNeq {
@@ -375,7 +391,7 @@ func (s *ruleState) appendMatch(dst []byte, st *stmt) []byte {
 // appendValueOf appends a value compared with operand op, by its type.
 func (s *ruleState) appendValueOf(dst []byte, op *operand, v []byte) []byte {
 	if op.kind == opBitwise {
-		return s.appendValueOf(dst, &s.ops[op.arg], v)
+		return s.appendValueOf(dst, s.op(op.arg), v)
 	}
 	t := s.typeOf(op)
 	order := s.orderOf(op)
@@ -400,7 +416,7 @@ func (s *ruleState) appendValueOf(dst []byte, op *operand, v []byte) []byte {
 	if op.kind == opPayload && !op.known() && op.proto != protoTH {
 		return appendRawNumber(dst, v)
 	}
-	return AppendValue(dst, t, order, s.fitSize(t, order, v))
+	return s.names.appendValue(dst, t, order, s.fitSize(t, order, v))
 }
 
 // fitSize returns v as long as a value of t: nft reads values as numbers,
@@ -442,7 +458,7 @@ func (s *ruleState) appendConcatValue(dst []byte, st *stmt, v []byte) []byte {
 		if k > 0 {
 			dst = append(dst, " . "...)
 		}
-		op := &s.ops[i]
+		op := s.op(i)
 		n := int(op.len+7) / 8
 		if off+n > len(v) {
 			n = len(v) - off

@@ -40,27 +40,27 @@ type operand struct {
 	offset uint32 // bits
 	// opPayload after completion: the protocol and its template, or -1.
 	proto protoID
-	tmpl  int8
+	tmpl  int16
 	// The data type and byte order of its values, where post-processing
 	// decided them (payload fields, ct addresses).
 	typ   Type
 	order ByteOrder
 
 	key uint32 // meta, ct, rt, socket, xfrm key; exthdr type
-	dir int8   // ct direction, -1 when none
+	dir int16  // ct direction, -1 when none
 
-	arg int8 // opBitwise, opByteorder, opHash: the operand worked on
+	arg int16 // opBitwise, opByteorder, opHash: the operand worked on
 
 	// opBitwise, in nft's form: and (none: all ones), xor, or (none: zero),
 	// in scratch space.
 	and, xor, or span
-	shift        int8 // 0 none, 1 left, -1 right (by shiftBy)
+	shift        int16 // 0 none, 1 left, -1 right (by shiftBy)
 	shiftBy      uint32
 
 	value val // opImm
 
 	// opMap: the key (a list) and the set.
-	list, nlist int8
+	list, nlist int16
 	set         []byte
 	setShift    uint8 // the bits the keys of an anonymous map are shifted by
 }
@@ -82,7 +82,7 @@ func regUnit(r msgs.Register) int {
 
 // setReg stores operand i in register r; false for a register that cannot
 // be written.
-func (s *ruleState) setReg(r msgs.Register, i int8) bool {
+func (s *ruleState) setReg(r msgs.Register, i int16) bool {
 	u := regUnit(r)
 	if u <= 0 || i < 0 {
 		return false
@@ -92,7 +92,7 @@ func (s *ruleState) setReg(r msgs.Register, i int8) bool {
 }
 
 // getReg returns the operand register r holds, or -1.
-func (s *ruleState) getReg(r msgs.Register) int8 {
+func (s *ruleState) getReg(r msgs.Register) int16 {
 	u := regUnit(r)
 	if u <= 0 {
 		return -1
@@ -107,7 +107,7 @@ func regSpace(bits uint32) int { return int((bits + 31) / 32) }
 // register r (netlink_parse_concat_expr): the operand in r, then the one
 // in the register after it, and so on. It returns the list's start and
 // length, or ok false when a register is empty or there is no room.
-func (s *ruleState) concat(r msgs.Register, n uint32) (list, count int8, ok bool) {
+func (s *ruleState) concat(r msgs.Register, n uint32) (list, count int16, ok bool) {
 	u := regUnit(r)
 	if u <= 0 {
 		return 0, 0, false
@@ -115,12 +115,12 @@ func (s *ruleState) concat(r msgs.Register, n uint32) (list, count int8, ok bool
 	start := s.nlist
 	bits := n * 8
 	for bits > 0 {
-		if u >= regUnits || s.regs[u] < 0 || s.nlist == maxList {
+		if u >= regUnits || s.regs[u] < 0 || s.nlist == s.listCap() {
 			s.nlist = start
 			return 0, 0, false
 		}
-		op := &s.ops[s.regs[u]]
-		s.lists[s.nlist] = s.regs[u]
+		op := s.op(s.regs[u])
+		s.list()[s.nlist] = s.regs[u]
 		s.nlist++
 		space := regSpace(op.len)
 		if space == 0 {
@@ -135,23 +135,23 @@ func (s *ruleState) concat(r msgs.Register, n uint32) (list, count int8, ok bool
 		}
 		u += space
 	}
-	return int8(start), int8(s.nlist - start), true
+	return int16(start), int16(s.nlist - start), true
 }
 
 // single returns a list of one operand.
-func (s *ruleState) single(i int8) (list, count int8, ok bool) {
-	if i < 0 || s.nlist == maxList {
+func (s *ruleState) single(i int16) (list, count int16, ok bool) {
+	if i < 0 || s.nlist == s.listCap() {
 		return 0, 0, false
 	}
-	s.lists[s.nlist] = i
+	s.list()[s.nlist] = i
 	s.nlist++
-	return int8(s.nlist - 1), 1, true
+	return int16(s.nlist - 1), 1, true
 }
 
 // listOps returns the operand indexes of a list.
-func (s *ruleState) listOps(list, count int8) []int8 {
+func (s *ruleState) listOps(list, count int16) []int16 {
 	if count <= 0 {
 		return nil
 	}
-	return s.lists[list : list+count]
+	return s.list()[list : list+count]
 }

@@ -87,29 +87,34 @@ func (v *ValueType) setFields(desc *msgs.SetDesc, tf *typeofFields) {
 // AppendValue appends one value of this type as nft prints it; a value
 // whose length is not the type's, or of a type not known, prints as hex.
 func (v *ValueType) AppendValue(dst []byte, data []byte) []byte {
+	return v.appendValue(dst, data, ifNames{})
+}
+
+// appendValue is AppendValue, interface indexes named by n.
+func (v *ValueType) appendValue(dst []byte, data []byte, n ifNames) []byte {
 	if v.numFields == 0 || uint32(len(data)) != v.Len {
 		return appendHexValue(dst, data)
 	}
 	if v.numFields == 1 {
-		return v.fields[0].appendValue(dst, data)
+		return v.fields[0].appendValue(dst, data, n)
 	}
 	for i := 0; i < v.numFields; i++ {
 		f := &v.fields[i]
 		if i > 0 {
 			dst = append(dst, " . "...)
 		}
-		dst = f.appendValue(dst, data[:f.Len])
+		dst = f.appendValue(dst, data[:f.Len], n)
 		data = data[pad4(f.Len):]
 	}
 	return dst
 }
 
 // appendValue appends one value of the field.
-func (f *Field) appendValue(dst []byte, data []byte) []byte {
+func (f *Field) appendValue(dst []byte, data []byte, n ifNames) []byte {
 	if f.Hex {
 		return appendHexNumber(dst, data, f.Order, 0)
 	}
-	return appendScalar(dst, f.Type, f.Order, data)
+	return n.appendScalar(dst, f.Type, f.Order, data)
 }
 
 // AppendName appends the type as a set declaration names it: the typeof

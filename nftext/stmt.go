@@ -48,7 +48,7 @@ func (s *ruleState) appendSimple(dst []byte, st *stmt) []byte {
 		dst = append(dst, "notrack"...)
 	case "flow_offload":
 		dst = append(dst, "flow add @"...)
-		dst = append(dst, flowtableName(e.Data)...)
+		dst = AppendIdent(dst, flowtableName(e.Data))
 	case "synproxy":
 		var x msgs.SynproxyExpr
 		if ok = x.Decode(e.Data) == nil; ok {
@@ -383,7 +383,7 @@ func appendStateless(dst []byte, e msgs.Expr) []byte {
 
 // appendPayloadSet appends "FIELD set VALUE" (payload_stmt_print).
 func (s *ruleState) appendPayloadSet(dst []byte, st *stmt) []byte {
-	f := &s.ops[st.valOp2]
+	f := s.op(st.valOp2)
 	dst = s.appendPayload(dst, f)
 	dst = append(dst, " set "...)
 	if st.val1.ok() {

@@ -53,10 +53,10 @@ func (s *ruleState) appendNat(dst []byte, st *stmt) []byte {
 		if st.mapProto {
 			fam = x.Family
 		}
-		if a := st.val; a >= 0 && s.ops[a].kind == opMap {
+		if a := st.val; a >= 0 && s.op(a).kind == opMap {
 			// A map to address intervals names the family
 			// (is_nat_addr_map).
-			if info := s.lookupSet(s.ops[a].set); info != nil && info.DataInterval {
+			if info := s.lookupSet(s.op(a).set); info != nil && info.DataInterval {
 				fam = x.Family
 			}
 		}
@@ -92,7 +92,7 @@ func (s *ruleState) appendNat(dst []byte, st *stmt) []byte {
 	}
 	if addr >= 0 {
 		dst = append(dst, ' ')
-		bracket := proto >= 0 && addrType == TypeIP6Addr && s.ops[addr].kind == opImm
+		bracket := proto >= 0 && addrType == TypeIP6Addr && s.op(addr).kind == opImm
 		dst = s.appendAddrRange(dst, addr, addr2, addrType, bracket)
 	}
 	if proto >= 0 {
@@ -112,11 +112,11 @@ func (s *ruleState) appendNat(dst []byte, st *stmt) []byte {
 // appendAddrRange appends an address, or a range of two, as a prefix when
 // the range is one (range_expr_to_prefix); IPv6 addresses in brackets when
 // a port follows.
-func (s *ruleState) appendAddrRange(dst []byte, a, b int8, t Type, bracket bool) []byte {
-	oa := &s.ops[a]
-	if b >= 0 && oa.kind == opImm && s.ops[b].kind == opImm {
-		if plen, ok := rangePrefix(s.v(oa.value), s.v(s.ops[b].value)); ok {
-			dst = AppendValue(dst, t, BigEndian, s.v(oa.value))
+func (s *ruleState) appendAddrRange(dst []byte, a, b int16, t Type, bracket bool) []byte {
+	oa := s.op(a)
+	if b >= 0 && oa.kind == opImm && s.op(b).kind == opImm {
+		if plen, ok := rangePrefix(s.v(oa.value), s.v(s.op(b).value)); ok {
+			dst = s.names.appendValue(dst, t, BigEndian, s.v(oa.value))
 			dst = append(dst, '/')
 			return strconv.AppendUint(dst, uint64(plen), 10)
 		}
@@ -175,7 +175,7 @@ func (s *ruleState) appendTproxy(dst []byte, st *stmt) []byte {
 	}
 	if st.val >= 0 {
 		dst = append(dst, ' ')
-		bracket := t == TypeIP6Addr && s.ops[st.val].kind == opImm
+		bracket := t == TypeIP6Addr && s.op(st.val).kind == opImm
 		if bracket {
 			dst = append(dst, '[')
 		}
@@ -184,7 +184,7 @@ func (s *ruleState) appendTproxy(dst []byte, st *stmt) []byte {
 			dst = append(dst, ']')
 		}
 	}
-	if p := st.valOp3; p >= 0 && s.ops[p].kind == opImm {
+	if p := st.valOp3; p >= 0 && s.op(p).kind == opImm {
 		if st.val < 0 {
 			dst = append(dst, ' ')
 		}
@@ -224,8 +224,8 @@ func (s *ruleState) appendDup(dst []byte, st *stmt) []byte {
 }
 
 // addrType returns the address type a constant of this length is.
-func (s *ruleState) addrType(i int8) Type {
-	if s.ops[i].len == 128 {
+func (s *ruleState) addrType(i int16) Type {
+	if s.op(i).len == 128 {
 		return TypeIP6Addr
 	}
 	return TypeIPAddr

@@ -35,7 +35,7 @@ func (s *ruleState) stmtFromReg(k stmtKind, e msgs.Expr, r msgs.Register) (ok, r
 // when has.
 func (s *ruleState) regStmt(k stmtKind, e msgs.Expr, has1 bool, r1 msgs.Register, has2 bool, r2 msgs.Register,
 	has3 bool, r3 msgs.Register, has4 bool, r4 msgs.Register) (ok, room bool) {
-	var v [4]int8
+	var v [4]int16
 	for i, h := range [4]bool{has1, has2, has3, has4} {
 		v[i] = -1
 		if !h {

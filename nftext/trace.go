@@ -26,7 +26,9 @@ type LinkNames interface {
 
 // TraceContext is what AppendTrace knows beyond the trace: the rules,
 // and the interfaces' names. Either may be nil: a rule then prints as
-// `unknown rule handle N`, an interface as its index.
+// `unknown rule handle N`, an interface as its index. Links names the
+// interfaces of the packet lines; the rules' own (`iif "lo" accept`) are
+// named by the TraceRules (RuleCache.Links).
 type TraceContext struct {
 	Rules TraceRules
 	Links LinkNames
@@ -114,13 +116,5 @@ func appendTraceMark(dst []byte, tr *msgs.Trace) []byte {
 // appendTraceLink appends `iif "lo" ` or `oif 3 `.
 func appendTraceLink(dst []byte, key string, nsid int32, index uint32, c *TraceContext) []byte {
 	dst = append(append(dst, key...), ' ')
-	if c.Links != nil {
-		n := len(dst)
-		var ok bool
-		if dst, ok = c.Links.AppendLinkName(append(dst, '"'), nsid, index); ok {
-			return append(dst, '"', ' ')
-		}
-		dst = dst[:n]
-	}
-	return append(strconv.AppendUint(dst, uint64(index), 10), ' ')
+	return append(ifNames{c.Links, nsid}.appendIndex(dst, index), ' ')
 }

@@ -34,6 +34,9 @@ func TestTraceKernel(t *testing.T) {
 	}
 	b.Script(t, string(script))
 	links := linkNames(t, b)
+	if len(links) < 2 {
+		t.Fatalf("no veth among the interfaces %v", links)
+	}
 
 	// nft monitor trace, started first: it lists the ruleset, then
 	// subscribes.
@@ -209,7 +212,7 @@ func linkNames(t *testing.T, ns *nstest.NS) nsLinks {
 		}
 		return err
 	})
-	if err != nil || len(l) < 2 {
+	if err != nil || len(l) == 0 {
 		t.Fatalf("interfaces: %v %v", l, err)
 	}
 	return l

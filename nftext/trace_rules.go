@@ -29,11 +29,15 @@ type RuleCache struct {
 	Sets *Sets        // the sets rules are rendered with (observe events with it first); nil: none
 	Conn *nftmon.Conn // a request socket of the own namespace, for GETRULE; nil: never ask
 	Max  int          // the most rules kept; 0 means DefaultMaxRules
-	m    map[ruleKey]cachedRule
+	// Links, if set, names the interface indexes of the rules as nft
+	// does (RuleRenderer.Links), when they are learnt.
+	Links LinkNames
+	m     map[ruleKey]cachedRule
 	// asked holds the rules asked for with GETRULE that the kernel did
 	// not have, bounded by Max too.
 	asked map[ruleKey]struct{}
 	rule  msgs.Rule
+	rr    RuleRenderer
 	buf   []byte
 	req   []byte
 }
@@ -130,7 +134,8 @@ func (c *RuleCache) learn(nsid int32, family nftmon.Family, attrs []byte) error 
 	if _, ok := c.m[k]; !ok && len(c.m) >= c.max() {
 		return nil
 	}
-	c.buf = AppendRule(c.buf[:0], nsid, family, &c.rule, c.Sets)
+	c.rr.Links = c.Links
+	c.buf = c.rr.AppendRule(c.buf[:0], nsid, family, &c.rule, c.Sets)
 	if c.m == nil {
 		c.m = make(map[ruleKey]cachedRule)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/nftmon/nftmon"
 	"github.com/nftmon/nftmon/msgs"
+	"github.com/nftmon/nftmon/nftext"
 )
 
 // Helpers shared by the text and JSON printers. Each appends to b and
@@ -69,25 +70,13 @@ const timeLayout = "2006-01-02T15:04:05.000000Z07:00"
 // appendTime appends t as -t prints it.
 func appendTime(b []byte, t time.Time) []byte { return t.UTC().AppendFormat(b, timeLayout) }
 
-// appendText appends s raw, as nft prints a process or namespace name,
-// but for control bytes, escaped as \xHH: a name cannot break a line, nor
-// forge one (a process may name itself "x)\n# new generation 1 ...").
-func appendText(b []byte, s []byte) []byte {
-	for _, c := range s {
-		if c < 0x20 || c == 0x7f {
-			b = append(b, '\\', 'x', hexDigits[c>>4], hexDigits[c&0xf])
-		} else {
-			b = append(b, c)
-		}
-	}
-	return b
-}
-
-// appendTextStr is appendText for a string.
+// appendTextStr appends s raw, as nft prints a namespace name, but for
+// control bytes, escaped as nftext.AppendIdent escapes them (the one
+// escaping of the text): a name cannot break a line, nor forge one.
 func appendTextStr(b []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
 		if s[i] < 0x20 || s[i] == 0x7f {
-			return appendText(b, []byte(s))
+			return nftext.AppendIdent(b, []byte(s))
 		}
 	}
 	return append(b, s...)

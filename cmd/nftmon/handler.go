@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/nftmon/nftmon"
+	"github.com/nftmon/nftmon/nftext"
 	"golang.org/x/sys/unix"
 )
 
@@ -67,6 +68,8 @@ type printer interface {
 	// useConn gives the printer a request connection of the watched
 	// namespace, to ask the kernel about a set it does not know.
 	useConn(c *nftmon.Conn)
+	// useLinks gives the printer the names of the interfaces, live.
+	useLinks(l nftext.LinkNames)
 	// finish prints what the printer still holds, at the end.
 	finish() error
 }

@@ -55,6 +55,8 @@ func (p *jsonPrinter) observe(e *nftmon.Event) {
 
 func (p *jsonPrinter) useConn(c *nftmon.Conn) { p.vals.conn = c }
 
+func (p *jsonPrinter) useLinks(l nftext.LinkNames) { p.rules.Links = l }
+
 func (p *jsonPrinter) print(e *nftmon.Event, li *lineInfo) error {
 	b := append(p.buf[:0], `{"type":"`...)
 	b = append(b, jsonType(e)...)

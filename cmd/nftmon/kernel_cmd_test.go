@@ -346,7 +346,9 @@ func TestKernelSnapshot(t *testing.T) {
 
 // TestKernelAllNetNS watches namespace a with -all-netns and -netns NAME
 // (a name under /run/netns): changes in namespace b, which has nsid 5 in
-// a, carry the nsid and b's name; a's own do not.
+// a, carry the nsid and b's name; a's own do not. Each has a veth pair of
+// its own (va0 in a, vb0 in b): a rule's interface is named in the
+// namespace of its rule, as nft monitor run there names it.
 func TestKernelAllNetNS(t *testing.T) {
 	nstest.New(t) // skips where namespaces or nft are missing
 	a, b := fmt.Sprintf("nftmon-test-a-%d", os.Getpid()), fmt.Sprintf("nftmon-test-b-%d", os.Getpid())
@@ -358,6 +360,11 @@ func TestKernelAllNetNS(t *testing.T) {
 	}
 	if out, err := exec.Command("ip", "netns", "exec", a, "ip", "netns", "set", b, "5").CombinedOutput(); err != nil {
 		t.Fatalf("ip netns set: %v: %s", err, out)
+	}
+	for ns, link := range map[string]string{a: "va", b: "vb"} {
+		if out, err := exec.Command("ip", "-n", ns, "link", "add", link+"0", "type", "veth", "peer", "name", link+"1").CombinedOutput(); err != nil {
+			t.Fatalf("ip link add in %s: %v: %s", ns, err, out)
+		}
 	}
 	nft := func(ns, script string) {
 		cmd := exec.Command("ip", "netns", "exec", ns, "nft", "-f", "-")
@@ -383,6 +390,11 @@ func TestKernelAllNetNS(t *testing.T) {
 	if !jp.waitFor(`"table":"ina"`, 5*time.Second) || !tp.waitFor("add table ip ina", 5*time.Second) {
 		t.Fatalf("no table ina:\n%s\n%s", jp.out.String(), tp.out.String())
 	}
+	nft(b, "add chain ip inb c\nadd rule ip inb c iif \"vb0\" oif \"lo\" accept\n")
+	nft(a, "add chain ip ina c\nadd rule ip ina c iif \"va0\" oif \"lo\" accept\n")
+	if !tp.waitFor(`add rule ip ina c iif`, 5*time.Second) {
+		t.Fatalf("no rule of ina:\n%s", tp.out.String())
+	}
 	for _, p := range []*proc{jp, tp} {
 		if code := p.stop(t, syscall.SIGTERM); code != 0 {
 			t.Fatalf("%s: exit %d: %s", p.name, code, p.errb.String())
@@ -402,6 +414,13 @@ func TestKernelAllNetNS(t *testing.T) {
 	text := tp.out.String()
 	if !strings.Contains(text, "\n[nsid 5 netns "+b+"] add table ip inb\n[nsid 5 netns "+b+"] # new generation ") || !strings.Contains(text, "\nadd table ip ina\n# new generation ") {
 		t.Errorf("text:\n%s", text)
+	}
+	if !strings.Contains(text, "\n[nsid 5 netns "+b+`] add rule ip inb c iif "vb0" oif "lo" accept`+"\n") ||
+		!strings.Contains(text, "\n"+`add rule ip ina c iif "va0" oif "lo" accept`+"\n") {
+		t.Errorf("rules' interfaces not named in their namespaces:\n%s", text)
+	}
+	if !strings.Contains(out, `"rule":"iif \"vb0\" oif \"lo\" accept"`) {
+		t.Errorf("JSON: b's rule's interfaces not named in b:\n%s", out)
 	}
 }
 

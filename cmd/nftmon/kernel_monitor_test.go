@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -165,8 +167,9 @@ func compareTxns(t *testing.T, what string, got, want []txn) {
 // with -w, text recording with -w) next to nft monitor while the capture
 // scenarios are applied, and checks that the events, generations and
 // processes match nft monitor's; that the recordings replayed with -r
-// print exactly what was printed live; and that tshark reads them as
-// netlink.
+// print exactly what was printed live, but for the interfaces, which a
+// recording prints as indexes (it does not hold their names); and that
+// tshark reads them as netlink.
 func TestKernelMatchesNftMonitor(t *testing.T) {
 	ns := nstest.New(t)
 	dir := t.TempDir()
@@ -210,6 +213,7 @@ func TestKernelMatchesNftMonitor(t *testing.T) {
 			t.Errorf("%s exited %d on SIGINT: %s", p.name, code, p.errb.String())
 		}
 	}
+	links := nsLinkIndexes(t, ns)
 	for _, c := range []struct {
 		p    *proc
 		args []string
@@ -218,8 +222,13 @@ func TestKernelMatchesNftMonitor(t *testing.T) {
 		if code != 0 || errs != "" {
 			t.Fatalf("%v: exit %d: %s", c.args, code, errs)
 		}
-		if out != c.p.out.String() {
-			t.Errorf("nftmon %v printed other output than %s live:\n%s\nvs\n%s", c.args, c.p.name, tail(out, 1500), tail(c.p.out.String(), 1500))
+		liveOut := c.p.out.String()
+		want := indexed(liveOut, links)
+		if want == liveOut {
+			t.Errorf("%s printed no interface name", c.p.name)
+		}
+		if out != want {
+			t.Errorf("nftmon %v printed other output than %s live:\n%s\nvs\n%s", c.args, c.p.name, tail(out, 1500), tail(want, 1500))
 		}
 	}
 	tshark(t, jsonPcap)
@@ -253,4 +262,46 @@ func tshark(t *testing.T, file string) {
 	if len(lines) < 40 || netlink != len(lines) {
 		t.Errorf("tshark dissected %d of %d records as netlink:\n%s", netlink, len(lines), tail(out.String(), 2000))
 	}
+}
+
+// ifindexRE finds an interface name where nft prints an interface index
+// (`iif "lo"`, `fwd to "lo"`, `device "lo"`, in text or in a JSON string).
+var ifindexRE = regexp.MustCompile(`\b(iif|oif|sdif|to|device)( != | )(\\?)"([^"\\]*)\\?"`)
+
+// indexed rewrites the interface names of the rules and elements of live
+// output as a recording read back prints them: as their indexes (links,
+// by name). A base chain's devices are names, not indexes.
+func indexed(s string, links map[string]int) string {
+	lines := strings.SplitAfter(s, "\n")
+	for k, l := range lines {
+		if !strings.Contains(l, " rule ") && !strings.Contains(l, " element ") && !strings.Contains(l, `"rule":`) {
+			continue
+		}
+		lines[k] = ifindexRE.ReplaceAllStringFunc(l, func(m string) string {
+			g := ifindexRE.FindStringSubmatch(m)
+			i, ok := links[g[4]]
+			if !ok {
+				return m
+			}
+			return g[1] + g[2] + strconv.Itoa(i)
+		})
+	}
+	return strings.Join(lines, "")
+}
+
+// nsLinkIndexes returns the indexes of the interfaces of ns, by name.
+func nsLinkIndexes(t *testing.T, ns *nstest.NS) map[string]int {
+	t.Helper()
+	l := map[string]int{}
+	err := ns.Do(func() error {
+		ifs, err := net.Interfaces()
+		for _, i := range ifs {
+			l[i.Name] = i.Index
+		}
+		return err
+	})
+	if err != nil || len(l) == 0 {
+		t.Fatalf("interfaces: %v %v", l, err)
+	}
+	return l
 }

@@ -67,6 +67,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	w := bufio.NewWriterSize(stdout, 64<<10)
 	h := newHandler(o, w, stderr)
 	defer h.names.close()
+	if o.read == "" {
+		// Live, interfaces are named as nft monitor in the watched
+		// namespace names them; a recording's print as indexes, as the
+		// namespace they belong to is not known.
+		h.p.useLinks(newLinkNames(o.netnsPath, h.names))
+	}
 	var stats func() nftmon.Stats
 	switch {
 	case o.trace && o.read != "":

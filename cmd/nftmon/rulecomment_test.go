@@ -24,9 +24,10 @@ func appendAttr(b []byte, typ uint16, v []byte) []byte {
 }
 
 // TestRuleCommentOneLine checks that a rule whose comment holds a newline
-// (which nft cannot make, but another tool can) prints as one line in
-// text, its control bytes escaped, and as one JSON object: a comment must
-// not forge a "# new generation" line.
+// (which nft -f can make, and another tool) prints as one line in text,
+// its control bytes escaped by nftext (the text nftext.AppendRule gives),
+// and as one JSON object whose "rule" is that text and whose "comment" is
+// the comment's bytes: a comment must not forge a "# new generation" line.
 func TestRuleCommentOneLine(t *testing.T) {
 	comment := "x\n# new generation 99 by process 1 (forged)"
 	udata := append([]byte{0, byte(len(comment) + 1)}, comment...) // NFTNL_UDATA_RULE_COMMENT
@@ -56,8 +57,8 @@ func TestRuleCommentOneLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.Flush()
-	var got struct{ Rule string }
-	if strings.Count(out.String(), "\n") != 1 || json.Unmarshal(out.Bytes(), &got) != nil || got.Rule != `comment "`+comment+`"` {
+	var got struct{ Rule, Comment string }
+	if strings.Count(out.String(), "\n") != 1 || json.Unmarshal(out.Bytes(), &got) != nil || got.Rule != `comment "x\x0a# new generation 99 by process 1 (forged)"` || got.Comment != comment {
 		t.Errorf("JSON: %q", out.String())
 	}
 }

@@ -27,8 +27,7 @@ type textPrinter struct {
 
 	li *lineInfo // of the event being printed
 
-	ft      msgs.Flowtable
-	scratch []byte
+	ft msgs.Flowtable
 }
 
 func newTextPrinter(w *bufio.Writer) *textPrinter {
@@ -73,7 +72,8 @@ func (p *textPrinter) print(e *nftmon.Event, li *lineInfo) error {
 		b = append(p.prefix(b, e), "# new generation "...)
 		b = strconv.AppendUint(b, uint64(e.Gen), 10)
 		b = strconv.AppendUint(append(b, " by process "...), uint64(e.ProcPID), 10)
-		b = append(appendText(append(b, " ("...), e.ProcName), ")\n"...)
+		// A process may name itself "x)\n# new generation 1 ...".
+		b = append(nftext.AppendIdent(append(b, " ("...), e.ProcName), ")\n"...)
 	case nftmon.EventLoss:
 		b = p.loss(p.prefix(b, e), e)
 	case nftmon.EventSnapshotBegin:
@@ -133,6 +133,8 @@ func (p *textPrinter) observe(e *nftmon.Event) {
 
 func (p *textPrinter) useConn(c *nftmon.Conn) { p.nft.Conn = c }
 
+func (p *textPrinter) useLinks(l nftext.LinkNames) { p.nft.Links = l }
+
 // op appends "add " or "delete " and the object's family.
 func (p *textPrinter) op(b []byte, e *nftmon.Event, what string) []byte {
 	b = p.prefix(b, e)
@@ -158,14 +160,8 @@ func endLine(b []byte, e *nftmon.Event) []byte {
 func (p *textPrinter) change(b []byte, e *nftmon.Event) ([]byte, error) {
 	del := e.Type.Op() == nftmon.OpDelete
 	switch e.Type.Object() {
-	case nftmon.ObjectRule:
-		start := len(b)
-		b, err := p.nft.AppendEvent(b, e)
-		if err != nil {
-			return b, err
-		}
-		return p.oneLine(b, start), nil
-	case nftmon.ObjectTable, nftmon.ObjectChain, nftmon.ObjectSet, nftmon.ObjectSetElem, nftmon.ObjectObj:
+	case nftmon.ObjectRule,
+		nftmon.ObjectTable, nftmon.ObjectChain, nftmon.ObjectSet, nftmon.ObjectSetElem, nftmon.ObjectObj:
 		return p.nft.AppendEvent(b, e)
 	case nftmon.ObjectFlowtable:
 		f := &p.ft
@@ -210,29 +206,6 @@ func appendDevice(b []byte, d msgs.Device) []byte {
 		b = append(b, '*')
 	}
 	return b
-}
-
-// oneLine escapes the control bytes of the line appended from start on
-// (but its final newline) as \xHH: a rule's comment is printed as the kernel
-// holds it, and one with a newline (which nft cannot make, but another
-// tool can) must not forge a line of its own.
-func (p *textPrinter) oneLine(b []byte, start int) []byte {
-	if len(b) <= start {
-		return b // no line
-	}
-	end := len(b) - 1 // the newline
-	clean := true
-	for _, c := range b[start:end] {
-		if c < 0x20 || c == 0x7f {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return b
-	}
-	p.scratch = append(p.scratch[:0], b[start:end]...)
-	return append(appendText(b[:start], p.scratch), '\n')
 }
 
 // finish ends the output: nothing is held (an interval half never

@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"strconv"
 	"time"
 
@@ -14,26 +13,6 @@ import (
 	"github.com/nftmon/nftmon/msgs"
 	"github.com/nftmon/nftmon/nftext"
 )
-
-// hostLinks names the interfaces of nftmon's own namespace, looked up once
-// each. Another namespace's (-netns) are left as indexes.
-type hostLinks map[uint32]string
-
-// AppendLinkName is nftext.LinkNames's.
-func (l hostLinks) AppendLinkName(dst []byte, nsid int32, index uint32) ([]byte, bool) {
-	if nsid != nftext.OwnNS {
-		return dst, false
-	}
-	name, ok := l[index]
-	if !ok {
-		ifi, err := net.InterfaceByIndex(int(index))
-		if err != nil {
-			return dst, false
-		}
-		name, l[index] = ifi.Name, ifi.Name
-	}
-	return append(dst, name...), true
-}
 
 // tracer prints packet traces (the trace word) as `nft monitor trace`
 // does, or one JSON object per line with -json.
@@ -55,14 +34,16 @@ type tracer struct {
 
 // newTracer returns a tracer for the options; req, when not nil, is a
 // request socket of the watched namespace, to ask for a rule not seen.
-// Interfaces are named only live in nftmon's own namespace: another's,
-// or a recording's, would be named wrong.
+// Interfaces are named live, as nft monitor trace in the watched
+// namespace names them (linkNames); a recording's (-r) print as indexes,
+// as the namespace they belong to is not known.
 func newTracer(o *options, w *bufio.Writer, stderr io.Writer, req *nftmon.Conn) *tracer {
 	t := &tracer{o: o, w: w, stderr: stderr, sets: &nftext.Sets{}}
 	t.rules = &nftext.RuleCache{Sets: t.sets, Conn: req}
 	t.tc.Rules = t.rules
-	if o.netnsPath == "" && o.read == "" {
-		t.tc.Links = hostLinks{}
+	if o.read == "" {
+		l := newLinkNames(o.netnsPath, nil)
+		t.tc.Links, t.rules.Links = l, l
 	}
 	return t
 }
