@@ -48,7 +48,6 @@ func (s *ExprScanner) Next() bool {
 	if s.one != nil {
 		one := s.one
 		s.one = nil
-		s.e = Expr{}
 		if err := s.e.Decode(one); err != nil {
 			s.err = err
 			return false
@@ -59,7 +58,6 @@ func (s *ExprScanner) Next() bool {
 		if s.list.Type() != unix.NFTA_LIST_ELEM {
 			continue
 		}
-		s.e = Expr{}
 		if err := s.e.Decode(s.list.Bytes()); err != nil {
 			s.err = err
 			return false
@@ -81,6 +79,33 @@ func (s *ExprScanner) Err() error { return s.err }
 // Decode decodes one expression nest (the payload of an NFTA_LIST_ELEM or of
 // an NFTA_*_EXPR attribute), replacing all of e. On error e is left zero.
 func (e *Expr) Decode(b []byte) error {
+	if name, data, ok := exprAsSent(b); ok {
+		*e = Expr{Name: name, Data: data}
+		return nil
+	}
+	return e.decode(b)
+}
+
+// exprAsSent decodes an expression nest laid out as the kernel sends every
+// one (nf_tables_fill_expr_info: a valid NFTA_EXPR_NAME, then
+// NFTA_EXPR_DATA, nothing else) with ParseAttr, its values in registers, and
+// reports false for any other nest, which decode then takes. Where both
+// apply they agree (FuzzExprNest).
+func exprAsSent(b []byte) (name, data []byte, ok bool) {
+	n, rest, err := nftmon.ParseAttr(b)
+	if err != nil || n.Type != unix.NFTA_EXPR_NAME || len(n.Data) == 0 || n.Data[len(n.Data)-1] != 0 {
+		return nil, nil, false
+	}
+	d, rest, err := nftmon.ParseAttr(rest)
+	if err != nil || d.Type != unix.NFTA_EXPR_DATA || len(rest) != 0 {
+		return nil, nil, false
+	}
+	return trimNUL(n.Data), d.Data, true
+}
+
+// decode is Decode for any nest: the attributes in any order, the last of
+// each kind kept, unknown ones skipped.
+func (e *Expr) decode(b []byte) error {
 	*e = Expr{}
 	a := nftmon.NewAttrScanner(b)
 	for a.Next() {

@@ -144,3 +144,34 @@ func FuzzRuleText(f *testing.F) {
 		}
 	})
 }
+
+// FuzzExprNest: the fast paths for nests as the kernel sends them
+// (exprAsSent, valueAsSent) agree with the general decoders on every input
+// they accept: the same views, aliasing the same bytes.
+func FuzzExprNest(f *testing.F) {
+	for _, nest := range exprSeeds(f) {
+		f.Add(nest)
+		s := nftmon.NewAttrScanner(exprOf(f, nest).Data)
+		for s.Next() { // the data nests among the expression's attributes
+			f.Add(s.Bytes())
+		}
+	}
+	same := func(a, b []byte) bool {
+		return len(a) == len(b) && cap(a) == cap(b) && (a == nil) == (b == nil) &&
+			(len(a) == 0 || &a[0] == &b[0])
+	}
+	f.Fuzz(func(t *testing.T, nest []byte) {
+		if name, data, ok := exprAsSent(nest); ok {
+			var e Expr
+			if err := e.decode(nest); err != nil || !same(e.Name, name) || !same(e.Data, data) {
+				t.Fatalf("exprAsSent: %q, %x; decode: %q, %x, %v", name, data, e.Name, e.Data, err)
+			}
+		}
+		if v, ok := valueAsSent(nest); ok {
+			var d Data
+			if err := d.decode(nest); err != nil || d.IsVerdict || !same(d.Value, v) || !reflect.DeepEqual(d.Verdict, Verdict{}) {
+				t.Fatalf("valueAsSent: %x; decode: %+v, %v", v, d, err)
+			}
+		}
+	})
+}

@@ -107,6 +107,27 @@ type Data struct {
 // hold exactly one of NFTA_DATA_VALUE and NFTA_DATA_VERDICT. On error d is
 // left zero.
 func (d *Data) Decode(b []byte) error {
+	if v, ok := valueAsSent(b); ok {
+		*d = Data{Value: v}
+		return nil
+	}
+	return d.decode(b)
+}
+
+// valueAsSent returns the value of an nft_data nest that holds one
+// NFTA_DATA_VALUE and nothing else, as the kernel sends every value and key,
+// with ParseAttr, its values in registers; for any other nest it reports
+// false, and decode takes it. Where both apply they agree (FuzzExprNest).
+func valueAsSent(b []byte) ([]byte, bool) {
+	a, rest, err := nftmon.ParseAttr(b)
+	if err != nil || len(rest) != 0 || a.Type != unix.NFTA_DATA_VALUE {
+		return nil, false
+	}
+	return a.Data, true
+}
+
+// decode is Decode for any nest.
+func (d *Data) decode(b []byte) error {
 	*d = Data{}
 	var n int
 	s := nftmon.NewAttrScanner(b)
