@@ -71,7 +71,11 @@ func (s *ExprScanner) Next() bool {
 
 // Expr returns the current expression (the zero Expr once Next has
 // returned false).
-func (s *ExprScanner) Expr() Expr { return s.e }
+func (s *ExprScanner) Expr() Expr {
+	// Field by field: a copy of s.e, which Next has just stored in 8-byte
+	// words, would load them in 16-byte moves, which stall.
+	return Expr{Name: s.e.Name, Data: s.e.Data}
+}
 
 // Err returns the error that stopped the walk, or nil.
 func (s *ExprScanner) Err() error { return s.err }
@@ -80,7 +84,10 @@ func (s *ExprScanner) Err() error { return s.err }
 // an NFTA_*_EXPR attribute), replacing all of e. On error e is left zero.
 func (e *Expr) Decode(b []byte) error {
 	if name, data, ok := exprAsSent(b); ok {
-		*e = Expr{Name: name, Data: data}
+		// Field by field: a composite literal is built on the stack and
+		// copied in 16-byte moves that cannot be forwarded from its 8-byte
+		// stores, which stalls.
+		e.Name, e.Data = name, data
 		return nil
 	}
 	return e.decode(b)

@@ -108,7 +108,8 @@ type Data struct {
 // left zero.
 func (d *Data) Decode(b []byte) error {
 	if v, ok := valueAsSent(b); ok {
-		*d = Data{Value: v}
+		*d = Data{}
+		d.Value = v // not in the literal: see Expr.Decode
 		return nil
 	}
 	return d.decode(b)
