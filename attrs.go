@@ -214,7 +214,8 @@ func ParseAttr(b []byte) (Attr, []byte, error) {
 // Next and the getters are inlined into the loop that calls them (the
 // package's TestInlining keeps them so).
 type AttrScanner struct {
-	b   []byte // the attributes after the current one
+	b   []byte // the attributes
+	off int    // where the next one starts; past len(b) after a last attribute without its padding
 	cur []byte // the current attribute, header and payload (nla_len bytes), or nil
 	err error
 }
@@ -229,28 +230,32 @@ func (s *AttrScanner) Reset(b []byte) { *s = AttrScanner{b: b} }
 //
 // It applies ParseAttr's framing rules (FuzzAttrScanner checks that the two
 // agree), written out so that Next stays within the compiler's inlining
-// budget: it records only the attribute's bytes, from which Type and Bytes
-// read the header and payload. A malformed attribute is left in s.b, so
-// that another call fails the same way.
+// budget, and so that the walk's chain of dependent instructions, from one
+// attribute's offset to the next one's, is a load and two additions: it
+// records only the offset and the attribute's bytes, from which Type and
+// Bytes read its header and payload. A malformed attribute is not passed,
+// so that another call fails the same way.
 func (s *AttrScanner) Next() bool {
 	b := s.b
-	if len(b) < AttrHeaderLen {
-		if len(b) != 0 {
-			s.err = errAttrShort
-		}
+	if s.off >= len(b) {
 		return false
 	}
-	l := int(binary.NativeEndian.Uint16(b))
+	h := b[s.off:]
+	if len(h) < AttrHeaderLen {
+		s.err = errAttrShort
+		return false
+	}
+	l := int(binary.NativeEndian.Uint16(h))
 	if l < AttrHeaderLen {
 		s.err = errAttrLenShort
 		return false
 	}
-	if l > len(b) {
+	if l > len(h) {
 		s.err = errAttrLenOverrun
 		return false
 	}
-	s.cur = b[:l:l]
-	s.b = b[min((l+3)&^3, len(b)):]
+	s.cur = h[:l:l]
+	s.off += (l + 3) &^ 3 // align(l), inline: Next has no budget left for the call
 	return true
 }
 

@@ -73,9 +73,11 @@ var (
 	errMsgLenShort    = &ParseError{"nlmsg_len smaller than the 16-byte netlink header"}
 	errMsgLenOverrun  = &ParseError{"nlmsg_len runs past the end of the datagram"}
 	errNFGenShort     = &ParseError{"nftables message shorter than its 4-byte nfgenmsg header"}
-	errAttrShort      = &ParseError{"attribute shorter than the 4-byte attribute header"}
-	errAttrLenShort   = &ParseError{"attribute length smaller than the 4-byte attribute header"}
-	errAttrLenOverrun = &ParseError{"attribute length runs past the end of its container"}
+	// Of type error, not *ParseError: storing one then needs no
+	// conversion, which AttrScanner.Next has no inlining budget left for.
+	errAttrShort      error = &ParseError{"attribute shorter than the 4-byte attribute header"}
+	errAttrLenShort   error = &ParseError{"attribute length smaller than the 4-byte attribute header"}
+	errAttrLenOverrun error = &ParseError{"attribute length runs past the end of its container"}
 	errAttrU8Size     = &ParseError{"u8 attribute payload is not 1 byte"}
 	errAttrU16Size    = &ParseError{"u16 attribute payload is not 2 bytes"}
 	errAttrU32Size    = &ParseError{"u32 attribute payload is not 4 bytes"}
