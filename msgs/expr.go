@@ -83,31 +83,21 @@ func (s *ExprScanner) Err() error { return s.err }
 // Decode decodes one expression nest (the payload of an NFTA_LIST_ELEM or of
 // an NFTA_*_EXPR attribute), replacing all of e. On error e is left zero.
 func (e *Expr) Decode(b []byte) error {
-	if name, data, ok := exprAsSent(b); ok {
-		// Field by field: a composite literal is built on the stack and
-		// copied in 16-byte moves that cannot be forwarded from its 8-byte
-		// stores, which stalls.
-		e.Name, e.Data = name, data
-		return nil
+	// The nest as the kernel sends every one (nf_tables_fill_expr_info): a
+	// valid NFTA_EXPR_NAME, then NFTA_EXPR_DATA, nothing else. ParseAttr
+	// keeps the walk in registers; any other nest takes the general walk,
+	// which gives the same result for this one (FuzzExprNest).
+	if n, rest, err := nftmon.ParseAttr(b); err == nil && n.Type == unix.NFTA_EXPR_NAME &&
+		len(n.Data) > 0 && n.Data[len(n.Data)-1] == 0 {
+		if d, rest, err := nftmon.ParseAttr(rest); err == nil && d.Type == unix.NFTA_EXPR_DATA && len(rest) == 0 {
+			// Field by field: a composite literal is built on the stack
+			// and copied in 16-byte moves that cannot be forwarded from
+			// its 8-byte stores, which stalls.
+			e.Name, e.Data = trimNUL(n.Data), d.Data
+			return nil
+		}
 	}
 	return e.decode(b)
-}
-
-// exprAsSent decodes an expression nest laid out as the kernel sends every
-// one (nf_tables_fill_expr_info: a valid NFTA_EXPR_NAME, then
-// NFTA_EXPR_DATA, nothing else) with ParseAttr, its values in registers, and
-// reports false for any other nest, which decode then takes. Where both
-// apply they agree (FuzzExprNest).
-func exprAsSent(b []byte) (name, data []byte, ok bool) {
-	n, rest, err := nftmon.ParseAttr(b)
-	if err != nil || n.Type != unix.NFTA_EXPR_NAME || len(n.Data) == 0 || n.Data[len(n.Data)-1] != 0 {
-		return nil, nil, false
-	}
-	d, rest, err := nftmon.ParseAttr(rest)
-	if err != nil || d.Type != unix.NFTA_EXPR_DATA || len(rest) != 0 {
-		return nil, nil, false
-	}
-	return trimNUL(n.Data), d.Data, true
 }
 
 // decode is Decode for any nest: the attributes in any order, the last of

@@ -5,11 +5,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// decodeData decodes the data nest under s into d, folding the error into s.
-func decodeData(s *nftmon.AttrScanner, d *Data) {
-	s.Fail(d.Decode(s.Bytes()))
-}
-
 // PayloadExpr is the "payload" expression: a load of packet bytes into a
 // register, or (with SReg) a write of a register into the packet with an
 // optional checksum fix-up.
@@ -80,7 +75,7 @@ func (e *CmpExpr) Decode(data []byte) error {
 		case unix.NFTA_CMP_OP:
 			e.Op = CmpOp(s.Uint32())
 		case unix.NFTA_CMP_DATA:
-			decodeData(&s, &e.Data)
+			s.Fail(e.Data.Decode(s.Bytes()))
 		default:
 			continue
 		}
@@ -115,9 +110,9 @@ func (e *RangeExpr) Decode(data []byte) error {
 		case unix.NFTA_RANGE_OP:
 			e.Op = RangeOp(s.Uint32())
 		case unix.NFTA_RANGE_FROM_DATA:
-			decodeData(&s, &e.From)
+			s.Fail(e.From.Decode(s.Bytes()))
 		case unix.NFTA_RANGE_TO_DATA:
-			decodeData(&s, &e.To)
+			s.Fail(e.To.Decode(s.Bytes()))
 		default:
 			continue
 		}
@@ -182,7 +177,7 @@ func (e *ImmediateExpr) Decode(data []byte) error {
 		case unix.NFTA_IMMEDIATE_DREG:
 			e.DReg = Register(s.Uint32())
 		case unix.NFTA_IMMEDIATE_DATA:
-			decodeData(&s, &e.Data)
+			s.Fail(e.Data.Decode(s.Bytes()))
 		default:
 			continue
 		}
@@ -223,13 +218,13 @@ func (e *BitwiseExpr) Decode(data []byte) error {
 		case unix.NFTA_BITWISE_LEN:
 			e.Len = s.Uint32()
 		case unix.NFTA_BITWISE_MASK:
-			decodeData(&s, &e.Mask)
+			s.Fail(e.Mask.Decode(s.Bytes()))
 		case unix.NFTA_BITWISE_XOR:
-			decodeData(&s, &e.Xor)
+			s.Fail(e.Xor.Decode(s.Bytes()))
 		case AttrBitwiseOp:
 			e.Op = BitwiseOp(s.Uint32())
 		case AttrBitwiseData:
-			decodeData(&s, &e.Data)
+			s.Fail(e.Data.Decode(s.Bytes()))
 		case AttrBitwiseSreg2:
 			e.SReg2 = Register(s.Uint32())
 		default:

@@ -145,9 +145,10 @@ func FuzzRuleText(f *testing.F) {
 	})
 }
 
-// FuzzExprNest: the fast paths for nests as the kernel sends them
-// (exprAsSent, valueAsSent) agree with the general decoders on every input
-// they accept: the same views, aliasing the same bytes.
+// FuzzExprNest: Expr.Decode and Data.Decode, which take a nest laid out as
+// the kernel sends it on a path of their own, give the same views and
+// errors as their general walks (decode) on every input, aliasing the same
+// bytes.
 func FuzzExprNest(f *testing.F) {
 	for _, nest := range exprSeeds(f) {
 		f.Add(nest)
@@ -161,17 +162,16 @@ func FuzzExprNest(f *testing.F) {
 			(len(a) == 0 || &a[0] == &b[0])
 	}
 	f.Fuzz(func(t *testing.T, nest []byte) {
-		if name, data, ok := exprAsSent(nest); ok {
-			var e Expr
-			if err := e.decode(nest); err != nil || !same(e.Name, name) || !same(e.Data, data) {
-				t.Fatalf("exprAsSent: %q, %x; decode: %q, %x, %v", name, data, e.Name, e.Data, err)
-			}
+		var e, want Expr
+		err, wantErr := e.Decode(nest), want.decode(nest)
+		if err != wantErr || !same(e.Name, want.Name) || !same(e.Data, want.Data) {
+			t.Fatalf("Decode: %q, %x, %v; decode: %q, %x, %v", e.Name, e.Data, err, want.Name, want.Data, wantErr)
 		}
-		if v, ok := valueAsSent(nest); ok {
-			var d Data
-			if err := d.decode(nest); err != nil || d.IsVerdict || !same(d.Value, v) || !reflect.DeepEqual(d.Verdict, Verdict{}) {
-				t.Fatalf("valueAsSent: %x; decode: %+v, %v", v, d, err)
-			}
+		var d, wantD Data
+		err, wantErr = d.Decode(nest), wantD.decode(nest)
+		if err != wantErr || d.IsVerdict != wantD.IsVerdict || !same(d.Value, wantD.Value) ||
+			d.Verdict.Code != wantD.Verdict.Code || d.Verdict.ChainID != wantD.Verdict.ChainID || !same(d.Verdict.Chain, wantD.Verdict.Chain) {
+			t.Fatalf("Decode: %+v, %v; decode: %+v, %v", d, err, wantD, wantErr)
 		}
 	})
 }

@@ -140,9 +140,6 @@ func (el *Elem) Decode(b []byte) error {
 // dataValue decodes the current attribute of s as an nft_data nest that must
 // hold a value (a key), recording any error in s.
 func dataValue(s *nftmon.AttrScanner, d *Data) []byte {
-	if v, ok := valueAsSent(s.Bytes()); ok {
-		return v
-	}
 	if err := d.Decode(s.Bytes()); err != nil {
 		s.Fail(err)
 		return nil

@@ -107,24 +107,16 @@ type Data struct {
 // hold exactly one of NFTA_DATA_VALUE and NFTA_DATA_VERDICT. On error d is
 // left zero.
 func (d *Data) Decode(b []byte) error {
-	if v, ok := valueAsSent(b); ok {
+	// The nest as the kernel sends every value and key: one
+	// NFTA_DATA_VALUE. ParseAttr keeps it in registers; any other nest takes
+	// the general walk, which gives the same result for this one
+	// (FuzzExprNest).
+	if a, rest, err := nftmon.ParseAttr(b); err == nil && len(rest) == 0 && a.Type == unix.NFTA_DATA_VALUE {
 		*d = Data{}
-		d.Value = v // not in the literal: see Expr.Decode
+		d.Value = a.Data // not in the literal: see Expr.Decode
 		return nil
 	}
 	return d.decode(b)
-}
-
-// valueAsSent returns the value of an nft_data nest that holds one
-// NFTA_DATA_VALUE and nothing else, as the kernel sends every value and key,
-// with ParseAttr, its values in registers; for any other nest it reports
-// false, and decode takes it. Where both apply they agree (FuzzExprNest).
-func valueAsSent(b []byte) ([]byte, bool) {
-	a, rest, err := nftmon.ParseAttr(b)
-	if err != nil || len(rest) != 0 || a.Type != unix.NFTA_DATA_VALUE {
-		return nil, false
-	}
-	return a.Data, true
 }
 
 // decode is Decode for any nest.
