@@ -212,7 +212,8 @@ func ParseAttr(b []byte) (Attr, []byte, error) {
 //	if err := s.Err(); err != nil { ... }
 //
 // Next and the getters are inlined into the loop that calls them (the
-// package's TestInlining keeps them so).
+// package's TestInlining keeps them so). Once Next has reported false, Type,
+// Bytes and the getters still see the last attribute it returned.
 type AttrScanner struct {
 	b   []byte // the attributes
 	off int    // where the next one starts; past len(b) after a last attribute without its padding
