@@ -26,7 +26,8 @@ func (e *PayloadExpr) Decode(data []byte) error {
 	*e = PayloadExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
-		switch t := s.Type(); t {
+		t := s.Type()
+		switch t {
 		case unix.NFTA_PAYLOAD_DREG:
 			e.DReg = Register(s.Uint32())
 		case unix.NFTA_PAYLOAD_BASE:
@@ -46,7 +47,7 @@ func (e *PayloadExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		e.Present.add(s.Type())
+		e.Present.add(t)
 	}
 	if err := s.Err(); err != nil {
 		*e = PayloadExpr{}
@@ -69,7 +70,8 @@ func (e *CmpExpr) Decode(data []byte) error {
 	*e = CmpExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
-		switch s.Type() {
+		t := s.Type()
+		switch t {
 		case unix.NFTA_CMP_SREG:
 			e.SReg = Register(s.Uint32())
 		case unix.NFTA_CMP_OP:
@@ -79,7 +81,7 @@ func (e *CmpExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		e.Present.add(s.Type())
+		e.Present.add(t)
 	}
 	if err := s.Err(); err != nil {
 		*e = CmpExpr{}
@@ -104,7 +106,8 @@ func (e *RangeExpr) Decode(data []byte) error {
 	*e = RangeExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
-		switch s.Type() {
+		t := s.Type()
+		switch t {
 		case unix.NFTA_RANGE_SREG:
 			e.SReg = Register(s.Uint32())
 		case unix.NFTA_RANGE_OP:
@@ -116,7 +119,7 @@ func (e *RangeExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		e.Present.add(s.Type())
+		e.Present.add(t)
 	}
 	if err := s.Err(); err != nil {
 		*e = RangeExpr{}
@@ -140,7 +143,8 @@ func (e *MetaExpr) Decode(data []byte) error {
 	*e = MetaExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
-		switch s.Type() {
+		t := s.Type()
+		switch t {
 		case unix.NFTA_META_DREG:
 			e.DReg = Register(s.Uint32())
 		case unix.NFTA_META_KEY:
@@ -150,7 +154,7 @@ func (e *MetaExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		e.Present.add(s.Type())
+		e.Present.add(t)
 	}
 	if err := s.Err(); err != nil {
 		*e = MetaExpr{}
@@ -173,7 +177,8 @@ func (e *ImmediateExpr) Decode(data []byte) error {
 	*e = ImmediateExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
-		switch s.Type() {
+		t := s.Type()
+		switch t {
 		case unix.NFTA_IMMEDIATE_DREG:
 			e.DReg = Register(s.Uint32())
 		case unix.NFTA_IMMEDIATE_DATA:
@@ -181,7 +186,7 @@ func (e *ImmediateExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		e.Present.add(s.Type())
+		e.Present.add(t)
 	}
 	if err := s.Err(); err != nil {
 		*e = ImmediateExpr{}
@@ -210,7 +215,8 @@ func (e *BitwiseExpr) Decode(data []byte) error {
 	*e = BitwiseExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
-		switch s.Type() {
+		t := s.Type()
+		switch t {
 		case unix.NFTA_BITWISE_SREG:
 			e.SReg = Register(s.Uint32())
 		case unix.NFTA_BITWISE_DREG:
@@ -230,7 +236,7 @@ func (e *BitwiseExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		e.Present.add(s.Type())
+		e.Present.add(t)
 	}
 	if err := s.Err(); err != nil {
 		*e = BitwiseExpr{}
@@ -256,7 +262,8 @@ func (e *ByteorderExpr) Decode(data []byte) error {
 	*e = ByteorderExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
-		switch s.Type() {
+		t := s.Type()
+		switch t {
 		case unix.NFTA_BYTEORDER_SREG:
 			e.SReg = Register(s.Uint32())
 		case unix.NFTA_BYTEORDER_DREG:
@@ -270,7 +277,7 @@ func (e *ByteorderExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		e.Present.add(s.Type())
+		e.Present.add(t)
 	}
 	if err := s.Err(); err != nil {
 		*e = ByteorderExpr{}
