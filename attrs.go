@@ -211,9 +211,9 @@ func ParseAttr(b []byte) (Attr, []byte, error) {
 //	}
 //	if err := s.Err(); err != nil { ... }
 //
-// Next and the getters are inlined into the loop that calls them (the
-// package's TestInlining keeps them so). Once Next has reported false, Type,
-// Bytes and the getters still see the last attribute it returned.
+// Next and the getters are inlined into the loop that calls them. Once Next
+// has reported false, Type, Bytes and the getters still see the last
+// attribute it returned.
 type AttrScanner struct {
 	b   []byte // the attributes
 	off int    // where the next one starts; past len(b) after a last attribute without its padding
@@ -228,15 +228,14 @@ func NewAttrScanner(b []byte) AttrScanner { return AttrScanner{b: b} }
 func (s *AttrScanner) Reset(b []byte) { *s = AttrScanner{b: b} }
 
 // Next advances to the next attribute and reports whether there is one.
-//
-// It applies ParseAttr's framing rules (FuzzAttrScanner checks that the two
-// agree), written out so that Next stays within the compiler's inlining
-// budget, and so that the walk's chain of dependent instructions, from one
-// attribute's offset to the next one's, is a load and two additions: it
-// records only the offset and the attribute's bytes, from which Type and
-// Bytes read its header and payload. A malformed attribute is not passed,
-// so that another call fails the same way.
 func (s *AttrScanner) Next() bool {
+	// ParseAttr's framing rules (FuzzAttrScanner checks that the two
+	// agree), written out so that Next stays within the compiler's inlining
+	// budget, and so that the walk's chain of dependent instructions, from
+	// one attribute's offset to the next one's, is a load and two
+	// additions: Next records only the offset and the attribute's bytes,
+	// from which Type and Bytes read its header and payload. A malformed
+	// attribute is not passed, so that another call fails the same way.
 	b := s.b
 	if s.off >= len(b) {
 		return false
