@@ -216,7 +216,7 @@ func ParseAttr(b []byte) (Attr, []byte, error) {
 // attribute it returned.
 type AttrScanner struct {
 	b   []byte // the attributes
-	off int    // where the next one starts; past len(b) after a last attribute without its padding
+	off uint   // where the next one starts; past len(b) after a last attribute without its padding
 	cur []byte // the current attribute, header and payload (nla_len bytes), or nil
 	err error
 }
@@ -236,21 +236,20 @@ func (s *AttrScanner) Next() bool {
 	// additions: Next records only the offset and the attribute's bytes,
 	// from which Type and Bytes read its header and payload. A malformed
 	// attribute is not passed, so that another call fails the same way.
-	b := s.b
-	if s.off >= len(b) {
+	if s.off >= uint(len(s.b)) {
 		return false
 	}
-	h := b[s.off:]
+	h := s.b[s.off:]
 	if len(h) < AttrHeaderLen {
 		s.err = errAttrShort
 		return false
 	}
-	l := int(binary.NativeEndian.Uint16(h))
+	l := uint(binary.NativeEndian.Uint16(h))
 	if l < AttrHeaderLen {
 		s.err = errAttrLenShort
 		return false
 	}
-	if l > len(h) {
+	if l > uint(len(h)) {
 		s.err = errAttrLenOverrun
 		return false
 	}
