@@ -210,9 +210,14 @@ func ParseAttr(b []byte) (Attr, []byte, error) {
 //		}
 //	}
 //	if err := s.Err(); err != nil { ... }
+//
+// Next and the getters are inlined into the loop that calls them. Once Next
+// has reported false, Type, Bytes and the getters still see the last
+// attribute it returned.
 type AttrScanner struct {
-	b   []byte
-	a   Attr
+	b   []byte // the attributes
+	off uint   // where the next one starts; past len(b) after a last attribute without its padding
+	cur []byte // the current attribute, header and payload (nla_len bytes), or nil
 	err error
 }
 
@@ -224,14 +229,32 @@ func (s *AttrScanner) Reset(b []byte) { *s = AttrScanner{b: b} }
 
 // Next advances to the next attribute and reports whether there is one.
 func (s *AttrScanner) Next() bool {
-	if s.err != nil || len(s.b) == 0 {
+	// ParseAttr's framing rules (FuzzAttrScanner checks that the two
+	// agree), written out so that Next stays within the compiler's inlining
+	// budget, and so that the walk's chain of dependent instructions, from
+	// one attribute's offset to the next one's, is a load and two
+	// additions: Next records only the offset and the attribute's bytes,
+	// from which Type and Bytes read its header and payload. A malformed
+	// attribute is not passed, so that another call fails the same way.
+	if s.off >= uint(len(s.b)) {
 		return false
 	}
-	s.a, s.b, s.err = ParseAttr(s.b)
-	if s.err != nil {
-		s.b = nil
+	h := s.b[s.off:]
+	if len(h) < AttrHeaderLen {
+		s.err = errAttrShort
 		return false
 	}
+	l := uint(binary.NativeEndian.Uint16(h))
+	if l < AttrHeaderLen {
+		s.err = errAttrLenShort
+		return false
+	}
+	if l > uint(len(h)) {
+		s.err = errAttrLenOverrun
+		return false
+	}
+	s.cur = h[:l:l]
+	s.off += (l + 3) &^ 3 // align(l), inline: Next has no budget left for the call
 	return true
 }
 
@@ -248,39 +271,49 @@ func (s *AttrScanner) Fail(err error) {
 }
 
 // Type returns the current attribute's type, flags masked off.
-func (s *AttrScanner) Type() uint16 { return s.a.Type }
+func (s *AttrScanner) Type() uint16 {
+	if len(s.cur) < AttrHeaderLen {
+		return 0
+	}
+	return binary.NativeEndian.Uint16(s.cur[2:]) & attrTypeMask
+}
 
 // Attr returns the current attribute.
-func (s *AttrScanner) Attr() Attr { return s.a }
+func (s *AttrScanner) Attr() Attr { return Attr{Type: s.Type(), Data: s.Bytes()} }
 
 // Bytes returns the current attribute's payload. It aliases the input.
-func (s *AttrScanner) Bytes() []byte { return s.a.Data }
+func (s *AttrScanner) Bytes() []byte {
+	if len(s.cur) < AttrHeaderLen {
+		return nil
+	}
+	return s.cur[AttrHeaderLen:]
+}
 
 // Uint8 returns the payload as a u8.
 func (s *AttrScanner) Uint8() uint8 {
-	if len(s.a.Data) != 1 {
+	if len(s.cur) != AttrHeaderLen+1 {
 		s.Fail(errAttrU8Size)
 		return 0
 	}
-	return s.a.Data[0]
+	return s.cur[AttrHeaderLen]
 }
 
 // Uint16 returns the payload as a big-endian u16, as nf_tables sends it.
 func (s *AttrScanner) Uint16() uint16 {
-	if len(s.a.Data) != 2 {
+	if len(s.cur) != AttrHeaderLen+2 {
 		s.Fail(errAttrU16Size)
 		return 0
 	}
-	return binary.BigEndian.Uint16(s.a.Data)
+	return binary.BigEndian.Uint16(s.cur[AttrHeaderLen:])
 }
 
 // Uint32 returns the payload as a big-endian u32, as nf_tables sends it.
 func (s *AttrScanner) Uint32() uint32 {
-	if len(s.a.Data) != 4 {
+	if len(s.cur) != AttrHeaderLen+4 {
 		s.Fail(errAttrU32Size)
 		return 0
 	}
-	return binary.BigEndian.Uint32(s.a.Data)
+	return binary.BigEndian.Uint32(s.cur[AttrHeaderLen:])
 }
 
 // Int32 returns the payload as a big-endian signed 32-bit integer (verdict
@@ -289,18 +322,18 @@ func (s *AttrScanner) Int32() int32 { return int32(s.Uint32()) }
 
 // Uint64 returns the payload as a big-endian u64, as nf_tables sends it.
 func (s *AttrScanner) Uint64() uint64 {
-	if len(s.a.Data) != 8 {
+	if len(s.cur) != AttrHeaderLen+8 {
 		s.Fail(errAttrU64Size)
 		return 0
 	}
-	return binary.BigEndian.Uint64(s.a.Data)
+	return binary.BigEndian.Uint64(s.cur[AttrHeaderLen:])
 }
 
 // StringBytes returns the payload of a NUL-terminated string attribute without
 // its NUL (and without anything after it), as a view of the input. An empty
 // payload or a missing NUL is an error. Convert with string(b) to keep it.
 func (s *AttrScanner) StringBytes() []byte {
-	b := s.a.Data
+	b := s.Bytes()
 	if len(b) == 0 {
 		s.Fail(errAttrStrEmpty)
 		return nil
@@ -319,4 +352,4 @@ func (s *AttrScanner) StringBytes() []byte {
 
 // Nested returns a scanner over the current attribute's payload. Fold its
 // error back with s.Fail(n.Err()) when done.
-func (s *AttrScanner) Nested() AttrScanner { return AttrScanner{b: s.a.Data} }
+func (s *AttrScanner) Nested() AttrScanner { return AttrScanner{b: s.Bytes()} }

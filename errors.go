@@ -69,21 +69,27 @@ func (e *ParseError) Is(target error) bool { return target == ErrMalformed }
 // The reasons a parser rejects its input. They are values, not formatted
 // strings, so that the error path allocates nothing either.
 var (
-	errMsgShort       = &ParseError{"message shorter than the 16-byte netlink header"}
-	errMsgLenShort    = &ParseError{"nlmsg_len smaller than the 16-byte netlink header"}
-	errMsgLenOverrun  = &ParseError{"nlmsg_len runs past the end of the datagram"}
-	errNFGenShort     = &ParseError{"nftables message shorter than its 4-byte nfgenmsg header"}
-	errAttrShort      = &ParseError{"attribute shorter than the 4-byte attribute header"}
-	errAttrLenShort   = &ParseError{"attribute length smaller than the 4-byte attribute header"}
-	errAttrLenOverrun = &ParseError{"attribute length runs past the end of its container"}
-	errAttrU8Size     = &ParseError{"u8 attribute payload is not 1 byte"}
-	errAttrU16Size    = &ParseError{"u16 attribute payload is not 2 bytes"}
-	errAttrU32Size    = &ParseError{"u32 attribute payload is not 4 bytes"}
-	errAttrU64Size    = &ParseError{"u64 attribute payload is not 8 bytes"}
-	errAttrStrEmpty   = &ParseError{"string attribute is empty"}
-	errAttrStrNoNUL   = &ParseError{"string attribute is not NUL-terminated"}
-	errErrorShort     = &ParseError{"NLMSG_ERROR payload shorter than struct nlmsgerr"}
-	errSetNoName      = &ParseError{"set without table or name in a dump"}
+	errMsgShort      = &ParseError{"message shorter than the 16-byte netlink header"}
+	errMsgLenShort   = &ParseError{"nlmsg_len smaller than the 16-byte netlink header"}
+	errMsgLenOverrun = &ParseError{"nlmsg_len runs past the end of the datagram"}
+	errNFGenShort    = &ParseError{"nftables message shorter than its 4-byte nfgenmsg header"}
+	errAttrU8Size    = &ParseError{"u8 attribute payload is not 1 byte"}
+	errAttrU16Size   = &ParseError{"u16 attribute payload is not 2 bytes"}
+	errAttrU32Size   = &ParseError{"u32 attribute payload is not 4 bytes"}
+	errAttrU64Size   = &ParseError{"u64 attribute payload is not 8 bytes"}
+	errAttrStrEmpty  = &ParseError{"string attribute is empty"}
+	errAttrStrNoNUL  = &ParseError{"string attribute is not NUL-terminated"}
+	errErrorShort    = &ParseError{"NLMSG_ERROR payload shorter than struct nlmsgerr"}
+	errSetNoName     = &ParseError{"set without table or name in a dump"}
+)
+
+// The attribute framing errors, of type error rather than *ParseError: storing
+// one then needs no conversion, which AttrScanner.Next has no inlining budget
+// left for.
+var (
+	errAttrShort      error = &ParseError{"attribute shorter than the 4-byte attribute header"}
+	errAttrLenShort   error = &ParseError{"attribute length smaller than the 4-byte attribute header"}
+	errAttrLenOverrun error = &ParseError{"attribute length runs past the end of its container"}
 )
 
 // ErrOverflow is returned by Conn.Receive when the kernel dropped

@@ -115,6 +115,7 @@ func FuzzMessageScanner(f *testing.F) {
 // walkAttrs scans b, checks every getter against a direct decoding of the
 // payload, and walks nests down to depth levels.
 func walkAttrs(t *testing.T, b, all []byte, depth int) {
+	checkFramedAsParseAttr(t, b)
 	s := NewAttrScanner(b)
 	for s.Next() {
 		d := s.Bytes()
@@ -169,6 +170,38 @@ func walkAttrs(t *testing.T, b, all []byte, depth int) {
 	}
 	if err := s.Err(); err != nil {
 		checkMalformed(t, err)
+	}
+}
+
+// checkFramedAsParseAttr checks that AttrScanner.Next, which writes out
+// ParseAttr's framing rules to stay inlinable, frames b as ParseAttr does:
+// the same attributes, then the same error or a clean end.
+func checkFramedAsParseAttr(t *testing.T, b []byte) {
+	s := NewAttrScanner(b)
+	for rest, i := b, 0; ; i++ {
+		next := s.Next()
+		if len(rest) == 0 {
+			if next || s.Err() != nil {
+				t.Fatalf("attribute %d: Next %v, %v at the end of the input", i, next, s.Err())
+			}
+			return
+		}
+		a, r, err := ParseAttr(rest)
+		if err != nil {
+			if next || s.Err() != err {
+				t.Fatalf("attribute %d: Next %v, %v; ParseAttr fails with %v", i, next, s.Err(), err)
+			}
+			if s.Next() || s.Err() != err {
+				t.Fatalf("attribute %d: Next again %v, %v", i, next, s.Err())
+			}
+			return
+		}
+		d := s.Bytes()
+		if !next || s.Type() != a.Type || len(d) != len(a.Data) || cap(d) != cap(a.Data) || (len(d) > 0 && &d[0] != &a.Data[0]) {
+			t.Fatalf("attribute %d: Next %v, type %d, %d bytes (cap %d); ParseAttr: type %d, %d bytes (cap %d)",
+				i, next, s.Type(), len(d), cap(d), a.Type, len(a.Data), cap(a.Data))
+		}
+		rest = r
 	}
 }
 

@@ -249,7 +249,7 @@ func TestInlining(t *testing.T) {
 	}
 	for _, fn := range []string{
 		"NewMessageScanner", "(*MessageScanner).Message", "(*MessageScanner).Err", "(*Message).NFGen",
-		"NewAttrScanner", "(*AttrScanner).Type", "(*AttrScanner).Bytes", "(*AttrScanner).Attr", "(*AttrScanner).Err",
+		"NewAttrScanner", "(*AttrScanner).Next", "(*AttrScanner).Type", "(*AttrScanner).Bytes", "(*AttrScanner).Attr", "(*AttrScanner).Err",
 		"(*AttrScanner).Uint8", "(*AttrScanner).Uint16", "(*AttrScanner).Uint32", "(*AttrScanner).Int32", "(*AttrScanner).Uint64",
 		"(*AttrScanner).Nested", "(*AttrScanner).Fail", "Messages",
 		"ParseAttr", "ParseNFGen", "Header.MsgType", "Header.IsNFTables", "WidenGen", "GenAfter",

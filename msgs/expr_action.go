@@ -20,7 +20,8 @@ func (e *RejectExpr) Decode(data []byte) error {
 	*e = RejectExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
-		switch s.Type() {
+		t := s.Type()
+		switch t {
 		case unix.NFTA_REJECT_TYPE:
 			e.Type = RejectType(s.Uint32())
 		case unix.NFTA_REJECT_ICMP_CODE:
@@ -28,7 +29,7 @@ func (e *RejectExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		e.Present.add(s.Type())
+		e.Present.add(t)
 	}
 	if err := s.Err(); err != nil {
 		*e = RejectExpr{}
@@ -52,7 +53,8 @@ func (e *QueueExpr) Decode(data []byte) error {
 	*e = QueueExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
-		switch s.Type() {
+		t := s.Type()
+		switch t {
 		case unix.NFTA_QUEUE_NUM:
 			e.Num = s.Uint16()
 		case unix.NFTA_QUEUE_TOTAL:
@@ -64,7 +66,7 @@ func (e *QueueExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		e.Present.add(s.Type())
+		e.Present.add(t)
 	}
 	if err := s.Err(); err != nil {
 		*e = QueueExpr{}
@@ -87,7 +89,8 @@ func (e *DupExpr) Decode(data []byte) error {
 	*e = DupExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
-		switch s.Type() {
+		t := s.Type()
+		switch t {
 		case unix.NFTA_DUP_SREG_ADDR:
 			e.SRegAddr = Register(s.Uint32())
 		case unix.NFTA_DUP_SREG_DEV:
@@ -95,7 +98,7 @@ func (e *DupExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		e.Present.add(s.Type())
+		e.Present.add(t)
 	}
 	if err := s.Err(); err != nil {
 		*e = DupExpr{}
@@ -119,7 +122,8 @@ func (e *FwdExpr) Decode(data []byte) error {
 	*e = FwdExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
-		switch s.Type() {
+		t := s.Type()
+		switch t {
 		case unix.NFTA_FWD_SREG_DEV:
 			e.SRegDev = Register(s.Uint32())
 		case AttrFwdSregAddr:
@@ -129,7 +133,7 @@ func (e *FwdExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		e.Present.add(s.Type())
+		e.Present.add(t)
 	}
 	if err := s.Err(); err != nil {
 		*e = FwdExpr{}
@@ -155,7 +159,8 @@ func (e *LogExpr) Decode(data []byte) error {
 	*e = LogExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
-		switch s.Type() {
+		t := s.Type()
+		switch t {
 		case unix.NFTA_LOG_GROUP:
 			e.Group = s.Uint16()
 		case unix.NFTA_LOG_PREFIX:
@@ -171,7 +176,7 @@ func (e *LogExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		e.Present.add(s.Type())
+		e.Present.add(t)
 	}
 	if err := s.Err(); err != nil {
 		*e = LogExpr{}

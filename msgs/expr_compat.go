@@ -23,7 +23,8 @@ func (e *CompatExpr) Decode(data []byte) error {
 	*e = CompatExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
-		switch s.Type() {
+		t := s.Type()
+		switch t {
 		case unix.NFTA_MATCH_NAME:
 			e.Name = s.StringBytes()
 		case unix.NFTA_MATCH_REV:
@@ -33,7 +34,7 @@ func (e *CompatExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		e.Present.add(s.Type())
+		e.Present.add(t)
 	}
 	if err := s.Err(); err != nil {
 		*e = CompatExpr{}

@@ -5,11 +5,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// decodeData decodes the data nest under s into d, folding the error into s.
-func decodeData(s *nftmon.AttrScanner, d *Data) {
-	s.Fail(d.Decode(s.Bytes()))
-}
-
 // PayloadExpr is the "payload" expression: a load of packet bytes into a
 // register, or (with SReg) a write of a register into the packet with an
 // optional checksum fix-up.
@@ -31,7 +26,8 @@ func (e *PayloadExpr) Decode(data []byte) error {
 	*e = PayloadExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
-		switch t := s.Type(); t {
+		t := s.Type()
+		switch t {
 		case unix.NFTA_PAYLOAD_DREG:
 			e.DReg = Register(s.Uint32())
 		case unix.NFTA_PAYLOAD_BASE:
@@ -51,7 +47,7 @@ func (e *PayloadExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		e.Present.add(s.Type())
+		e.Present.add(t)
 	}
 	if err := s.Err(); err != nil {
 		*e = PayloadExpr{}
@@ -74,17 +70,18 @@ func (e *CmpExpr) Decode(data []byte) error {
 	*e = CmpExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
-		switch s.Type() {
+		t := s.Type()
+		switch t {
 		case unix.NFTA_CMP_SREG:
 			e.SReg = Register(s.Uint32())
 		case unix.NFTA_CMP_OP:
 			e.Op = CmpOp(s.Uint32())
 		case unix.NFTA_CMP_DATA:
-			decodeData(&s, &e.Data)
+			s.Fail(e.Data.Decode(s.Bytes()))
 		default:
 			continue
 		}
-		e.Present.add(s.Type())
+		e.Present.add(t)
 	}
 	if err := s.Err(); err != nil {
 		*e = CmpExpr{}
@@ -109,19 +106,20 @@ func (e *RangeExpr) Decode(data []byte) error {
 	*e = RangeExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
-		switch s.Type() {
+		t := s.Type()
+		switch t {
 		case unix.NFTA_RANGE_SREG:
 			e.SReg = Register(s.Uint32())
 		case unix.NFTA_RANGE_OP:
 			e.Op = RangeOp(s.Uint32())
 		case unix.NFTA_RANGE_FROM_DATA:
-			decodeData(&s, &e.From)
+			s.Fail(e.From.Decode(s.Bytes()))
 		case unix.NFTA_RANGE_TO_DATA:
-			decodeData(&s, &e.To)
+			s.Fail(e.To.Decode(s.Bytes()))
 		default:
 			continue
 		}
-		e.Present.add(s.Type())
+		e.Present.add(t)
 	}
 	if err := s.Err(); err != nil {
 		*e = RangeExpr{}
@@ -145,7 +143,8 @@ func (e *MetaExpr) Decode(data []byte) error {
 	*e = MetaExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
-		switch s.Type() {
+		t := s.Type()
+		switch t {
 		case unix.NFTA_META_DREG:
 			e.DReg = Register(s.Uint32())
 		case unix.NFTA_META_KEY:
@@ -155,7 +154,7 @@ func (e *MetaExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		e.Present.add(s.Type())
+		e.Present.add(t)
 	}
 	if err := s.Err(); err != nil {
 		*e = MetaExpr{}
@@ -178,15 +177,16 @@ func (e *ImmediateExpr) Decode(data []byte) error {
 	*e = ImmediateExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
-		switch s.Type() {
+		t := s.Type()
+		switch t {
 		case unix.NFTA_IMMEDIATE_DREG:
 			e.DReg = Register(s.Uint32())
 		case unix.NFTA_IMMEDIATE_DATA:
-			decodeData(&s, &e.Data)
+			s.Fail(e.Data.Decode(s.Bytes()))
 		default:
 			continue
 		}
-		e.Present.add(s.Type())
+		e.Present.add(t)
 	}
 	if err := s.Err(); err != nil {
 		*e = ImmediateExpr{}
@@ -215,7 +215,8 @@ func (e *BitwiseExpr) Decode(data []byte) error {
 	*e = BitwiseExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
-		switch s.Type() {
+		t := s.Type()
+		switch t {
 		case unix.NFTA_BITWISE_SREG:
 			e.SReg = Register(s.Uint32())
 		case unix.NFTA_BITWISE_DREG:
@@ -223,19 +224,19 @@ func (e *BitwiseExpr) Decode(data []byte) error {
 		case unix.NFTA_BITWISE_LEN:
 			e.Len = s.Uint32()
 		case unix.NFTA_BITWISE_MASK:
-			decodeData(&s, &e.Mask)
+			s.Fail(e.Mask.Decode(s.Bytes()))
 		case unix.NFTA_BITWISE_XOR:
-			decodeData(&s, &e.Xor)
+			s.Fail(e.Xor.Decode(s.Bytes()))
 		case AttrBitwiseOp:
 			e.Op = BitwiseOp(s.Uint32())
 		case AttrBitwiseData:
-			decodeData(&s, &e.Data)
+			s.Fail(e.Data.Decode(s.Bytes()))
 		case AttrBitwiseSreg2:
 			e.SReg2 = Register(s.Uint32())
 		default:
 			continue
 		}
-		e.Present.add(s.Type())
+		e.Present.add(t)
 	}
 	if err := s.Err(); err != nil {
 		*e = BitwiseExpr{}
@@ -261,7 +262,8 @@ func (e *ByteorderExpr) Decode(data []byte) error {
 	*e = ByteorderExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
-		switch s.Type() {
+		t := s.Type()
+		switch t {
 		case unix.NFTA_BYTEORDER_SREG:
 			e.SReg = Register(s.Uint32())
 		case unix.NFTA_BYTEORDER_DREG:
@@ -275,7 +277,7 @@ func (e *ByteorderExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		e.Present.add(s.Type())
+		e.Present.add(t)
 	}
 	if err := s.Err(); err != nil {
 		*e = ByteorderExpr{}

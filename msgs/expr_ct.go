@@ -23,7 +23,8 @@ func (e *CtExpr) Decode(data []byte) error {
 	*e = CtExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
-		switch s.Type() {
+		t := s.Type()
+		switch t {
 		case unix.NFTA_CT_DREG:
 			e.DReg = Register(s.Uint32())
 		case unix.NFTA_CT_KEY:
@@ -35,7 +36,7 @@ func (e *CtExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		e.Present.add(s.Type())
+		e.Present.add(t)
 	}
 	if err := s.Err(); err != nil {
 		*e = CtExpr{}

@@ -144,3 +144,34 @@ func FuzzRuleText(f *testing.F) {
 		}
 	})
 }
+
+// FuzzExprNest: Expr.Decode and Data.Decode, which take a nest laid out as
+// the kernel sends it on a path of their own, give the same views and
+// errors as their general walks (decode) on every input, aliasing the same
+// bytes.
+func FuzzExprNest(f *testing.F) {
+	for _, nest := range exprSeeds(f) {
+		f.Add(nest)
+		s := nftmon.NewAttrScanner(exprOf(f, nest).Data)
+		for s.Next() { // the data nests among the expression's attributes
+			f.Add(s.Bytes())
+		}
+	}
+	same := func(a, b []byte) bool {
+		return len(a) == len(b) && cap(a) == cap(b) && (a == nil) == (b == nil) &&
+			(len(a) == 0 || &a[0] == &b[0])
+	}
+	f.Fuzz(func(t *testing.T, nest []byte) {
+		var e, want Expr
+		err, wantErr := e.Decode(nest), want.decode(nest)
+		if err != wantErr || !same(e.Name, want.Name) || !same(e.Data, want.Data) {
+			t.Fatalf("Decode: %q, %x, %v; decode: %q, %x, %v", e.Name, e.Data, err, want.Name, want.Data, wantErr)
+		}
+		var d, wantD Data
+		err, wantErr = d.Decode(nest), wantD.decode(nest)
+		if err != wantErr || d.IsVerdict != wantD.IsVerdict || !same(d.Value, wantD.Value) ||
+			d.Verdict.Code != wantD.Verdict.Code || d.Verdict.ChainID != wantD.Verdict.ChainID || !same(d.Verdict.Chain, wantD.Verdict.Chain) {
+			t.Fatalf("Decode: %+v, %v; decode: %+v, %v", d, err, wantD, wantErr)
+		}
+	})
+}

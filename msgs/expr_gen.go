@@ -23,7 +23,8 @@ func (e *NumgenExpr) Decode(data []byte) error {
 	*e = NumgenExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
-		switch s.Type() {
+		t := s.Type()
+		switch t {
 		case unix.NFTA_NG_DREG:
 			e.DReg = Register(s.Uint32())
 		case unix.NFTA_NG_MODULUS:
@@ -35,7 +36,7 @@ func (e *NumgenExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		e.Present.add(s.Type())
+		e.Present.add(t)
 	}
 	if err := s.Err(); err != nil {
 		*e = NumgenExpr{}
@@ -64,7 +65,8 @@ func (e *HashExpr) Decode(data []byte) error {
 	*e = HashExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
-		switch s.Type() {
+		t := s.Type()
+		switch t {
 		case unix.NFTA_HASH_SREG:
 			e.SReg = Register(s.Uint32())
 		case unix.NFTA_HASH_DREG:
@@ -84,7 +86,7 @@ func (e *HashExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		e.Present.add(s.Type())
+		e.Present.add(t)
 	}
 	if err := s.Err(); err != nil {
 		*e = HashExpr{}

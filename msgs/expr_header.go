@@ -29,7 +29,8 @@ func (e *ExthdrExpr) Decode(data []byte) error {
 	*e = ExthdrExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
-		switch s.Type() {
+		t := s.Type()
+		switch t {
 		case unix.NFTA_EXTHDR_DREG:
 			e.DReg = Register(s.Uint32())
 		case unix.NFTA_EXTHDR_TYPE:
@@ -47,7 +48,7 @@ func (e *ExthdrExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		e.Present.add(s.Type())
+		e.Present.add(t)
 	}
 	if err := s.Err(); err != nil {
 		*e = ExthdrExpr{}
@@ -70,7 +71,8 @@ func (e *FibExpr) Decode(data []byte) error {
 	*e = FibExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
-		switch s.Type() {
+		t := s.Type()
+		switch t {
 		case unix.NFTA_FIB_DREG:
 			e.DReg = Register(s.Uint32())
 		case unix.NFTA_FIB_RESULT:
@@ -80,7 +82,7 @@ func (e *FibExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		e.Present.add(s.Type())
+		e.Present.add(t)
 	}
 	if err := s.Err(); err != nil {
 		*e = FibExpr{}
@@ -104,7 +106,8 @@ func (e *SocketExpr) Decode(data []byte) error {
 	*e = SocketExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
-		switch s.Type() {
+		t := s.Type()
+		switch t {
 		case AttrSocketKey:
 			e.Key = SocketKey(s.Uint32())
 		case AttrSocketDreg:
@@ -114,7 +117,7 @@ func (e *SocketExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		e.Present.add(s.Type())
+		e.Present.add(t)
 	}
 	if err := s.Err(); err != nil {
 		*e = SocketExpr{}
@@ -137,7 +140,8 @@ func (e *OsfExpr) Decode(data []byte) error {
 	*e = OsfExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
-		switch s.Type() {
+		t := s.Type()
+		switch t {
 		case AttrOsfDreg:
 			e.DReg = Register(s.Uint32())
 		case AttrOsfTTL:
@@ -147,7 +151,7 @@ func (e *OsfExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		e.Present.add(s.Type())
+		e.Present.add(t)
 	}
 	if err := s.Err(); err != nil {
 		*e = OsfExpr{}
@@ -172,7 +176,8 @@ func (e *XfrmExpr) Decode(data []byte) error {
 	*e = XfrmExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
-		switch s.Type() {
+		t := s.Type()
+		switch t {
 		case AttrXfrmDreg:
 			e.DReg = Register(s.Uint32())
 		case AttrXfrmKey:
@@ -184,7 +189,7 @@ func (e *XfrmExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		e.Present.add(s.Type())
+		e.Present.add(t)
 	}
 	if err := s.Err(); err != nil {
 		*e = XfrmExpr{}
@@ -206,7 +211,8 @@ func (e *RtExpr) Decode(data []byte) error {
 	*e = RtExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
-		switch s.Type() {
+		t := s.Type()
+		switch t {
 		case unix.NFTA_RT_DREG:
 			e.DReg = Register(s.Uint32())
 		case unix.NFTA_RT_KEY:
@@ -214,7 +220,7 @@ func (e *RtExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		e.Present.add(s.Type())
+		e.Present.add(t)
 	}
 	if err := s.Err(); err != nil {
 		*e = RtExpr{}
@@ -237,7 +243,8 @@ func (e *TunnelExpr) Decode(data []byte) error {
 	*e = TunnelExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
-		switch s.Type() {
+		t := s.Type()
+		switch t {
 		case AttrTunnelKey:
 			e.Key = TunnelKey(s.Uint32())
 		case AttrTunnelDreg:
@@ -247,7 +254,7 @@ func (e *TunnelExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		e.Present.add(s.Type())
+		e.Present.add(t)
 	}
 	if err := s.Err(); err != nil {
 		*e = TunnelExpr{}
@@ -273,7 +280,8 @@ func (e *InnerExpr) Decode(data []byte) error {
 	*e = InnerExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
-		switch s.Type() {
+		t := s.Type()
+		switch t {
 		case AttrInnerNum:
 			e.Num = s.Uint32()
 		case AttrInnerType:
@@ -287,7 +295,7 @@ func (e *InnerExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		e.Present.add(s.Type())
+		e.Present.add(t)
 	}
 	if err := s.Err(); err != nil {
 		*e = InnerExpr{}

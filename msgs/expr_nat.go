@@ -27,7 +27,8 @@ func (e *NatExpr) Decode(data []byte) error {
 	*e = NatExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
-		switch s.Type() {
+		t := s.Type()
+		switch t {
 		case unix.NFTA_NAT_TYPE:
 			e.Type = NatType(s.Uint32())
 		case unix.NFTA_NAT_FAMILY:
@@ -45,7 +46,7 @@ func (e *NatExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		e.Present.add(s.Type())
+		e.Present.add(t)
 	}
 	if err := s.Err(); err != nil {
 		*e = NatExpr{}
@@ -69,7 +70,8 @@ func (e *MasqExpr) Decode(data []byte) error {
 	*e = MasqExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
-		switch s.Type() {
+		t := s.Type()
+		switch t {
 		case unix.NFTA_MASQ_FLAGS:
 			e.Flags = NatFlags(s.Uint32())
 		case unix.NFTA_MASQ_REG_PROTO_MIN:
@@ -79,7 +81,7 @@ func (e *MasqExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		e.Present.add(s.Type())
+		e.Present.add(t)
 	}
 	if err := s.Err(); err != nil {
 		*e = MasqExpr{}
@@ -102,7 +104,8 @@ func (e *RedirExpr) Decode(data []byte) error {
 	*e = RedirExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
-		switch s.Type() {
+		t := s.Type()
+		switch t {
 		case unix.NFTA_REDIR_REG_PROTO_MIN:
 			e.RegProtoMin = Register(s.Uint32())
 		case unix.NFTA_REDIR_REG_PROTO_MAX:
@@ -112,7 +115,7 @@ func (e *RedirExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		e.Present.add(s.Type())
+		e.Present.add(t)
 	}
 	if err := s.Err(); err != nil {
 		*e = RedirExpr{}
@@ -135,7 +138,8 @@ func (e *TproxyExpr) Decode(data []byte) error {
 	*e = TproxyExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
-		switch s.Type() {
+		t := s.Type()
+		switch t {
 		case AttrTproxyFamily:
 			e.Family = nftmon.Family(s.Uint32())
 		case AttrTproxyRegAddr:
@@ -145,7 +149,7 @@ func (e *TproxyExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		e.Present.add(s.Type())
+		e.Present.add(t)
 	}
 	if err := s.Err(); err != nil {
 		*e = TproxyExpr{}
@@ -169,7 +173,8 @@ func (e *SynproxyExpr) Decode(data []byte) error {
 	*e = SynproxyExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
-		switch s.Type() {
+		t := s.Type()
+		switch t {
 		case AttrSynproxyMSS:
 			e.MSS = s.Uint16()
 		case AttrSynproxyWscale:
@@ -179,7 +184,7 @@ func (e *SynproxyExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		e.Present.add(s.Type())
+		e.Present.add(t)
 	}
 	if err := s.Err(); err != nil {
 		*e = SynproxyExpr{}

@@ -24,7 +24,8 @@ func (e *LookupExpr) Decode(data []byte) error {
 	*e = LookupExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
-		switch s.Type() {
+		t := s.Type()
+		switch t {
 		case unix.NFTA_LOOKUP_SET:
 			e.Set = s.StringBytes()
 		case unix.NFTA_LOOKUP_SREG:
@@ -38,7 +39,7 @@ func (e *LookupExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		e.Present.add(s.Type())
+		e.Present.add(t)
 	}
 	if err := s.Err(); err != nil {
 		*e = LookupExpr{}
@@ -70,7 +71,8 @@ func (e *DynsetExpr) Decode(data []byte) error {
 	*e = DynsetExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
-		switch s.Type() {
+		t := s.Type()
+		switch t {
 		case unix.NFTA_DYNSET_SET_NAME:
 			e.SetName = s.StringBytes()
 		case unix.NFTA_DYNSET_SET_ID:
@@ -92,7 +94,7 @@ func (e *DynsetExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		e.Present.add(s.Type())
+		e.Present.add(t)
 	}
 	if err := s.Err(); err != nil {
 		*e = DynsetExpr{}
@@ -126,7 +128,8 @@ func (e *ObjrefExpr) Decode(data []byte) error {
 	*e = ObjrefExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
-		switch s.Type() {
+		t := s.Type()
+		switch t {
 		case unix.NFTA_OBJREF_IMM_TYPE:
 			e.ImmType = s.Uint32()
 		case unix.NFTA_OBJREF_IMM_NAME:
@@ -140,7 +143,7 @@ func (e *ObjrefExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		e.Present.add(s.Type())
+		e.Present.add(t)
 	}
 	if err := s.Err(); err != nil {
 		*e = ObjrefExpr{}

@@ -21,7 +21,8 @@ func (e *CounterExpr) Decode(data []byte) error {
 	*e = CounterExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
-		switch s.Type() {
+		t := s.Type()
+		switch t {
 		case unix.NFTA_COUNTER_BYTES:
 			e.Bytes = s.Uint64()
 		case unix.NFTA_COUNTER_PACKETS:
@@ -29,7 +30,7 @@ func (e *CounterExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		e.Present.add(s.Type())
+		e.Present.add(t)
 	}
 	if err := s.Err(); err != nil {
 		*e = CounterExpr{}
@@ -56,7 +57,8 @@ func (e *LimitExpr) Decode(data []byte) error {
 	*e = LimitExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
-		switch s.Type() {
+		t := s.Type()
+		switch t {
 		case unix.NFTA_LIMIT_RATE:
 			e.Rate = s.Uint64()
 		case unix.NFTA_LIMIT_UNIT:
@@ -70,7 +72,7 @@ func (e *LimitExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		e.Present.add(s.Type())
+		e.Present.add(t)
 	}
 	if err := s.Err(); err != nil {
 		*e = LimitExpr{}
@@ -94,7 +96,8 @@ func (e *QuotaExpr) Decode(data []byte) error {
 	*e = QuotaExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
-		switch s.Type() {
+		t := s.Type()
+		switch t {
 		case unix.NFTA_QUOTA_BYTES:
 			e.Bytes = s.Uint64()
 		case unix.NFTA_QUOTA_FLAGS:
@@ -104,7 +107,7 @@ func (e *QuotaExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		e.Present.add(s.Type())
+		e.Present.add(t)
 	}
 	if err := s.Err(); err != nil {
 		*e = QuotaExpr{}
@@ -126,7 +129,8 @@ func (e *ConnlimitExpr) Decode(data []byte) error {
 	*e = ConnlimitExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
-		switch s.Type() {
+		t := s.Type()
+		switch t {
 		case AttrConnlimitCount:
 			e.Count = s.Uint32()
 		case AttrConnlimitFlags:
@@ -134,7 +138,7 @@ func (e *ConnlimitExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		e.Present.add(s.Type())
+		e.Present.add(t)
 	}
 	if err := s.Err(); err != nil {
 		*e = ConnlimitExpr{}
@@ -156,7 +160,8 @@ func (e *LastExpr) Decode(data []byte) error {
 	*e = LastExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
-		switch s.Type() {
+		t := s.Type()
+		switch t {
 		case AttrLastSet:
 			e.Set = s.Uint32()
 		case AttrLastMsecs:
@@ -164,7 +169,7 @@ func (e *LastExpr) Decode(data []byte) error {
 		default:
 			continue
 		}
-		e.Present.add(s.Type())
+		e.Present.add(t)
 	}
 	if err := s.Err(); err != nil {
 		*e = LastExpr{}

@@ -35,4 +35,20 @@ func TestInlining(t *testing.T) {
 			t.Errorf("%s is not inlined", fn)
 		}
 	}
+	// The decoders' walks: the attribute scanner's Next inlined into the
+	// views' loops (it fits the budget only just), and ParseAttr into the
+	// paths for the layouts the kernel sends.
+	for _, c := range []struct{ file, call string }{
+		{"rule.go", "nftmon.(*AttrScanner).Next"},
+		{"setelem.go", "nftmon.(*AttrScanner).Next"},
+		{"expr_core.go", "nftmon.(*AttrScanner).Next"},
+		{"verdict.go", "nftmon.(*AttrScanner).Next"},
+		{"expr.go", "nftmon.ParseAttr"},    // Expr.Decode
+		{"verdict.go", "nftmon.ParseAttr"}, // Data.Decode
+	} {
+		re := regexp.MustCompile(`(?m)^(\./)?` + regexp.QuoteMeta(c.file) + `:\d+:\d+: inlining call to ` + regexp.QuoteMeta(c.call) + `$`)
+		if !re.Match(out) {
+			t.Errorf("no call of %s in %s is inlined", c.call, c.file)
+		}
+	}
 }

@@ -140,11 +140,6 @@ func (el *Elem) Decode(b []byte) error {
 // dataValue decodes the current attribute of s as an nft_data nest that must
 // hold a value (a key), recording any error in s.
 func dataValue(s *nftmon.AttrScanner, d *Data) []byte {
-	// Fast path: the nest is exactly one NFTA_DATA_VALUE, as the kernel
-	// sends keys.
-	if a, rest, err := nftmon.ParseAttr(s.Bytes()); err == nil && len(rest) == 0 && a.Type == unix.NFTA_DATA_VALUE {
-		return a.Data
-	}
 	if err := d.Decode(s.Bytes()); err != nil {
 		s.Fail(err)
 		return nil

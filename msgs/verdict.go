@@ -107,6 +107,30 @@ type Data struct {
 // hold exactly one of NFTA_DATA_VALUE and NFTA_DATA_VERDICT. On error d is
 // left zero.
 func (d *Data) Decode(b []byte) error {
+	// The nest as the kernel sends every one: a single NFTA_DATA_VALUE or
+	// NFTA_DATA_VERDICT. ParseAttr keeps it in registers; any other nest
+	// takes the general walk, which gives the same result for these
+	// (FuzzExprNest).
+	if a, rest, err := nftmon.ParseAttr(b); err == nil && len(rest) == 0 {
+		switch a.Type {
+		case unix.NFTA_DATA_VALUE:
+			*d = Data{}
+			d.Value = a.Data // not in the literal: see Expr.Decode
+			return nil
+		case unix.NFTA_DATA_VERDICT:
+			*d = Data{}
+			if err := d.Verdict.Decode(a.Data); err != nil {
+				return err // d.Verdict is left zero
+			}
+			d.IsVerdict = true
+			return nil
+		}
+	}
+	return d.decode(b)
+}
+
+// decode is Decode for any nest.
+func (d *Data) decode(b []byte) error {
 	*d = Data{}
 	var n int
 	s := nftmon.NewAttrScanner(b)
