@@ -3,10 +3,13 @@ package nftmon_test
 import (
 	"context"
 	"encoding/binary"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -24,8 +27,11 @@ import (
 // (DefaultReadBuffer). For each workload, four kinds of consumer, each in a
 // namespace of its own, take turns at every iteration (so that they share
 // the machine's conditions, which on a shared machine change from one
-// second to the next); each reports KIND-ns/event, KIND-allocs/event and
-// KIND-losses, and the monitors KIND-x, their ratio to the floor:
+// second to the next); each reports KIND-ns/event, KIND-allocs/event,
+// KIND-ctxsw/event (voluntary and involuntary context switches of the
+// process, getrusage's ru_nvcsw + ru_nivcsw), KIND-faults/event (minor page
+// faults, ru_minflt) and KIND-losses, and the monitors KIND-x, their ratio
+// to the floor:
 //
 //   - floor: the least any consumer can do. A blocking read(2) on a locked
 //     OS thread into one reused 64 KiB buffer, counting messages: no runtime
@@ -40,9 +46,15 @@ import (
 //
 // Every Monitor's callback decodes each event into its typed view: set
 // elements walked, rules decoded and each of their expressions decoded into
-// the view its name selects. Run with
+// the view its name selects. The kinds held-empty, longrunning-empty and
+// stream-empty are the same monitors with an empty callback; they run only
+// when asked for with -e2e.kinds, a comma-separated list of kinds (the
+// ratios are reported when the floor is among them). Run with
 //
 //	go test -run XXX -bench EndToEnd -benchtime 5x .
+//	go test -run XXX -bench EndToEnd/rules-100000 -e2e.kinds held,held-empty .
+
+var e2eKinds = flag.String("e2e.kinds", "floor,held,longrunning,stream", "BenchmarkEndToEnd's consumers, comma-separated (also held-empty, longrunning-empty, stream-empty)")
 
 // workload builds the nft script of one iteration.
 type workload struct {
@@ -240,8 +252,9 @@ func (d *decoder) expr(x msgs.Expr) error {
 }
 
 // newMonitorConsumer makes a consumer of a Monitor configured as cfg says,
-// in the consumer's namespace.
-func newMonitorConsumer(cfg nftmon.Config) func(testing.TB, *nstest.NS, chan uint32) consumer {
+// in the consumer's namespace, whose callback decodes every change unless
+// empty.
+func newMonitorConsumer(cfg nftmon.Config, empty bool) func(testing.TB, *nstest.NS, chan uint32) consumer {
 	return func(t testing.TB, ns *nstest.NS, commits chan uint32) consumer {
 		mc := &monitorConsumer{}
 		mc.ctx, mc.cancel = context.WithCancel(context.Background())
@@ -255,7 +268,9 @@ func newMonitorConsumer(cfg nftmon.Config) func(testing.TB, *nstest.NS, chan uin
 			case nftmon.EventLoss:
 				mc.loss.Add(1)
 			default:
-				return d.decode(e)
+				if !empty {
+					return d.decode(e)
+				}
 			}
 			return nil
 		})
@@ -272,10 +287,28 @@ func (m *monitorConsumer) close()         { m.cancel(); m.m.Close() }
 func (m *monitorConsumer) events() uint64 { return m.n.Load() }
 func (m *monitorConsumer) lost() uint64   { return m.loss.Load() }
 
-func cpuTime() time.Duration {
+// usage is what the process has spent so far, from getrusage.
+type usage struct {
+	cpu           time.Duration // user + system
+	ctxsw, faults int64         // context switches (voluntary + involuntary), minor page faults
+}
+
+func getUsage() usage {
 	var ru unix.Rusage
 	unix.Getrusage(unix.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return usage{
+		cpu:    time.Duration(ru.Utime.Nano() + ru.Stime.Nano()),
+		ctxsw:  ru.Nvcsw + ru.Nivcsw,
+		faults: ru.Minflt,
+	}
+}
+
+func (u usage) sub(v usage) usage {
+	return usage{cpu: u.cpu - v.cpu, ctxsw: u.ctxsw - v.ctxsw, faults: u.faults - v.faults}
+}
+
+func (u usage) add(v usage) usage {
+	return usage{cpu: u.cpu + v.cpu, ctxsw: u.ctxsw + v.ctxsw, faults: u.faults + v.faults}
 }
 
 // consumerKind is one column of the benchmark.
@@ -287,9 +320,30 @@ type consumerKind struct {
 
 var consumerKinds = []consumerKind{
 	{"floor", newFloor, false},
-	{"held", newMonitorConsumer(nftmon.Config{}), true},
-	{"longrunning", newMonitorConsumer(nftmon.Config{ArenaRetain: -1}), false},
-	{"stream", newMonitorConsumer(nftmon.Config{Stream: true}), false},
+	{"held", newMonitorConsumer(nftmon.Config{}, false), true},
+	{"longrunning", newMonitorConsumer(nftmon.Config{ArenaRetain: -1}, false), false},
+	{"stream", newMonitorConsumer(nftmon.Config{Stream: true}, false), false},
+	{"held-empty", newMonitorConsumer(nftmon.Config{}, true), true},
+	{"longrunning-empty", newMonitorConsumer(nftmon.Config{ArenaRetain: -1}, true), false},
+	{"stream-empty", newMonitorConsumer(nftmon.Config{Stream: true}, true), false},
+}
+
+// selectedKinds returns the kinds -e2e.kinds names, in the order of
+// consumerKinds: the floor first.
+func selectedKinds(b *testing.B) []consumerKind {
+	names := strings.Split(*e2eKinds, ",")
+	var ks []consumerKind
+	for _, k := range consumerKinds {
+		if slices.Contains(names, k.name) {
+			ks = append(ks, k)
+		}
+	}
+	for _, n := range names {
+		if !slices.ContainsFunc(consumerKinds, func(k consumerKind) bool { return k.name == n }) {
+			b.Fatalf("-e2e.kinds: no consumer kind %q", n)
+		}
+	}
+	return ks
 }
 
 func BenchmarkEndToEnd(b *testing.B) {
@@ -312,7 +366,7 @@ type e2eRun struct {
 	c       consumer // nil between the transactions of a fresh kind
 	done    chan error
 
-	cpu                     time.Duration
+	used                    usage
 	mallocs, events, losses uint64
 }
 
@@ -389,13 +443,13 @@ func (r *e2eRun) transaction(b *testing.B, script, table string, measure bool) {
 	n0, l0 := r.c.events(), r.c.lost()
 	runtime.ReadMemStats(&ms)
 	a0 := ms.Mallocs
-	t0 := cpuTime()
+	u0 := getUsage()
 	if err := cmd.Wait(); err != nil {
 		b.Fatal(err)
 	}
 	ok := r.waitGen(gen, 10*time.Second)
 	if measure {
-		r.cpu += cpuTime() - t0
+		r.used = r.used.add(getUsage().sub(u0))
 		runtime.ReadMemStats(&ms)
 		r.mallocs += ms.Mallocs - a0
 		r.events += r.c.events() - n0
@@ -428,8 +482,9 @@ func benchEndToEnd(b *testing.B, w workload) {
 		return p
 	}
 	warm := script("warm")
-	runs := make([]*e2eRun, len(consumerKinds))
-	for i, k := range consumerKinds {
+	kinds := selectedKinds(b)
+	runs := make([]*e2eRun, len(kinds))
+	for i, k := range kinds {
 		runs[i] = &e2eRun{kind: k, ns: nstest.New(b), commits: make(chan uint32, 16)}
 	}
 	defer func() {
@@ -462,14 +517,16 @@ func benchEndToEnd(b *testing.B, w workload) {
 		if r.events == 0 {
 			b.Fatalf("%s: no events", r.kind.name)
 		}
-		perEvent := float64(r.cpu.Nanoseconds()) / float64(r.events)
+		perEvent := float64(r.used.cpu.Nanoseconds()) / float64(r.events)
 		b.ReportMetric(perEvent, r.kind.name+"-ns/event")
 		if r.kind.name == "floor" {
 			floor = perEvent
-		} else {
+		} else if floor != 0 {
 			b.ReportMetric(perEvent/floor, r.kind.name+"-x")
 		}
 		b.ReportMetric(float64(r.mallocs)/float64(r.events), r.kind.name+"-allocs/event")
+		b.ReportMetric(float64(r.used.ctxsw)/float64(r.events), r.kind.name+"-ctxsw/event")
+		b.ReportMetric(float64(r.used.faults)/float64(r.events), r.kind.name+"-faults/event")
 		b.ReportMetric(float64(r.losses), r.kind.name+"-losses")
 	}
 	b.ReportMetric(float64(runs[0].events)/float64(b.N), "events/op")
