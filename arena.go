@@ -28,7 +28,9 @@ type arena struct {
 	keepHeld  int // capacity of the held list kept then
 	blocks    [][]byte
 	mapped    []bool    // whether blocks[i] is mapped (newBlock), not on the Go heap
-	maps      *mappings // every block mapped, for the cleanup of the arena's owner
+	ready     []int     // blocks[i][:ready[i]] was made resident by prefault, and not given back since
+	populate  bool      // prefault may ask for MADV_POPULATE_WRITE (false once the kernel refused it)
+	maps      *mappings // every block mapped, for the finalizer
 	warm      int       // blocks[:warm] may have memory behind them; the others were given back
 	cur       int       // the block being filled
 	used      int       // blocks[cur][:used] holds datagrams with held messages
@@ -56,12 +58,12 @@ type span struct {
 }
 
 // blockSize is the size of an arena block: room for about sixty datagrams
-// of the largest size, two huge pages.
+// of the largest size.
 const blockSize = 4 << 20
 
-// hugePageSize is the size of a transparent huge page on the platforms
-// that have them (2 MiB on x86-64 and arm64 with 4 KiB pages).
-const hugePageSize = 2 << 20
+// prefaultChunk is how much arena prefault makes resident at a time,
+// before the socket is read again: 64 pages, about 100 µs of page faults.
+const prefaultChunk = 256 << 10
 
 // newArena returns an arena of blocks of size bytes (at least
 // MinBufferLen) that keeps retain bytes of blocks (at least one block) when
@@ -74,7 +76,7 @@ func newArena(retain, size int) arena {
 	if retain < 0 {
 		keep, keepHeld = int(^uint(0)>>1), int(^uint(0)>>1)
 	}
-	a := arena{size: size, keep: keep, keepHeld: keepHeld, maps: &mappings{}}
+	a := arena{size: size, keep: keep, keepHeld: keepHeld, populate: true, maps: &mappings{}}
 	// Only the arena points to maps, and maps to nothing on the Go heap:
 	// it is garbage with the arena's owner, and its finalizer gives the
 	// blocks' memory back then.
@@ -121,33 +123,75 @@ func (a *arena) reserve() []byte {
 	return a.blocks[a.cur]
 }
 
-// fill makes blocks[cur] a block of at least n bytes: the one there, a new
-// one if there is none, or one that replaces a block too small (whose
-// memory is given back).
-func (a *arena) fill(n int) {
-	if a.cur == len(a.blocks) {
-		a.blocks, a.mapped = append(a.blocks, nil), append(a.mapped, false)
+// fill makes blocks[cur] a block of at least n bytes (see ensure).
+func (a *arena) fill(n int) { a.ensure(a.cur, n) }
+
+// ensure makes blocks[i], for i at most len(blocks), a block of at least n
+// bytes: the one there, a new one if there is none, or one that replaces a
+// block too small (whose memory is given back).
+func (a *arena) ensure(i, n int) {
+	if i == len(a.blocks) {
+		a.blocks, a.mapped, a.ready = append(a.blocks, nil), append(a.mapped, false), append(a.ready, 0)
 	}
-	if len(a.blocks[a.cur]) < n {
-		a.giveBack(a.cur)
+	if len(a.blocks[i]) < n {
+		a.giveBack(i)
 		b, mapped := newBlock(max(n, a.size))
-		a.blocks[a.cur], a.mapped[a.cur] = b, mapped
+		a.blocks[i], a.mapped[i] = b, mapped
 		if mapped {
 			a.maps.blocks = append(a.maps.blocks, b)
 		}
 	}
-	a.warm = max(a.warm, a.cur+1)
+	a.warm = max(a.warm, i+1)
 }
 
 // giveBack gives the memory of block i back: a mapped block stays mapped,
 // and is refilled from fresh pages when next used; one on the Go heap is
 // left to the garbage collector.
 func (a *arena) giveBack(i int) {
+	a.ready[i] = 0
 	if a.mapped[i] {
 		giveBack(a.blocks[i])
 		return
 	}
 	a.blocks[i] = nil
+}
+
+// prefault makes resident, prefaultChunk at a time, the memory the next
+// datagrams will be read into: the rest of the current block and all of
+// the next. It reports whether it did something; false means there was
+// nothing left to do (or the kernel cannot populate memory,
+// MADV_POPULATE_WRITE being Linux 5.14).
+//
+// A Monitor calls it when the socket is empty, before it waits: the page
+// faults of fresh arena, taken by recvmsg while a large transaction
+// arrives, stalled the reader long enough for the socket to overflow
+// (KERNEL.md, fact 18), and with the socket empty there is room for them.
+// Populating keeps what the pages hold: it may run over held messages.
+func (a *arena) prefault() bool {
+	if !a.populate {
+		return false
+	}
+	for i := a.cur; i <= a.cur+1; i++ {
+		if i == len(a.blocks) {
+			a.ensure(i, a.size)
+		}
+		b := a.blocks[i]
+		start := a.ready[i]
+		if i == a.cur {
+			start = max(start, a.used&^(prefaultChunk-1))
+		}
+		if !a.mapped[i] || start >= len(b) {
+			continue
+		}
+		end := min(len(b), (start+prefaultChunk)&^(prefaultChunk-1))
+		if err := unix.Madvise(b[start:end], unix.MADV_POPULATE_WRITE); err != nil {
+			a.populate = false
+			return false
+		}
+		a.ready[i] = end
+		return true
+	}
+	return false
 }
 
 // place copies a datagram into the arena, as if the socket had read it
@@ -188,44 +232,28 @@ func (a *arena) compact() {
 	a.cur, a.used = wb, wo
 }
 
-// newBlock maps an arena block of n bytes outside the Go heap, aligned to a
-// huge page, and asks the kernel to back it with transparent huge pages
-// (MADV_HUGEPAGE), where it can; mapped reports that it did. A fresh
-// Monitor fills tens of megabytes of arena while the kernel is sending a
-// large transaction, and a block of Go heap cost it dear then: the
-// runtime zeroes a reused span (faulting it in 4 KiB pages before the
-// hint is given), and each block counts towards the next collection,
-// whose assists then fall on the reader. A mapped block's pages are
-// untouched until the socket writes them, two huge pages per block. Where
+// newBlock maps an arena block of n bytes outside the Go heap, in pages
+// of the base size (MADV_NOHUGEPAGE); mapped reports that it did. Where
 // the kernel refuses a mapping, the block comes from the Go heap.
+//
+// A fresh Monitor fills tens of megabytes of arena while the kernel is
+// sending it a large transaction, and each page is faulted in by recvmsg
+// as it writes there (or by prefault, ahead of it). A block of Go heap
+// cost the reader more: the runtime zeroes a reused span, and each block
+// counted towards the next collection. Transparent huge pages made it
+// worse, not better: a huge page's fault in the middle of a burst took
+// 4 to 9 ms on the project's machine, against 80 to 150 µs alone, long
+// enough for the socket to overflow (KERNEL.md, fact 18).
 func newBlock(n int) (b []byte, mapped bool) {
 	page := unix.Getpagesize()
 	n = (n + page - 1) &^ (page - 1)
-	extra := 0
-	if n >= hugePageSize {
-		extra = hugePageSize // room to align the block to a huge page
-	}
 	const prot, flags = unix.PROT_READ | unix.PROT_WRITE, unix.MAP_PRIVATE | unix.MAP_ANONYMOUS
-	p, err := unix.MmapPtr(-1, 0, nil, uintptr(n+extra), prot, flags)
+	p, err := unix.MmapPtr(-1, 0, nil, uintptr(n), prot, flags)
 	if err != nil {
 		return make([]byte, n), false
 	}
-	if extra > 0 {
-		// Unmap the ends that fall outside the aligned block: nothing
-		// ever pointed to them.
-		head := int(-uintptr(p) & (hugePageSize - 1))
-		if head > 0 {
-			_ = unix.MunmapPtr(p, uintptr(head))
-		}
-		if tail := extra - head; tail > 0 {
-			_ = unix.MunmapPtr(unsafe.Add(p, head+n), uintptr(tail))
-		}
-		p = unsafe.Add(p, head)
-	}
 	b = unsafe.Slice((*byte)(p), n)
-	if extra > 0 {
-		_ = unix.Madvise(b, unix.MADV_HUGEPAGE) // a hint: fine to fail
-	}
+	_ = unix.Madvise(b, unix.MADV_NOHUGEPAGE) // a hint: fine to fail
 	return b, true
 }
 

@@ -138,3 +138,44 @@ func BenchmarkArenaRetain(b *testing.B) {
 		})
 	}
 }
+
+// TestArenaPrefault: prefault makes the rest of the current block and all
+// of the next resident, a chunk per call, keeps what the pages hold, and
+// has nothing left to do after that.
+func TestArenaPrefault(t *testing.T) {
+	a := newArena(0, blockSize)
+	buf := a.reserve()
+	copy(buf, "held bytes")
+	a.hold(0, 0, 10, 10, 0)
+	calls := 0
+	for a.prefault() {
+		calls++
+		if calls > 2*blockSize/prefaultChunk {
+			t.Fatal("prefault never done")
+		}
+	}
+	if want := 2 * blockSize / prefaultChunk; calls != want {
+		t.Errorf("prefault did %d chunks, want %d (two blocks)", calls, want)
+	}
+	if len(a.blocks) != 2 {
+		t.Fatalf("%d blocks after prefault, want the next one made", len(a.blocks))
+	}
+	if n := resident(t, a.blocks); n != 2*blockSize {
+		t.Errorf("%d bytes resident after prefault, want %d", n, 2*blockSize)
+	}
+	if string(a.msg(a.held[0])) != "held bytes" {
+		t.Errorf("held message after prefault: %q", a.msg(a.held[0]))
+	}
+	// Given back, the next block is made resident again.
+	a.held = a.held[:0]
+	a.keep = 1
+	a.reserve()
+	if n := resident(t, a.blocks[1:]); n != 0 {
+		t.Errorf("%d bytes of the block beyond the retained one still resident", n)
+	}
+	for a.prefault() {
+	}
+	if n := resident(t, a.blocks[1:]); n != blockSize {
+		t.Errorf("%d bytes of the next block resident after prefault, want %d", n, blockSize)
+	}
+}
