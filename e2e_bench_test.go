@@ -3,6 +3,7 @@ package nftmon_test
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -49,12 +50,13 @@ import (
 // the view its name selects. The kinds held-empty, longrunning-empty and
 // stream-empty are the same monitors with an empty callback; they run only
 // when asked for with -e2e.kinds, a comma-separated list of kinds (the
-// ratios are reported when the floor is among them). Run with
+// ratios are reported when the floor is among them); conn is the floor's
+// loop through Conn.Receive. Run with
 //
 //	go test -run XXX -bench EndToEnd -benchtime 5x .
 //	go test -run XXX -bench EndToEnd/rules-100000 -e2e.kinds held,held-empty .
 
-var e2eKinds = flag.String("e2e.kinds", "floor,held,longrunning,stream", "BenchmarkEndToEnd's consumers, comma-separated (also held-empty, longrunning-empty, stream-empty)")
+var e2eKinds = flag.String("e2e.kinds", "floor,held,longrunning,stream", "BenchmarkEndToEnd's consumers, comma-separated (also conn, held-empty, longrunning-empty, stream-empty)")
 
 // workload builds the nft script of one iteration.
 type workload struct {
@@ -138,23 +140,29 @@ func (f *floorConsumer) run() error {
 		if err != nil {
 			return err
 		}
-		var count uint64
-		for b := buf[:n]; len(b) >= unix.NLMSG_HDRLEN; {
-			l := int(binary.NativeEndian.Uint32(b))
-			if l < unix.NLMSG_HDRLEN || l > len(b) {
-				break
-			}
-			count++
-			if binary.NativeEndian.Uint16(b[4:]) == unix.NFNL_SUBSYS_NFTABLES<<8|unix.NFT_MSG_NEWGEN {
-				if len(b) >= unix.NLMSG_HDRLEN+nftmon.NFGenLen && g.Decode(b[unix.NLMSG_HDRLEN+nftmon.NFGenLen:l]) == nil {
-					f.commits <- g.ID
-				}
-			}
-			b = b[min((l+3)&^3, len(b)):]
-		}
-		f.n.Add(count)
+		f.n.Add(countMessages(buf[:n], f.commits, &g))
 	}
 	return nil
+}
+
+// countMessages is the floor's walk of a datagram: it counts the messages
+// and sends each commit's generation to commits.
+func countMessages(b []byte, commits chan uint32, g *nftmon.Gen) uint64 {
+	var count uint64
+	for len(b) >= unix.NLMSG_HDRLEN {
+		l := int(binary.NativeEndian.Uint32(b))
+		if l < unix.NLMSG_HDRLEN || l > len(b) {
+			break
+		}
+		count++
+		if binary.NativeEndian.Uint16(b[4:]) == unix.NFNL_SUBSYS_NFTABLES<<8|unix.NFT_MSG_NEWGEN {
+			if len(b) >= unix.NLMSG_HDRLEN+nftmon.NFGenLen && g.Decode(b[unix.NLMSG_HDRLEN+nftmon.NFGenLen:l]) == nil {
+				commits <- g.ID
+			}
+		}
+		b = b[min((l+3)&^3, len(b)):]
+	}
+	return count
 }
 
 // close makes the loop stop after its next read, and commits something so
@@ -166,6 +174,46 @@ func (f *floorConsumer) close() {
 
 func (f *floorConsumer) events() uint64 { return f.n.Load() }
 func (f *floorConsumer) lost() uint64   { return f.loss.Load() }
+
+// connConsumer is the floor's loop through Conn.Receive: the runtime
+// poller instead of a blocking read, the rest the same (one reused
+// buffer, messages counted). Only with -e2e.kinds conn.
+type connConsumer struct {
+	c       *nftmon.Conn
+	commits chan uint32
+	n, loss atomic.Uint64
+}
+
+func newConnConsumer(t testing.TB, ns *nstest.NS, commits chan uint32) consumer {
+	c, err := nftmon.Open(nftmon.ConnConfig{NetNS: ns.Path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.JoinGroup(unix.NFNLGRP_NFTABLES); err != nil {
+		t.Fatal(err)
+	}
+	return &connConsumer{c: c, commits: commits}
+}
+
+func (c *connConsumer) run() error {
+	buf := make([]byte, nftmon.MinBufferLen)
+	var g nftmon.Gen
+	for {
+		d, err := c.c.Receive(buf)
+		if errors.Is(err, nftmon.ErrOverflow) {
+			c.loss.Add(1)
+			continue
+		}
+		if err != nil {
+			return nil // closed
+		}
+		c.n.Add(countMessages(buf[:d.N], c.commits, &g))
+	}
+}
+
+func (c *connConsumer) close()         { c.c.Close() }
+func (c *connConsumer) events() uint64 { return c.n.Load() }
+func (c *connConsumer) lost() uint64   { return c.loss.Load() }
 
 // monitorConsumer is the product: a Monitor whose callback decodes every
 // event into its typed view.
@@ -320,6 +368,7 @@ type consumerKind struct {
 
 var consumerKinds = []consumerKind{
 	{"floor", newFloor, false},
+	{"conn", newConnConsumer, false},
 	{"held", newMonitorConsumer(nftmon.Config{}, false), true},
 	{"longrunning", newMonitorConsumer(nftmon.Config{ArenaRetain: -1}, false), false},
 	{"stream", newMonitorConsumer(nftmon.Config{Stream: true}, false), false},
