@@ -19,8 +19,9 @@ import (
 // crash the process. Memory is given back with MADV_DONTNEED instead, which
 // keeps the mapping: the blocks beyond the retained size when the arena
 // starts over (they stay in the list, to be filled again if a transaction
-// that large comes back), and every block once the arena is garbage
-// (mappings.release, a finalizer). What stays reserved is address
+// that large comes back), a block replaced by a larger one (a Replayer fed
+// a datagram larger than a block), and every block once the arena is
+// garbage (mappings.release, a finalizer). What stays reserved is address
 // space only, as much as the arena's largest size.
 type arena struct {
 	size      int // the size of a block: blockSize, but for tests
@@ -158,7 +159,8 @@ func (a *arena) giveBack(i int) {
 
 // prefault makes resident, prefaultChunk at a time, the memory the next
 // datagrams will be read into: the rest of the current block and all of
-// the next. It reports whether it did something; false means there was
+// the next (if it is one of the blocks retained, or the current one is half
+// full). It reports whether it did something; false means there was
 // nothing left to do (or the kernel cannot populate memory,
 // MADV_POPULATE_WRITE being Linux 5.14).
 //
@@ -172,6 +174,11 @@ func (a *arena) prefault() bool {
 		return false
 	}
 	for i := a.cur; i <= a.cur+1; i++ {
+		if i > a.cur && i >= a.keep && 2*a.used < len(a.blocks[a.cur]) {
+			// Not retained, and not needed yet: made resident for every
+			// small transaction, it would be given back after each.
+			break
+		}
 		if i == len(a.blocks) {
 			a.ensure(i, a.size)
 		}

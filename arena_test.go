@@ -143,7 +143,7 @@ func BenchmarkArenaRetain(b *testing.B) {
 // of the next resident, a chunk per call, keeps what the pages hold, and
 // has nothing left to do after that.
 func TestArenaPrefault(t *testing.T) {
-	a := newArena(0, blockSize)
+	a := newArena(DefaultArenaRetain, blockSize)
 	buf := a.reserve()
 	copy(buf, "held bytes")
 	a.hold(0, 0, 10, 10, 0)
@@ -166,13 +166,20 @@ func TestArenaPrefault(t *testing.T) {
 	if string(a.msg(a.held[0])) != "held bytes" {
 		t.Errorf("held message after prefault: %q", a.msg(a.held[0]))
 	}
-	// Given back, the next block is made resident again.
+	// Given back, the next block is made resident again, once it may be
+	// needed.
 	a.held = a.held[:0]
 	a.keep = 1
 	a.reserve()
 	if n := resident(t, a.blocks[1:]); n != 0 {
 		t.Errorf("%d bytes of the block beyond the retained one still resident", n)
 	}
+	for a.prefault() {
+	}
+	if n := resident(t, a.blocks[1:]); n != 0 {
+		t.Errorf("%d bytes of the next block, not retained, made resident before the current one is half full", n)
+	}
+	a.used = blockSize / 2
 	for a.prefault() {
 	}
 	if n := resident(t, a.blocks[1:]); n != blockSize {
