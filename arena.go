@@ -1,6 +1,7 @@
 package nftmon
 
 import (
+	"runtime"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -11,15 +12,43 @@ import (
 // copied to hold it. The arena is a list of blocks, filled one after the
 // other and reused: growing it never copies what it holds, and a block,
 // once touched, stays in memory for the next transaction.
+//
+// The blocks are mapped outside the Go heap (newBlock), and never unmapped:
+// an Event's bytes point into them, and a caller that keeps them past its
+// callback (which Event forbids) must read stale bytes or zeros, never
+// crash the process. Memory is given back with MADV_DONTNEED instead, which
+// keeps the mapping: the blocks beyond the retained size when the arena
+// starts over (they stay in the list, to be filled again if a transaction
+// that large comes back), a block replaced by a larger one (a Replayer fed
+// a datagram larger than a block), and every block once the arena is
+// garbage (mappings.release, a finalizer). What stays reserved is address
+// space only, as much as the arena's largest size.
 type arena struct {
 	size      int // the size of a block: blockSize, but for tests
 	keep      int // blocks kept when nothing is held; the rest are given back
 	keepHeld  int // capacity of the held list kept then
 	blocks    [][]byte
-	cur       int    // the block being filled
-	used      int    // blocks[cur][:used] holds datagrams with held messages
-	held      []span // held messages, in arrival order (and so in arena order)
-	heldBytes int    // the sum of the held messages' lengths
+	mapped    []bool    // whether blocks[i] is mapped (newBlock), not on the Go heap
+	ready     []int     // blocks[i][:ready[i]] was made resident by prefault, and not given back since
+	populate  bool      // prefault may ask for MADV_POPULATE_WRITE (false once the kernel refused it)
+	maps      *mappings // every block mapped, for the finalizer
+	warm      int       // blocks[:warm] may have memory behind them; the others were given back
+	cur       int       // the block being filled
+	used      int       // blocks[cur][:used] holds datagrams with held messages
+	held      []span    // held messages, in arrival order (and so in arena order)
+	heldBytes int       // the sum of the held messages' lengths
+}
+
+// mappings lists the blocks an arena mapped, so that its finalizer can
+// give their memory back.
+type mappings struct{ blocks [][]byte }
+
+// release gives the memory of every mapped block back to the kernel,
+// keeping the mappings.
+func (m *mappings) release() {
+	for _, b := range m.blocks {
+		giveBack(b)
+	}
 }
 
 // span is one held message: blocks[block][off:off+n], from namespace
@@ -30,17 +59,17 @@ type span struct {
 }
 
 // blockSize is the size of an arena block: room for about sixty datagrams
-// of the largest size, two huge pages.
+// of the largest size.
 const blockSize = 4 << 20
 
-// hugePageSize is the size of a transparent huge page on the platforms
-// that have them (2 MiB on x86-64 and arm64 with 4 KiB pages).
-const hugePageSize = 2 << 20
+// prefaultChunk is how much arena prefault makes resident at a time,
+// before the socket is read again: 64 pages, about 100 µs of page faults.
+const prefaultChunk = 256 << 10
 
 // newArena returns an arena of blocks of size bytes (at least
 // MinBufferLen) that keeps retain bytes of blocks (at least one block) when
-// it starts over, and gives the rest back to the garbage collector; a
-// negative retain keeps everything.
+// it starts over, and gives the rest back; a negative retain keeps
+// everything.
 func newArena(retain, size int) arena {
 	size = max(size, MinBufferLen)
 	keep := max(1, retain/size)
@@ -48,7 +77,13 @@ func newArena(retain, size int) arena {
 	if retain < 0 {
 		keep, keepHeld = int(^uint(0)>>1), int(^uint(0)>>1)
 	}
-	return arena{size: size, keep: keep, keepHeld: keepHeld, blocks: [][]byte{newBlock(size)}}
+	a := arena{size: size, keep: keep, keepHeld: keepHeld, populate: true, maps: &mappings{}}
+	// Only the arena points to maps, and maps to nothing on the Go heap:
+	// it is garbage with the arena's owner, and its finalizer gives the
+	// blocks' memory back then.
+	runtime.SetFinalizer(a.maps, (*mappings).release)
+	a.fill(size)
+	return a
 }
 
 // msg returns the bytes of a held message.
@@ -60,15 +95,15 @@ func (a *arena) msg(sp span) []byte { return a.blocks[sp.block][sp.off : sp.off+
 // full, and is compacted when at least half of the blocks in use hold
 // messages already delivered (which happens only when transactions of
 // several namespaces overlap without end). Starting over, it gives back the
-// blocks beyond its retained size, so that one large transaction does not
-// pin its memory for the life of the process.
+// memory of the blocks beyond its retained size, so that one large
+// transaction does not pin its memory for the life of the process.
 func (a *arena) reserve() []byte {
 	if len(a.held) == 0 {
 		a.cur, a.used = 0, 0
-		if len(a.blocks) > a.keep {
-			clear(a.blocks[a.keep:])
-			a.blocks = a.blocks[:a.keep]
+		for i := a.keep; i < a.warm; i++ {
+			a.giveBack(i)
 		}
+		a.warm = min(a.warm, a.keep)
 		if cap(a.held) > a.keepHeld {
 			// The list of a transaction of millions of messages is
 			// tens of megabytes too.
@@ -85,10 +120,85 @@ func (a *arena) reserve() []byte {
 		}
 	}
 	a.cur, a.used = a.cur+1, 0
-	if a.cur == len(a.blocks) {
-		a.blocks = append(a.blocks, newBlock(a.size))
-	}
+	a.fill(a.size)
 	return a.blocks[a.cur]
+}
+
+// fill makes blocks[cur] a block of at least n bytes (see ensure).
+func (a *arena) fill(n int) { a.ensure(a.cur, n) }
+
+// ensure makes blocks[i], for i at most len(blocks), a block of at least n
+// bytes: the one there, a new one if there is none, or one that replaces a
+// block too small (whose memory is given back).
+func (a *arena) ensure(i, n int) {
+	if i == len(a.blocks) {
+		a.blocks, a.mapped, a.ready = append(a.blocks, nil), append(a.mapped, false), append(a.ready, 0)
+	}
+	if len(a.blocks[i]) < n {
+		a.giveBack(i)
+		b, mapped := newBlock(max(n, a.size))
+		a.blocks[i], a.mapped[i] = b, mapped
+		if mapped {
+			a.maps.blocks = append(a.maps.blocks, b)
+		}
+	}
+	a.warm = max(a.warm, i+1)
+}
+
+// giveBack gives the memory of block i back: a mapped block stays mapped,
+// and is refilled from fresh pages when next used; one on the Go heap is
+// left to the garbage collector.
+func (a *arena) giveBack(i int) {
+	a.ready[i] = 0
+	if a.mapped[i] {
+		giveBack(a.blocks[i])
+		return
+	}
+	a.blocks[i] = nil
+}
+
+// prefault makes resident, prefaultChunk at a time, the memory the next
+// datagrams will be read into: the rest of the current block and all of
+// the next (if it is one of the blocks retained, or the current one is half
+// full). It reports whether it did something; false means there was
+// nothing left to do (or the kernel cannot populate memory,
+// MADV_POPULATE_WRITE being Linux 5.14).
+//
+// A Monitor calls it when the socket is empty, before it waits: the page
+// faults of fresh arena, taken by recvmsg while a large transaction
+// arrives, stalled the reader long enough for the socket to overflow
+// (KERNEL.md, fact 18), and with the socket empty there is room for them.
+// Populating keeps what the pages hold: it may run over held messages.
+func (a *arena) prefault() bool {
+	if !a.populate {
+		return false
+	}
+	for i := a.cur; i <= a.cur+1; i++ {
+		if i > a.cur && i >= a.keep && 2*a.used < len(a.blocks[a.cur]) {
+			// Not retained, and not needed yet: made resident for every
+			// small transaction, it would be given back after each.
+			break
+		}
+		if i == len(a.blocks) {
+			a.ensure(i, a.size)
+		}
+		b := a.blocks[i]
+		start := a.ready[i]
+		if i == a.cur {
+			start = max(start, a.used&^(prefaultChunk-1))
+		}
+		if !a.mapped[i] || start >= len(b) {
+			continue
+		}
+		end := min(len(b), (start+prefaultChunk)&^(prefaultChunk-1))
+		if err := unix.Madvise(b[start:end], unix.MADV_POPULATE_WRITE); err != nil {
+			a.populate = false
+			return false
+		}
+		a.ready[i] = end
+		return true
+	}
+	return false
 }
 
 // place copies a datagram into the arena, as if the socket had read it
@@ -98,12 +208,7 @@ func (a *arena) place(b []byte) int {
 	buf := a.reserve()
 	if len(buf) < len(b) {
 		a.cur, a.used = a.cur+1, 0
-		if a.cur == len(a.blocks) {
-			a.blocks = append(a.blocks, nil)
-		}
-		if len(a.blocks[a.cur]) < len(b) {
-			a.blocks[a.cur] = make([]byte, max(len(b), a.size))
-		}
+		a.fill(len(b))
 		buf = a.blocks[a.cur]
 	}
 	return copy(buf, b)
@@ -134,20 +239,33 @@ func (a *arena) compact() {
 	a.cur, a.used = wb, wo
 }
 
-// newBlock allocates an arena block of n bytes, aligned to a huge page, and
-// asks the kernel to back it with transparent huge pages (MADV_HUGEPAGE),
-// where it can. A large transaction fills tens of megabytes of arena while
-// the kernel is sending it; with 4 KiB pages the TLB misses of writing that
-// much (dear under virtualization) slowed the reader enough for the socket
-// to overflow on a 100,000-rule transaction that a reader reusing one small
-// buffer kept up with. With huge pages it keeps up too.
-func newBlock(n int) []byte {
-	if n < hugePageSize {
-		return make([]byte, n) // a test's small block: not worth a huge page
+// newBlock maps an arena block of n bytes outside the Go heap, in pages
+// of the base size (MADV_NOHUGEPAGE); mapped reports that it did. Where
+// the kernel refuses a mapping, the block comes from the Go heap.
+//
+// A fresh Monitor fills tens of megabytes of arena while the kernel is
+// sending it a large transaction, and each page is faulted in by recvmsg
+// as it writes there (or by prefault, ahead of it). A block of Go heap
+// cost the reader more: the runtime zeroes a reused span, and each block
+// counted towards the next collection. Transparent huge pages made it
+// worse, not better: a huge page's fault in the middle of a burst took
+// 4 to 9 ms on the project's machine, against 80 to 150 µs alone, long
+// enough for the socket to overflow (KERNEL.md, fact 18).
+func newBlock(n int) (b []byte, mapped bool) {
+	page := unix.Getpagesize()
+	n = (n + page - 1) &^ (page - 1)
+	const prot, flags = unix.PROT_READ | unix.PROT_WRITE, unix.MAP_PRIVATE | unix.MAP_ANONYMOUS
+	p, err := unix.MmapPtr(-1, 0, nil, uintptr(n), prot, flags)
+	if err != nil {
+		return make([]byte, n), false
 	}
-	b := make([]byte, n+hugePageSize)
-	off := int(-uintptr(unsafe.Pointer(&b[0])) & (hugePageSize - 1))
-	b = b[off : off+n : off+n]
-	_ = unix.Madvise(b, unix.MADV_HUGEPAGE) // a hint: fine to fail
-	return b
+	b = unsafe.Slice((*byte)(p), n)
+	_ = unix.Madvise(b, unix.MADV_NOHUGEPAGE) // a hint: fine to fail
+	return b, true
+}
+
+// giveBack gives the memory of a mapped block back to the kernel
+// (MADV_DONTNEED): the mapping stays, and reads as zeros until written.
+func giveBack(b []byte) {
+	_ = unix.Madvise(b, unix.MADV_DONTNEED) // a hint: the memory is only kept longer
 }

@@ -3,6 +3,10 @@ package nftmon
 import (
 	"runtime"
 	"testing"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
 
 // bigTransaction returns the datagrams of one transaction of about n bytes,
@@ -40,29 +44,37 @@ func bigTransaction(tb testing.TB, n int) (dgs [][]byte, after [][]byte) {
 	return append(dgs, commit), after
 }
 
-// heapInUse returns the bytes of live heap objects after a collection.
-func heapInUse() uint64 {
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	return ms.HeapAlloc
+// resident returns how many bytes of the blocks have memory behind them
+// (mincore).
+func resident(tb testing.TB, blocks [][]byte) int {
+	page := unix.Getpagesize()
+	n := 0
+	for _, b := range blocks {
+		vec := make([]byte, (len(b)+page-1)/page)
+		if _, _, e := unix.Syscall(unix.SYS_MINCORE, uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), uintptr(unsafe.Pointer(&vec[0]))); e != 0 {
+			tb.Fatalf("mincore: %v", e)
+			continue
+		}
+		for _, v := range vec {
+			n += int(v&1) * page
+		}
+	}
+	return n
 }
 
-// arenaHeap feeds a transaction of about n bytes and the one after it
-// through a Replayer that keeps retain bytes of arena, and returns the heap
-// in use before, while the transaction is held (at its first change), and
-// after the next transaction.
-func arenaHeap(tb testing.TB, n, retain int) (before, during, after uint64, blocks int) {
+// arenaResident feeds a transaction of about n bytes and the one after it
+// through a Replayer that keeps retain bytes of arena, and returns the
+// arena's resident memory while the transaction is held (at its first
+// change) and after the next transaction, and its blocks.
+func arenaResident(tb testing.TB, n, retain int) (during, after int, blocks [][]byte) {
 	dgs, next := bigTransaction(tb, n)
-	first := true
-	r := mustReplayer(tb, ReplayConfig{ArenaRetain: retain}, func(e *Event) error {
-		if first && e.Kind == EventChange {
-			first = false
-			during = heapInUse()
+	var r *Replayer
+	r = mustReplayer(tb, ReplayConfig{ArenaRetain: retain}, func(e *Event) error {
+		if during == 0 && e.Kind == EventChange {
+			during = resident(tb, r.d.a.blocks)
 		}
 		return nil
 	})
-	before = heapInUse()
 	for _, dg := range dgs {
 		if err := r.Feed(dg, 0, false); err != nil {
 			tb.Fatal(err)
@@ -73,45 +85,104 @@ func arenaHeap(tb testing.TB, n, retain int) (before, during, after uint64, bloc
 			tb.Fatal(err)
 		}
 	}
-	after = heapInUse()
-	runtime.KeepAlive(dgs)
-	return before, during, after, len(r.d.a.blocks)
+	return during, resident(tb, r.d.a.blocks), r.d.a.blocks
 }
 
-// TestArenaRetain: after a 64 MiB transaction the arena gives back all but
-// DefaultArenaRetain, and the heap shrinks by about the difference; with a
-// negative ArenaRetain it keeps everything.
+// TestArenaRetain: after a 64 MiB transaction the arena gives back the
+// memory of all but DefaultArenaRetain; with a negative ArenaRetain it
+// keeps everything; and the memory of an arena whose owner is garbage goes
+// back, while its blocks stay mapped (reading them cannot crash).
 func TestArenaRetain(t *testing.T) {
 	const size = 64 << 20
-	before, during, after, blocks := arenaHeap(t, size, 0)
-	t.Logf("default retain: heap %d MiB before, %d MiB while held, %d MiB after; %d blocks kept", before>>20, during>>20, after>>20, blocks)
-	if blocks != DefaultArenaRetain/blockSize {
-		t.Errorf("%d blocks kept after the transaction, want %d (DefaultArenaRetain)", blocks, DefaultArenaRetain/blockSize)
+	during, after, _ := arenaResident(t, size, 0)
+	t.Logf("default retain: arena %d MiB resident while held, %d MiB after", during>>20, after>>20)
+	if during < size || after > DefaultArenaRetain {
+		t.Errorf("arena resident %d bytes while held, %d after: want the %d-byte transaction held, then no more than DefaultArenaRetain (%d) kept", during, after, size, DefaultArenaRetain)
 	}
-	if during < before+size || after > before+DefaultArenaRetain+blockSize {
-		t.Errorf("heap %d before, %d held, %d after: want the %d-byte transaction held, then no more than DefaultArenaRetain kept", before, during, after, size)
+	during, after, blocks := arenaResident(t, size, -1)
+	if after < during {
+		t.Errorf("ArenaRetain -1: arena resident %d bytes held and %d after: want everything kept", during, after)
 	}
-	_, during, after, blocks = arenaHeap(t, size, -1)
-	if blocks*blockSize < size || after < during-blockSize {
-		t.Errorf("ArenaRetain -1: %d blocks, heap %d held and %d after: want everything kept", blocks, during, after)
+	for range 50 {
+		runtime.GC() // the finalizer runs after a collection, on the runtime's goroutine
+		if resident(t, blocks) == 0 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := resident(t, blocks); n != 0 {
+		t.Errorf("%d bytes of a collected arena still resident", n)
+	}
+	for _, b := range blocks {
+		if b[len(b)-1] != 0 {
+			t.Fatal("a given-back block reads other than zeros")
+		}
 	}
 }
 
-// BenchmarkArenaRetain reports the heap before, during and after a 300 MB
-// transaction, with the default retained size and with everything kept.
+// BenchmarkArenaRetain reports the arena's resident memory during and
+// after a 300 MB transaction, with the default retained size and with
+// everything kept.
 func BenchmarkArenaRetain(b *testing.B) {
 	for _, c := range []struct {
 		name   string
 		retain int
 	}{{"default", 0}, {"keep-all", -1}} {
 		b.Run(c.name, func(b *testing.B) {
-			var before, during, after uint64
+			var during, after int
 			for range b.N {
-				before, during, after, _ = arenaHeap(b, 300e6, c.retain)
+				during, after, _ = arenaResident(b, 300e6, c.retain)
 			}
-			b.ReportMetric(float64(before)/1e6, "MB-before")
 			b.ReportMetric(float64(during)/1e6, "MB-during")
 			b.ReportMetric(float64(after)/1e6, "MB-after")
 		})
+	}
+}
+
+// TestArenaPrefault: prefault makes the rest of the current block and all
+// of the next resident, a chunk per call, keeps what the pages hold, and
+// has nothing left to do after that.
+func TestArenaPrefault(t *testing.T) {
+	a := newArena(DefaultArenaRetain, blockSize)
+	buf := a.reserve()
+	copy(buf, "held bytes")
+	a.hold(0, 0, 10, 10, 0)
+	calls := 0
+	for a.prefault() {
+		calls++
+		if calls > 2*blockSize/prefaultChunk {
+			t.Fatal("prefault never done")
+		}
+	}
+	if want := 2 * blockSize / prefaultChunk; calls != want {
+		t.Errorf("prefault did %d chunks, want %d (two blocks)", calls, want)
+	}
+	if len(a.blocks) != 2 {
+		t.Fatalf("%d blocks after prefault, want the next one made", len(a.blocks))
+	}
+	if n := resident(t, a.blocks); n != 2*blockSize {
+		t.Errorf("%d bytes resident after prefault, want %d", n, 2*blockSize)
+	}
+	if string(a.msg(a.held[0])) != "held bytes" {
+		t.Errorf("held message after prefault: %q", a.msg(a.held[0]))
+	}
+	// Given back, the next block is made resident again, once it may be
+	// needed.
+	a.held = a.held[:0]
+	a.keep = 1
+	a.reserve()
+	if n := resident(t, a.blocks[1:]); n != 0 {
+		t.Errorf("%d bytes of the block beyond the retained one still resident", n)
+	}
+	for a.prefault() {
+	}
+	if n := resident(t, a.blocks[1:]); n != 0 {
+		t.Errorf("%d bytes of the next block, not retained, made resident before the current one is half full", n)
+	}
+	a.used = blockSize / 2
+	for a.prefault() {
+	}
+	if n := resident(t, a.blocks[1:]); n != blockSize {
+		t.Errorf("%d bytes of the next block resident after prefault, want %d", n, blockSize)
 	}
 }

@@ -23,23 +23,18 @@ func (c *Conn) DiscardQueued(buf []byte) (int, error) {
 	}
 	msgs := 0
 	for {
-		var n int
-		var errno unix.Errno
-		err := c.rc.Read(func(fd uintptr) bool {
-			iov := unix.Iovec{Base: &buf[0]}
-			iov.SetLen(len(buf))
-			msg := unix.Msghdr{Iov: &iov}
-			msg.SetIovlen(1)
-			r, _, e := unix.Syscall(unix.SYS_RECVMSG, fd, uintptr(unsafe.Pointer(&msg)), unix.MSG_DONTWAIT)
-			n, errno = int(r), e
-			return true // never wait: an empty queue ends the loop
-		})
-		if err != nil {
+		// The state of Receive, reused: a loss can come at every burst,
+		// and the reads after it must not allocate either.
+		c.iov.Base = &buf[0]
+		c.iov.SetLen(len(buf))
+		c.msg = unix.Msghdr{Iov: &c.iov}
+		c.msg.SetIovlen(1)
+		if err := c.rc.Read(c.discardFn); err != nil {
 			return msgs, c.wrapClosed(err)
 		}
-		switch errno {
+		switch c.rerrno {
 		case 0:
-			for range Messages(buf[:min(n, len(buf))]) {
+			for range Messages(buf[:min(c.rn, len(buf))]) {
 				msgs++
 			}
 		case unix.EAGAIN:
@@ -47,7 +42,15 @@ func (c *Conn) DiscardQueued(buf []byte) (int, error) {
 		case unix.EINTR, unix.ENOBUFS:
 			// Interrupted, or dropped again while emptying: go on.
 		default:
-			return msgs, syscallErr("recvmsg", errno)
+			return msgs, syscallErr("recvmsg", c.rerrno)
 		}
 	}
+}
+
+// recvDiscard is DiscardQueued's system call: it never waits, so that an
+// empty queue ends the loop.
+func (c *Conn) recvDiscard(fd uintptr) bool {
+	n, _, e := unix.Syscall(unix.SYS_RECVMSG, fd, uintptr(unsafe.Pointer(&c.msg)), unix.MSG_DONTWAIT)
+	c.rn, c.rerrno = int(n), e
+	return true
 }

@@ -3,6 +3,7 @@ package nftmon
 import (
 	"errors"
 	"os"
+	"runtime"
 	"testing"
 	"time"
 
@@ -33,5 +34,20 @@ func TestDiscardQueued(t *testing.T) {
 	}
 	if _, err := c.DiscardQueued(nil); err == nil {
 		t.Error("DiscardQueued into no buffer succeeded")
+	}
+	// It allocates nothing, with datagrams to throw away or none.
+	var ms runtime.MemStats
+	for range 3 {
+		ns.Script(t, "add table ip e\ndelete table ip e\n")
+		runtime.ReadMemStats(&ms)
+		before := ms.Mallocs
+		n, err := c.DiscardQueued(buf)
+		runtime.ReadMemStats(&ms)
+		if err != nil || n != 3 {
+			t.Fatalf("DiscardQueued = %d, %v; want NEWTABLE, DELTABLE, NEWGEN", n, err)
+		}
+		if a := ms.Mallocs - before; a > 0 {
+			t.Errorf("DiscardQueued of %d messages: %d allocations", n, a)
+		}
 	}
 }

@@ -1,19 +1,18 @@
 package nftmon_test
 
 import (
-	"context"
-	"encoding/binary"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
-	"sync/atomic"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/nftmon/nftmon"
 	"github.com/nftmon/nftmon/internal/nstest"
-	"github.com/nftmon/nftmon/msgs"
 	"golang.org/x/sys/unix"
 )
 
@@ -24,8 +23,11 @@ import (
 // (DefaultReadBuffer). For each workload, four kinds of consumer, each in a
 // namespace of its own, take turns at every iteration (so that they share
 // the machine's conditions, which on a shared machine change from one
-// second to the next); each reports KIND-ns/event, KIND-allocs/event and
-// KIND-losses, and the monitors KIND-x, their ratio to the floor:
+// second to the next); each reports KIND-ns/event, KIND-allocs/event,
+// KIND-ctxsw/event (voluntary and involuntary context switches of the
+// process, getrusage's ru_nvcsw + ru_nivcsw), KIND-faults/event (minor page
+// faults, ru_minflt) and KIND-losses, and the monitors KIND-x, their ratio
+// to the floor:
 //
 //   - floor: the least any consumer can do. A blocking read(2) on a locked
 //     OS thread into one reused 64 KiB buffer, counting messages: no runtime
@@ -40,9 +42,16 @@ import (
 //
 // Every Monitor's callback decodes each event into its typed view: set
 // elements walked, rules decoded and each of their expressions decoded into
-// the view its name selects. Run with
+// the view its name selects. The kinds held-empty, longrunning-empty and
+// stream-empty are the same monitors with an empty callback; they run only
+// when asked for with -e2e.kinds, a comma-separated list of kinds (the
+// ratios are reported when the floor is among them); conn is the floor's
+// loop through Conn.Receive. Run with
 //
 //	go test -run XXX -bench EndToEnd -benchtime 5x .
+//	go test -run XXX -bench EndToEnd/rules-100000 -e2e.kinds held,held-empty .
+
+var e2eKinds = flag.String("e2e.kinds", "floor,held,longrunning,stream", "BenchmarkEndToEnd's consumers, comma-separated (also conn, held-empty, longrunning-empty, stream-empty)")
 
 // workload builds the nft script of one iteration.
 type workload struct {
@@ -58,224 +67,28 @@ var workloads = []workload{
 	{"rules-100000", 100000, nstest.RulesScript},
 }
 
-// consumer receives notifications until closed, counting events and
-// sending each commit's generation to the channel it was made with.
-type consumer interface {
-	run() error
-	close()
-	events() uint64
-	lost() uint64
+// usage is what the process has spent so far, from getrusage.
+type usage struct {
+	cpu           time.Duration // user + system
+	ctxsw, faults int64         // context switches (voluntary + involuntary), minor page faults
 }
 
-// floorConsumer is the floor: blocking reads on a locked thread that has
-// entered the namespace, one reused buffer, messages counted.
-type floorConsumer struct {
-	fd      int
-	ns      *nstest.NS
-	commits chan uint32
-	stop    atomic.Bool
-	n, loss atomic.Uint64
-	ready   chan error
-}
-
-func newFloor(t testing.TB, ns *nstest.NS, commits chan uint32) consumer {
-	return &floorConsumer{ns: ns, commits: commits, ready: make(chan error, 1)}
-}
-
-// open enters the namespace on the calling (locked) thread and subscribes
-// a blocking socket there.
-func (f *floorConsumer) open() error {
-	if err := unix.Setns(f.ns.FD, unix.CLONE_NEWNET); err != nil {
-		return fmt.Errorf("setns: %w", err)
-	}
-	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_NETFILTER)
-	if err != nil {
-		return err
-	}
-	f.fd = fd
-	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
-		return err
-	}
-	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, nftmon.DefaultReadBuffer); err != nil {
-		return err
-	}
-	return unix.SetsockoptInt(fd, unix.SOL_NETLINK, unix.NETLINK_ADD_MEMBERSHIP, unix.NFNLGRP_NFTABLES)
-}
-
-func (f *floorConsumer) run() error {
-	// The thread has entered another namespace: it is never unlocked, and
-	// leaves the process with this goroutine.
-	runtime.LockOSThread()
-	if err := f.open(); err != nil {
-		f.ready <- err
-		return err
-	}
-	defer unix.Close(f.fd)
-	f.ready <- nil
-	buf := make([]byte, 64<<10)
-	var g nftmon.Gen
-	for !f.stop.Load() {
-		n, err := unix.Read(f.fd, buf)
-		if err == unix.ENOBUFS {
-			f.loss.Add(1)
-			continue
-		}
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		var count uint64
-		for b := buf[:n]; len(b) >= unix.NLMSG_HDRLEN; {
-			l := int(binary.NativeEndian.Uint32(b))
-			if l < unix.NLMSG_HDRLEN || l > len(b) {
-				break
-			}
-			count++
-			if binary.NativeEndian.Uint16(b[4:]) == unix.NFNL_SUBSYS_NFTABLES<<8|unix.NFT_MSG_NEWGEN {
-				if len(b) >= unix.NLMSG_HDRLEN+nftmon.NFGenLen && g.Decode(b[unix.NLMSG_HDRLEN+nftmon.NFGenLen:l]) == nil {
-					f.commits <- g.ID
-				}
-			}
-			b = b[min((l+3)&^3, len(b)):]
-		}
-		f.n.Add(count)
-	}
-	return nil
-}
-
-// close makes the loop stop after its next read, and commits something so
-// that it has one to make.
-func (f *floorConsumer) close() {
-	f.stop.Store(true)
-	f.ns.TryNft("", "add", "table", "ip", "floor-stop")
-}
-
-func (f *floorConsumer) events() uint64 { return f.n.Load() }
-func (f *floorConsumer) lost() uint64   { return f.loss.Load() }
-
-// monitorConsumer is the product: a Monitor whose callback decodes every
-// event into its typed view.
-type monitorConsumer struct {
-	m      *nftmon.Monitor
-	cancel context.CancelFunc
-	ctx    context.Context
-	n      atomic.Uint64
-	loss   atomic.Uint64
-}
-
-// decoder holds the views a callback decodes into, reused for every event.
-type decoder struct {
-	table     msgs.Table
-	chain     msgs.Chain
-	rule      msgs.Rule
-	set       msgs.Set
-	elems     msgs.SetElems
-	obj       msgs.Obj
-	payload   msgs.PayloadExpr
-	cmp       msgs.CmpExpr
-	meta      msgs.MetaExpr
-	immediate msgs.ImmediateExpr
-	counter   msgs.CounterExpr
-	lookup    msgs.LookupExpr
-	bitwise   msgs.BitwiseExpr
-	exprs     int
-}
-
-func (d *decoder) decode(e *nftmon.Event) error {
-	switch e.Type.Object() {
-	case nftmon.ObjectTable:
-		return d.table.Decode(e.Attrs)
-	case nftmon.ObjectChain:
-		return d.chain.Decode(e.Attrs)
-	case nftmon.ObjectRule:
-		if err := d.rule.Decode(e.Attrs); err != nil {
-			return err
-		}
-		s := d.rule.Exprs()
-		for s.Next() {
-			if err := d.expr(s.Expr()); err != nil {
-				return err
-			}
-		}
-		return s.Err()
-	case nftmon.ObjectSet:
-		return d.set.Decode(e.Attrs)
-	case nftmon.ObjectSetElem:
-		if err := d.elems.Decode(e.Attrs); err != nil {
-			return err
-		}
-		s := d.elems.Elems()
-		for s.Next() {
-			_ = s.Elem().Key
-		}
-		return s.Err()
-	case nftmon.ObjectObj:
-		return d.obj.Decode(e.Attrs)
-	}
-	return nil
-}
-
-// expr decodes an expression into the view its name selects.
-func (d *decoder) expr(x msgs.Expr) error {
-	d.exprs++
-	switch string(x.Name) {
-	case "payload":
-		return d.payload.Decode(x.Data)
-	case "cmp":
-		return d.cmp.Decode(x.Data)
-	case "meta":
-		return d.meta.Decode(x.Data)
-	case "immediate":
-		return d.immediate.Decode(x.Data)
-	case "counter":
-		return d.counter.Decode(x.Data)
-	case "lookup":
-		return d.lookup.Decode(x.Data)
-	case "bitwise":
-		return d.bitwise.Decode(x.Data)
-	}
-	return nil
-}
-
-// newMonitorConsumer makes a consumer of a Monitor configured as cfg says,
-// in the consumer's namespace.
-func newMonitorConsumer(cfg nftmon.Config) func(testing.TB, *nstest.NS, chan uint32) consumer {
-	return func(t testing.TB, ns *nstest.NS, commits chan uint32) consumer {
-		mc := &monitorConsumer{}
-		mc.ctx, mc.cancel = context.WithCancel(context.Background())
-		var d decoder
-		cfg.NetNS = ns.Path
-		m, err := nftmon.NewMonitor(cfg, func(e *nftmon.Event) error {
-			mc.n.Add(1)
-			switch e.Kind {
-			case nftmon.EventCommit:
-				commits <- e.Gen
-			case nftmon.EventLoss:
-				mc.loss.Add(1)
-			default:
-				return d.decode(e)
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		mc.m = m
-		return mc
-	}
-}
-
-func (m *monitorConsumer) run() error     { return m.m.Run(m.ctx) }
-func (m *monitorConsumer) close()         { m.cancel(); m.m.Close() }
-func (m *monitorConsumer) events() uint64 { return m.n.Load() }
-func (m *monitorConsumer) lost() uint64   { return m.loss.Load() }
-
-func cpuTime() time.Duration {
+func getUsage() usage {
 	var ru unix.Rusage
 	unix.Getrusage(unix.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return usage{
+		cpu:    time.Duration(ru.Utime.Nano() + ru.Stime.Nano()),
+		ctxsw:  ru.Nvcsw + ru.Nivcsw,
+		faults: ru.Minflt,
+	}
+}
+
+func (u usage) sub(v usage) usage {
+	return usage{cpu: u.cpu - v.cpu, ctxsw: u.ctxsw - v.ctxsw, faults: u.faults - v.faults}
+}
+
+func (u usage) add(v usage) usage {
+	return usage{cpu: u.cpu + v.cpu, ctxsw: u.ctxsw + v.ctxsw, faults: u.faults + v.faults}
 }
 
 // consumerKind is one column of the benchmark.
@@ -287,9 +100,31 @@ type consumerKind struct {
 
 var consumerKinds = []consumerKind{
 	{"floor", newFloor, false},
-	{"held", newMonitorConsumer(nftmon.Config{}), true},
-	{"longrunning", newMonitorConsumer(nftmon.Config{ArenaRetain: -1}), false},
-	{"stream", newMonitorConsumer(nftmon.Config{Stream: true}), false},
+	{"conn", newConnConsumer, false},
+	{"held", newMonitorConsumer(nftmon.Config{}, false), true},
+	{"longrunning", newMonitorConsumer(nftmon.Config{ArenaRetain: -1}, false), false},
+	{"stream", newMonitorConsumer(nftmon.Config{Stream: true}, false), false},
+	{"held-empty", newMonitorConsumer(nftmon.Config{}, true), true},
+	{"longrunning-empty", newMonitorConsumer(nftmon.Config{ArenaRetain: -1}, true), false},
+	{"stream-empty", newMonitorConsumer(nftmon.Config{Stream: true}, true), false},
+}
+
+// selectedKinds returns the kinds -e2e.kinds names, in the order of
+// consumerKinds: the floor first.
+func selectedKinds(b *testing.B) []consumerKind {
+	names := strings.Split(*e2eKinds, ",")
+	var ks []consumerKind
+	for _, k := range consumerKinds {
+		if slices.Contains(names, k.name) {
+			ks = append(ks, k)
+		}
+	}
+	for _, n := range names {
+		if !slices.ContainsFunc(consumerKinds, func(k consumerKind) bool { return k.name == n }) {
+			b.Fatalf("-e2e.kinds: no consumer kind %q", n)
+		}
+	}
+	return ks
 }
 
 func BenchmarkEndToEnd(b *testing.B) {
@@ -312,7 +147,7 @@ type e2eRun struct {
 	c       consumer // nil between the transactions of a fresh kind
 	done    chan error
 
-	cpu                     time.Duration
+	used                    usage
 	mallocs, events, losses uint64
 }
 
@@ -389,13 +224,13 @@ func (r *e2eRun) transaction(b *testing.B, script, table string, measure bool) {
 	n0, l0 := r.c.events(), r.c.lost()
 	runtime.ReadMemStats(&ms)
 	a0 := ms.Mallocs
-	t0 := cpuTime()
+	u0 := getUsage()
 	if err := cmd.Wait(); err != nil {
 		b.Fatal(err)
 	}
 	ok := r.waitGen(gen, 10*time.Second)
 	if measure {
-		r.cpu += cpuTime() - t0
+		r.used = r.used.add(getUsage().sub(u0))
 		runtime.ReadMemStats(&ms)
 		r.mallocs += ms.Mallocs - a0
 		r.events += r.c.events() - n0
@@ -428,8 +263,9 @@ func benchEndToEnd(b *testing.B, w workload) {
 		return p
 	}
 	warm := script("warm")
-	runs := make([]*e2eRun, len(consumerKinds))
-	for i, k := range consumerKinds {
+	kinds := selectedKinds(b)
+	runs := make([]*e2eRun, len(kinds))
+	for i, k := range kinds {
 		runs[i] = &e2eRun{kind: k, ns: nstest.New(b), commits: make(chan uint32, 16)}
 	}
 	defer func() {
@@ -462,14 +298,16 @@ func benchEndToEnd(b *testing.B, w workload) {
 		if r.events == 0 {
 			b.Fatalf("%s: no events", r.kind.name)
 		}
-		perEvent := float64(r.cpu.Nanoseconds()) / float64(r.events)
+		perEvent := float64(r.used.cpu.Nanoseconds()) / float64(r.events)
 		b.ReportMetric(perEvent, r.kind.name+"-ns/event")
 		if r.kind.name == "floor" {
 			floor = perEvent
-		} else {
+		} else if floor != 0 {
 			b.ReportMetric(perEvent/floor, r.kind.name+"-x")
 		}
 		b.ReportMetric(float64(r.mallocs)/float64(r.events), r.kind.name+"-allocs/event")
+		b.ReportMetric(float64(r.used.ctxsw)/float64(r.events), r.kind.name+"-ctxsw/event")
+		b.ReportMetric(float64(r.used.faults)/float64(r.events), r.kind.name+"-faults/event")
 		b.ReportMetric(float64(r.losses), r.kind.name+"-losses")
 	}
 	b.ReportMetric(float64(runs[0].events)/float64(b.N), "events/op")

@@ -171,6 +171,9 @@ func NewMonitor(cfg Config, fn func(*Event) error) (*Monitor, error) {
 		stream: cfg.Stream, maxTx: cfg.MaxTransactionBytes, retain: cfg.ArenaRetain, scope: cfg.Scope, floor: floor, traces: cfg.Traces,
 	})}
 	m.d.learnGen(g.ID)
+	// While the socket is empty, the arena is faulted in ahead of the
+	// reads (arena.prefault).
+	conn.idle = m.d.a.prefault
 	if cfg.Snapshot {
 		attempts := cfg.SnapshotAttempts
 		if attempts <= 0 {

@@ -64,14 +64,20 @@ type Conn struct {
 	seq     uint32
 
 	// receive state, reused by every call, so that Receive allocates nothing
-	recvFn  func(fd uintptr) bool // c.recvmsg, bound once
-	msg     unix.Msghdr
-	iov     unix.Iovec
-	sa      unix.RawSockaddrNetlink
-	oob     [64]byte
-	rn      int
-	rerrno  unix.Errno
-	replies []byte // buffer for request replies, made on first use
+	recvFn    func(fd uintptr) bool // c.recvmsg, bound once
+	discardFn func(fd uintptr) bool // c.recvDiscard, bound once
+	msg       unix.Msghdr
+	iov       unix.Iovec
+	sa        unix.RawSockaddrNetlink
+	oob       [64]byte
+	rn        int
+	rerrno    unix.Errno
+	replies   []byte // buffer for request replies, made on first use
+
+	// idle, if set, is called by Receive when the socket is empty, before
+	// it waits; true means it did some work, and the socket is read again
+	// (a Monitor prefaults its arena there: arena.prefault).
+	idle func() bool
 }
 
 // Datagram describes one datagram read by Receive.
@@ -107,7 +113,7 @@ func Open(cfg ConnConfig) (*Conn, error) {
 		c.f.Close()
 		return nil, wrap("", err)
 	}
-	c.recvFn = c.recvmsg
+	c.recvFn, c.discardFn = c.recvmsg, c.recvDiscard
 	// Extended acks give the kernel's reason for a refused request; capped
 	// acks leave the request itself out of the error. Both are best effort.
 	_ = c.setInt(unix.SOL_NETLINK, unix.NETLINK_EXT_ACK, 1)
@@ -271,15 +277,23 @@ func (c *Conn) Receive(buf []byte) (Datagram, error) {
 }
 
 // recvmsg is the one system call of Receive; it runs under the runtime
-// poller and reports false to wait for readiness.
+// poller and reports false to wait for readiness. An empty socket gives
+// the idle work its turn first, and is read again after each piece of it.
 func (c *Conn) recvmsg(fd uintptr) bool {
-	n, _, e := unix.Syscall(unix.SYS_RECVMSG, fd, uintptr(unsafe.Pointer(&c.msg)), unix.MSG_TRUNC)
-	switch e {
-	case unix.EAGAIN, unix.EINTR:
-		return false
+	for {
+		n, _, e := unix.Syscall(unix.SYS_RECVMSG, fd, uintptr(unsafe.Pointer(&c.msg)), unix.MSG_TRUNC)
+		switch e {
+		case unix.EAGAIN:
+			if c.idle != nil && !c.closed.Load() && c.idle() {
+				continue
+			}
+			return false
+		case unix.EINTR:
+			return false
+		}
+		c.rn, c.rerrno = int(n), e
+		return true
 	}
-	c.rn, c.rerrno = int(n), e
-	return true
 }
 
 // parseNSID finds the SOL_NETLINK/NETLINK_LISTEN_ALL_NSID control message
