@@ -1,9 +1,6 @@
 package nftext
 
 import (
-	"errors"
-	"os"
-	"strings"
 	"testing"
 
 	"github.com/nftmon/nftmon/internal/nstest"
@@ -34,19 +31,14 @@ func NSLinkNames(t testing.TB, ns *nstest.NS) NSLinks {
 	return l
 }
 
-// readLinks reads a capture's NAME.links (nstest.WriteLinks). A capture
-// without one (those of ../testdata, made by internal/cmd/capture, which
-// records none) was made in a new namespace, whose only interface is its
-// loopback, which the kernel gives index 1 in every namespace
-// (LOOPBACK_IFINDEX).
+// readLinks reads a capture's NAME.links (nstest.WriteLinks): those of
+// testdata/rules, written by TestRulesKernel -update, and of ../testdata,
+// by internal/cmd/capture.
 func readLinks(t testing.TB, path string) NSLinks {
 	t.Helper()
 	l, err := nstest.ReadLinks(path)
-	if errors.Is(err, os.ErrNotExist) && !strings.HasPrefix(path, rulesDir) {
-		return NSLinks{1: "lo"}
-	}
 	if err != nil {
-		t.Fatalf("%v (run go test -run TestRulesKernel -update)", err)
+		t.Fatalf("%v (run go test -run TestRulesKernel -update, or go run ./internal/cmd/capture)", err)
 	}
 	return l
 }
