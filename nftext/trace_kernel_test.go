@@ -21,7 +21,7 @@ import (
 // a Monitor (TracesToo, Snapshot) rendering with AppendTrace, a RuleCache
 // and the namespace's interface names: every line. Namespace A sends over a
 // veth pair to namespace B, which loads testdata/trace/veth.nft and is
-// watched (nstest.Veth): TCP, UDP (a verdict map's jump and return, a drop, a policy
+// watched (nstest.VethPair): TCP, UDP (a verdict map's jump and return, a drop, a policy
 // drop), ICMP and ICMPv6 echo, over IPv4 and IPv6, and B's replies. nft
 // prints the counters of its own listing, made when it started, and the
 // Monitor those of its snapshot: counter values are compared as N.

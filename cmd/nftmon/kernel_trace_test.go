@@ -21,7 +21,7 @@ import (
 // from outside, whose objects hold the same lines: it names the
 // interfaces of the watched namespace (vb, which nftmon's own has not).
 // Namespace a sends to b over a
-// veth pair (nstest.Veth); b loads nftext's trace ruleset (jumps, a goto,
+// veth pair (nstest.VethPair); b loads nftext's trace ruleset (jumps, a goto,
 // returns, a verdict map, drops, both policies): TCP, UDP, ICMP and ICMPv6
 // echoes over IPv4 and IPv6, and b's replies. nft prints the counters of
 // the listing it made when it started, nftmon those of its snapshot:
