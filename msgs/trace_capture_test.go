@@ -56,11 +56,7 @@ func runTraceCapture(t *testing.T) traceCapture {
 	if out, err := ns.Command("ip", "link", "set", "lo", "up").CombinedOutput(); err != nil {
 		t.Fatalf("ip link set lo up: %v: %s", err, out)
 	}
-	script, err := os.ReadFile("testdata/trace.nft")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ns.Script(t, string(script))
+	ns.ScriptFile(t, "testdata/trace.nft")
 	ruleset := ns.Nft(t, "-a", "list", "ruleset")
 
 	c, err := nftmon.Open(nftmon.ConnConfig{NetNS: ns.Path})
@@ -72,13 +68,8 @@ func runTraceCapture(t *testing.T) traceCapture {
 		t.Fatal(err)
 	}
 
-	mon := ns.Command("nft", "monitor", "trace")
-	var monOut, monErr nstest.Buffer
-	mon.Stdout, mon.Stderr = &monOut, &monErr
-	if err := mon.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer mon.Process.Kill()
+	mon := ns.StartNft(t, "monitor", "trace")
+	monOut, monErr := &mon.Stdout, &mon.Stderr
 	buf := make([]byte, nftmon.MinBufferLen)
 	drain := func(each func(b []byte, d nftmon.Datagram)) {
 		for {
@@ -106,7 +97,7 @@ func runTraceCapture(t *testing.T) traceCapture {
 		time.Sleep(100 * time.Millisecond)
 	}
 	drain(func([]byte, nftmon.Datagram) {})
-	nstest.WaitQuiet(&monOut)
+	nstest.WaitQuiet(monOut)
 	monOut.Reset()
 
 	if err := inNetNS(ns.FD, traceTraffic); err != nil {
@@ -124,11 +115,10 @@ func runTraceCapture(t *testing.T) traceCapture {
 		}
 		n++
 	})
-	nstest.WaitQuiet(&monOut)
+	nstest.WaitQuiet(monOut)
 	// nft monitor ignores SIGINT when started from a script (KERNEL.md,
 	// fact 16): stop it with SIGTERM.
-	mon.Process.Signal(syscall.SIGTERM)
-	mon.Wait()
+	mon.Stop(t, syscall.SIGTERM)
 	if monErr.String() != "" {
 		t.Fatalf("nft monitor trace: %s", monErr.String())
 	}

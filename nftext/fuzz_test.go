@@ -73,18 +73,40 @@ func FuzzSetElems(f *testing.F) {
 	})
 }
 
+// The sizes of FuzzPrinter's inputs. The fuzzer minimizes every input
+// that finds new coverage before it goes on fuzzing, by up to a quadratic
+// number of runs of the target in the input's length, for
+// -fuzzminimizetime (a minute) at most: mutations of whole captures (some
+// KB) kept both workers minimizing for all of a 15 s run. So a seed is a
+// run of a capture's messages of at most fuzzSeedBytes (or one message,
+// if larger), and the target returns at once on an input longer than
+// fuzzMaxBytes, which then finds no coverage to minimize.
+const (
+	fuzzSeedBytes = 256
+	fuzzMaxBytes  = 2 * fuzzSeedBytes
+)
+
 // FuzzPrinter prints any sequence of messages as events: one datagram of
-// concatenated nftables messages, each delivered in turn. Nothing panics,
-// and every line the Printer appends ends with a newline.
+// concatenated nftables messages, each delivered in turn, seeded with the
+// captures' messages in runs (fuzzSeedBytes). Nothing panics, and every
+// line the Printer appends ends with a newline.
 func FuzzPrinter(f *testing.F) {
 	for _, name := range []string{"sets.pcap", "maps.pcap", "objects.pcap", "chains.pcap", "tables.pcap", "concatrange.pcap", "deltable.pcap"} {
-		var all []byte
+		var run []byte
 		for _, e := range captureEvents(f, name) {
-			all = appendMessage(all, e)
+			next := appendMessage(run, e)
+			if len(next) > fuzzSeedBytes && len(run) > 0 {
+				f.Add(run)
+				next = appendMessage(nil, e)
+			}
+			run = next
 		}
-		f.Add(all)
+		f.Add(run)
 	}
 	f.Fuzz(func(t *testing.T, datagram []byte) {
+		if len(datagram) > fuzzMaxBytes {
+			return
+		}
 		var p nftext.Printer
 		s := nftmon.NewMessageScanner(datagram)
 		for s.Next() {

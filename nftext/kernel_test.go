@@ -28,9 +28,8 @@ import (
 // watchers are nft monitor and a Printer watching one namespace.
 type watchers struct {
 	ns          *nstest.NS
-	nft, ours   nstest.Buffer
-	nftCmd      interface{ Signal(os.Signal) error }
-	nftDone     chan error
+	nft         *nstest.Proc
+	ours        nstest.Buffer
 	cancel      context.CancelFunc
 	ourDone     chan error
 	printErrors nstest.Buffer
@@ -38,24 +37,16 @@ type watchers struct {
 
 func startWatchers(t *testing.T, ns *nstest.NS, handles bool) *watchers {
 	t.Helper()
-	w := &watchers{ns: ns, nftDone: make(chan error, 1), ourDone: make(chan error, 1)}
+	w := &watchers{ns: ns, ourDone: make(chan error, 1)}
 	args := []string{"monitor"}
 	if handles {
 		args = []string{"-a", "monitor"}
 	}
-	cmd := ns.Command("nft", args...)
-	cmd.Stdout = &w.nft
-	cmd.Stderr = &w.nft
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	w.nftCmd = cmd.Process
-	go func() { w.nftDone <- cmd.Wait() }()
-	t.Cleanup(func() { cmd.Process.Kill() })
+	w.nft = ns.StartNft(t, args...)
 
 	// Interfaces named as nft monitor there names them: those of the
 	// namespace (its lo, which the corpus names).
-	p := nftext.Printer{Handles: handles, Links: linkNames(t, ns)}
+	p := nftext.Printer{Handles: handles, Links: nftext.NSLinkNames(t, ns)}
 	buf := make([]byte, 0, 1<<16)
 	m, err := nftmon.NewMonitor(nftmon.Config{NetNS: ns.Path}, func(e *nftmon.Event) error {
 		b, err := p.AppendEvent(buf[:0], e)
@@ -99,26 +90,27 @@ func (w *watchers) sync(t *testing.T, nft bool) string {
 		marker := "# new generation " + strconv.FormatUint(uint64(g.ID), 10) + " "
 		deadline := time.Now().Add(time.Second)
 		for time.Now().Before(deadline) {
-			if (!nft || strings.Contains(w.nft.String(), marker)) && strings.Contains(w.ours.String(), marker) {
+			if (!nft || strings.Contains(w.nft.Stdout.String(), marker)) && strings.Contains(w.ours.String(), marker) {
 				return marker
 			}
 			time.Sleep(10 * time.Millisecond)
 		}
 	}
-	t.Fatalf("the watchers did not both see the marker\nnft monitor:\n%s\nours:\n%s", w.nft.String(), w.ours.String())
+	t.Fatalf("the watchers did not both see the marker\nnft monitor:\n%s\nours:\n%s", w.nftText(), w.ours.String())
 	return ""
 }
 
 // stop ends both watchers.
 func (w *watchers) stop(t *testing.T) {
-	w.nftCmd.Signal(syscall.SIGTERM)
-	select {
-	case <-w.nftDone:
-	case <-time.After(5 * time.Second):
-		t.Error("nft monitor did not stop on SIGTERM")
-	}
+	w.nft.Stop(t, syscall.SIGTERM)
 	w.cancel()
 	<-w.ourDone
+}
+
+// nftText is what nft monitor printed: its standard output, then its
+// standard error (where it says why it crashed, if it did).
+func (w *watchers) nftText() string {
+	return w.nft.Stdout.String() + w.nft.Stderr.String()
 }
 
 // between returns the lines of out after marker a's line up to marker b's
@@ -206,7 +198,7 @@ func testCorpus(t *testing.T, handles bool) {
 		ns.Script(t, string(script))
 		end := w.sync(t, !listed)
 		ours := comparable(between(w.ours.String(), start, end))
-		nft := comparable(between(w.nft.String(), start, end))
+		nft := comparable(between(w.nftText(), start, end))
 		for _, l := range ours {
 			if f := strings.Fields(l); len(f) >= 5 && f[0] == "add" && f[1] == "map" {
 				maps[f[2]+" "+f[3]+" "+f[4]] = true

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -61,35 +60,6 @@ func ruleScripts(t testing.TB) []string {
 	return files
 }
 
-// lockedBuf collects a process's output while it runs.
-type lockedBuf struct {
-	mu  chan struct{}
-	buf bytes.Buffer
-}
-
-func newLockedBuf() *lockedBuf { return &lockedBuf{mu: make(chan struct{}, 1)} }
-
-func (l *lockedBuf) Write(p []byte) (int, error) {
-	l.mu <- struct{}{}
-	defer func() { <-l.mu }()
-	return l.buf.Write(p)
-}
-
-func (l *lockedBuf) String() string {
-	l.mu <- struct{}{}
-	defer func() { <-l.mu }()
-	return l.buf.String()
-}
-
-func (l *lockedBuf) waitFor(s string, d time.Duration) bool {
-	for end := time.Now().Add(d); time.Now().Before(end); time.Sleep(5 * time.Millisecond) {
-		if strings.Contains(l.String(), s) {
-			return true
-		}
-	}
-	return false
-}
-
 // TestRulesKernel applies every script of the corpus in a namespace of its
 // own, with nft monitor and a notification socket watching, and checks that
 // every rule line the renderer makes from the notifications is nft
@@ -104,7 +74,9 @@ func TestRulesKernel(t *testing.T) {
 				if err := os.WriteFile(base+".monitor", []byte(text), 0o644); err != nil {
 					t.Fatal(err)
 				}
-				writeLinks(t, base+".links", links)
+				if err := nstest.WriteLinks(base+".links", links); err != nil {
+					t.Fatal(err)
+				}
 			}
 			compareRules(t, datagrams, text, links)
 		})
@@ -131,14 +103,14 @@ func TestRulesKernelExprCorpus(t *testing.T) {
 // nft monitor and a notification socket watching, and returns the
 // datagrams the socket read, what nft monitor printed and the namespace's
 // interfaces.
-func runScript(t *testing.T, file string) ([][]byte, string, corpusLinks) {
+func runScript(t *testing.T, file string) ([][]byte, string, NSLinks) {
 	t.Helper()
 	script, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ns := nstest.New(t)
-	links := nsLinkNames(t, ns)
+	links := NSLinkNames(t, ns)
 	conn, err := nftmon.Open(nftmon.ConnConfig{NetNS: ns.Path})
 	if err != nil {
 		t.Fatal(err)
@@ -147,34 +119,30 @@ func runScript(t *testing.T, file string) ([][]byte, string, corpusLinks) {
 	if err := conn.JoinGroup(unix.NFNLGRP_NFTABLES); err != nil {
 		nstest.Skip(t, "cannot join NFNLGRP_NFTABLES: %v", err)
 	}
-	out := newLockedBuf()
-	mon := ns.Command("nft", "monitor")
-	mon.Stdout, mon.Stderr = out, out
-	if err := mon.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer mon.Process.Kill()
+	mon := ns.StartNft(t, "monitor")
 	// nft monitor has subscribed once it prints a change.
 	for try := 0; ; try++ {
 		ns.Script(t, fmt.Sprintf("add table ip %s\ndelete table ip %s\n", syncTable, syncTable))
-		if out.waitFor("delete table ip "+syncTable, 200*time.Millisecond) {
+		if mon.WaitFor("delete table ip "+syncTable, 200*time.Millisecond) {
 			break
 		}
 		if try == 50 {
-			t.Fatalf("nft monitor printed nothing: %s", out.String())
+			t.Fatalf("nft monitor printed nothing: %s%s", mon.Stdout.String(), mon.Stderr.String())
 		}
 	}
 	for _, part := range strings.Split(string(script), "# --- next transaction ---\n") {
 		ns.Script(t, part)
 	}
 	ns.Script(t, fmt.Sprintf("add table ip %s\n", endTable))
-	if !out.waitFor("add table ip "+endTable, 10*time.Second) {
-		t.Fatalf("nft monitor did not print the end marker:\n%s", out.String())
+	if !mon.WaitFor("add table ip "+endTable, 10*time.Second) {
+		t.Fatalf("nft monitor did not print the end marker:\n%s%s", mon.Stdout.String(), mon.Stderr.String())
 	}
 	datagrams := receiveUntil(t, conn, endTable)
-	mon.Process.Signal(syscall.SIGTERM)
-	mon.Wait()
-	return datagrams, monitorPart(out.String()), links
+	mon.Stop(t, syscall.SIGTERM)
+	if e := mon.Stderr.String(); e != "" {
+		t.Fatalf("nft monitor: %s", e)
+	}
+	return datagrams, monitorPart(mon.Stdout.String()), links
 }
 
 // TestRules renders the rules of each corpus capture and compares them with
@@ -355,7 +323,7 @@ func familyName(f nftmon.Family) string {
 // compareRules checks every rule line of nft monitor's text against the
 // renderer's (naming interfaces by links), in order, and logs how many are
 // identical by family.
-func compareRules(t *testing.T, datagrams [][]byte, text string, links corpusLinks) {
+func compareRules(t *testing.T, datagrams [][]byte, text string, links NSLinks) {
 	t.Helper()
 	var want []string
 	for _, line := range strings.Split(text, "\n") {
@@ -412,71 +380,4 @@ func TestRulesCaptures(t *testing.T) {
 			compareRules(t, readCapture(t, base+".pcap"), string(text), readLinks(t, base+".links"))
 		})
 	}
-}
-
-// corpusLinks names the interfaces of a corpus namespace, by index: what
-// nft monitor, running there, named.
-type corpusLinks map[uint32]string
-
-func (l corpusLinks) AppendLinkName(dst []byte, nsid int32, index uint32) ([]byte, bool) {
-	name, ok := l[index]
-	if !ok || nsid != OwnNS {
-		return dst, false
-	}
-	return append(dst, name...), true
-}
-
-// nsLinkNames lists the interfaces of ns, as nft monitor there lists them
-// when it first prints an index.
-func nsLinkNames(t testing.TB, ns *nstest.NS) corpusLinks {
-	t.Helper()
-	l := corpusLinks{}
-	err := ns.Do(func() error {
-		ifs, err := net.Interfaces()
-		for _, i := range ifs {
-			l[uint32(i.Index)] = i.Name
-		}
-		return err
-	})
-	if err != nil || len(l) == 0 {
-		t.Fatalf("interfaces of the namespace: %v %v", l, err)
-	}
-	return l
-}
-
-// writeLinks writes a namespace's interfaces, one "INDEX NAME" a line.
-func writeLinks(t testing.TB, path string, l corpusLinks) {
-	t.Helper()
-	var b []byte
-	for _, i := range slices.Sorted(maps.Keys(l)) {
-		b = fmt.Appendf(b, "%d %s\n", i, l[i])
-	}
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// readLinks reads what writeLinks wrote. A capture without one (those of
-// ../testdata, made by internal/cmd/capture, which records none) was made
-// in a new namespace, whose only interface is its loopback, which the
-// kernel gives index 1 in every namespace (LOOPBACK_IFINDEX).
-func readLinks(t testing.TB, path string) corpusLinks {
-	t.Helper()
-	raw, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) && !strings.HasPrefix(path, rulesDir) {
-		return corpusLinks{1: "lo"}
-	}
-	if err != nil {
-		t.Fatalf("%v (run go test -run TestRulesKernel -update)", err)
-	}
-	l := corpusLinks{}
-	for _, line := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
-		var i uint32
-		var name string
-		if _, err := fmt.Sscanf(line, "%d %s", &i, &name); err != nil {
-			t.Fatalf("%s: %q: %v", path, line, err)
-		}
-		l[i] = name
-	}
-	return l
 }

@@ -35,7 +35,7 @@ func iifRule(index uint32) []byte {
 // index it does not know, another namespace); a name's control bytes
 // escaped. Nothing allocated.
 func TestRuleLinkNames(t *testing.T) {
-	links := corpusLinks{1: "lo", 2: "veth-a", 3: "bad\nname"}
+	links := NSLinks{1: "lo", 2: "veth-a", 3: "bad\nname"}
 	for _, c := range []struct {
 		links LinkNames
 		nsid  int32
@@ -46,7 +46,7 @@ func TestRuleLinkNames(t *testing.T) {
 		{links, OwnNS, 2, `iif "veth-a" accept`},
 		{links, OwnNS, 3, `iif "bad\x0aname" accept`},
 		{links, OwnNS, 7, `iif 7 accept`},
-		{links, 5, 1, `iif 1 accept`}, // corpusLinks names the own namespace's only
+		{links, 5, 1, `iif 1 accept`}, // NSLinks names the own namespace's only
 		{nil, OwnNS, 1, `iif 1 accept`},
 		{nil, OwnNS, 0xfffffffe, `iif -2 accept`}, // %d of an int
 	} {

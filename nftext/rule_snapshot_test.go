@@ -29,7 +29,7 @@ func TestRulesSnapshotKernel(t *testing.T) {
 				t.Fatal(err)
 			}
 			ns := nstest.New(t)
-			rr := &RuleRenderer{Links: nsLinkNames(t, ns)}
+			rr := &RuleRenderer{Links: NSLinkNames(t, ns)}
 			for _, part := range strings.Split(string(script), "# --- next transaction ---\n") {
 				ns.Script(t, part)
 			}

@@ -21,32 +21,22 @@ import (
 // a Monitor (TracesToo, Snapshot) rendering with AppendTrace, a RuleCache
 // and the namespace's interface names: every line. Namespace A sends over a
 // veth pair to namespace B, which loads testdata/trace/veth.nft and is
-// watched (nstest.Veth): TCP, UDP (a verdict map's jump and return, a drop, a policy
+// watched (nstest.VethPair): TCP, UDP (a verdict map's jump and return, a drop, a policy
 // drop), ICMP and ICMPv6 echo, over IPv4 and IPv6, and B's replies. nft
 // prints the counters of its own listing, made when it started, and the
 // Monitor those of its snapshot: counter values are compared as N.
 func TestTraceKernel(t *testing.T) {
-	a, b := nstest.New(t), nstest.New(t)
-	nstest.Veth(t, a, b)
-	script, err := os.ReadFile("testdata/trace/veth.nft")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b.Script(t, string(script))
-	links := linkNames(t, b)
+	a, b := nstest.VethPair(t)
+	b.ScriptFile(t, "testdata/trace/veth.nft")
+	links := nftext.NSLinkNames(t, b)
 	if len(links) < 2 {
 		t.Fatalf("no veth among the interfaces %v", links)
 	}
 
 	// nft monitor trace, started first: it lists the ruleset, then
 	// subscribes.
-	var nftOut, nftErr nstest.Buffer
-	mon := b.Command(nstest.NftPath(t), "monitor", "trace")
-	mon.Stdout, mon.Stderr = &nftOut, &nftErr
-	if err := mon.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { mon.Process.Kill(); mon.Wait() }()
+	mon := b.StartNft(t, "monitor", "trace")
+	nftOut, nftErr := &mon.Stdout, &mon.Stderr
 
 	// Two monitors: one in snapshot mode, whose RuleCache learns every
 	// rule from the snapshot and the changes; one of traces only, whose
@@ -73,7 +63,7 @@ func TestTraceKernel(t *testing.T) {
 	if err := a.Do(func() error { return traceTraffic(b) }); err != nil {
 		t.Fatalf("traffic: %v", err)
 	}
-	nstest.WaitQuiet(&nftOut, &snap.out, &asked.out)
+	nstest.WaitQuiet(nftOut, &snap.out, &asked.out)
 	snap.stop(t)
 	asked.stop(t)
 
@@ -129,7 +119,7 @@ type traceWatcher struct {
 
 // startTraceWatcher starts a Monitor of cfg whose traces print with rules
 // and links.
-func startTraceWatcher(t *testing.T, cfg nftmon.Config, rules *nftext.RuleCache, links nsLinks) *traceWatcher {
+func startTraceWatcher(t *testing.T, cfg nftmon.Config, rules *nftext.RuleCache, links nftext.NSLinks) *traceWatcher {
 	w := &traceWatcher{}
 	ctx := &nftext.TraceContext{Rules: rules, Links: links}
 	var tr msgs.Trace
@@ -189,33 +179,6 @@ func (w *traceWatcher) from(t *testing.T, first string) []string {
 	}
 	t.Fatalf("nft's first line %q is not among ours:\n%s", first, strings.Join(got, "\n"))
 	return nil
-}
-
-// nsLinks names the interfaces of a namespace, by index.
-type nsLinks map[uint32]string
-
-func (l nsLinks) AppendLinkName(dst []byte, nsid int32, index uint32) ([]byte, bool) {
-	if nsid != nftext.OwnNS {
-		return dst, false
-	}
-	name, ok := l[index]
-	return append(dst, name...), ok
-}
-
-// linkNames lists the interfaces of ns.
-func linkNames(t *testing.T, ns *nstest.NS) nsLinks {
-	l := nsLinks{}
-	err := ns.Do(func() error {
-		ifs, err := net.Interfaces()
-		for _, i := range ifs {
-			l[uint32(i.Index)] = i.Name
-		}
-		return err
-	})
-	if err != nil || len(l) == 0 {
-		t.Fatalf("interfaces: %v %v", l, err)
-	}
-	return l
 }
 
 // sendUDP sends one datagram.

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"io"
-	"os"
 	"strings"
 	"testing"
 
@@ -163,26 +162,11 @@ func TestNSID(t *testing.T) {
 // loadDatagrams reads the datagrams of a capture.
 func loadDatagrams(t testing.TB, name string) [][]byte {
 	t.Helper()
-	f, err := os.Open("../../testdata/" + name + ".pcap")
+	dgs, err := pcapnl.Datagrams("../../testdata/" + name + ".pcap")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	r, err := pcapnl.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var dgs [][]byte
-	for {
-		rec, err := r.Next()
-		if err == io.EOF {
-			return dgs
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		dgs = append(dgs, bytes.Clone(rec.Data))
-	}
+	return dgs
 }
 
 // replayDatagrams prints datagrams as the command does, as coming from the

@@ -25,18 +25,66 @@ import (
 // and a loss: the printers keep state across events (set types, interval
 // starts), so a datagram exercises them as a stream does.
 
-// fuzzSeeds adds every datagram of the captures, as changes, commits and
+// The sizes of the fuzz targets' inputs. The fuzzer minimizes every input
+// that finds new coverage before it goes on fuzzing, by up to a quadratic
+// number of runs of the target in the input's length, for
+// -fuzzminimizetime (a minute) at most: mutations of the captures' 3.7 KB
+// datagrams kept both workers minimizing for the whole of a 15 s run, with
+// no input fuzzed. So a seed is a run of whole messages of a datagram of
+// at most fuzzSeedBytes (or one message, if larger), and the targets
+// return at once on an input longer than fuzzMaxBytes (a mutation of a
+// large seed, or an old entry of the fuzz cache), which then finds no
+// coverage to minimize.
+const (
+	fuzzSeedBytes = 256
+	fuzzMaxBytes  = 2 * fuzzSeedBytes
+)
+
+// fuzzSeeds adds every message of the captures, in runs of whole messages
+// of a datagram (fuzzSeedBytes), each once, as changes, commits and
 // snapshot objects, from the watched namespace and another.
 func fuzzSeeds(f *testing.F) {
 	names, err := captureNames()
 	if err != nil {
 		f.Fatal(err)
 	}
+	seen := map[string]bool{}
+	i := 0
 	for _, name := range names {
-		for i, dg := range loadDatagrams(f, name) {
-			f.Add(dg, uint8(nftmon.EventChange+nftmon.EventKind(i%3)), int32(i%2*7-1))
+		for _, dg := range loadDatagrams(f, name) {
+			for _, run := range messageRuns(dg, fuzzSeedBytes) {
+				if seen[string(run)] {
+					continue
+				}
+				seen[string(run)] = true
+				f.Add(run, uint8(nftmon.EventChange+nftmon.EventKind(i%3)), int32(i%2*7-1))
+				i++
+			}
 		}
 	}
+}
+
+// messageRuns splits a datagram into runs of whole messages of at most max
+// bytes, a larger message alone; what does not parse ends the last run.
+func messageRuns(dg []byte, max int) [][]byte {
+	var runs [][]byte
+	start := 0
+	for rest := dg; len(rest) > 0; {
+		_, next, err := nftmon.ParseMessage(rest)
+		if err != nil {
+			break
+		}
+		end := len(dg) - len(next)
+		if end-start > max && len(dg)-len(rest) > start {
+			runs = append(runs, dg[start:len(dg)-len(rest)])
+			start = len(dg) - len(rest)
+		}
+		rest = next
+	}
+	if start < len(dg) {
+		runs = append(runs, dg[start:])
+	}
+	return runs
 }
 
 // fuzzEvents turns a fuzz input into the events the printers see: each
@@ -86,6 +134,9 @@ func fuzzInfo(data []byte) *lineInfo {
 func FuzzTextPrinter(f *testing.F) {
 	fuzzSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte, kind uint8, nsid int32) {
+		if len(data) > fuzzMaxBytes {
+			return
+		}
 		var out bytes.Buffer
 		w := bufio.NewWriter(&out)
 		p := newTextPrinter(w)
@@ -134,6 +185,9 @@ func FuzzJSONPrinter(f *testing.F) {
 	keys, elemKeys, lostKeys := readmeJSONKeys(f)
 	fuzzSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte, kind uint8, nsid int32) {
+		if len(data) > fuzzMaxBytes {
+			return
+		}
 		var out bytes.Buffer
 		w := bufio.NewWriter(&out)
 		p := newJSONPrinter(w)

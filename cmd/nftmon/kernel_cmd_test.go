@@ -40,22 +40,22 @@ func TestKernelSignals(t *testing.T) {
 		// Changes whose commit is printed: the output ends with it.
 		ns.Script(t, "add table inet sig\nadd chain inet sig c\n")
 		g2 := currentGen(t, ns)
-		if !p.waitFor(p.genMarker(g2), 5*time.Second) {
-			t.Fatalf("%s: no commit %d", p.name, g2)
+		if !p.WaitFor(p.genMarker(g2), 5*time.Second) {
+			t.Fatalf("%s: no commit %d", p.Name, g2)
 		}
 		if code := p.stop(t, c.sig); code != 0 {
-			t.Errorf("%s: exit status %d on %v, want 0; stderr %q", p.name, code, c.sig, p.errb.String())
+			t.Errorf("%s: exit status %d on %v, want 0; stderr %q", p.Name, code, c.sig, p.Stderr.String())
 		}
-		out := p.out.String()
+		out := p.Stdout.String()
 		if !strings.Contains(out, p.genMarker(g)) || !strings.HasSuffix(strings.TrimSpace(out), "(nft)") && !strings.HasSuffix(strings.TrimSpace(out), `"comm":"nft"}`) {
-			t.Errorf("%s: output not flushed up to the last commit:\n%s", p.name, tail(out, 500))
+			t.Errorf("%s: output not flushed up to the last commit:\n%s", p.Name, tail(out, 500))
 		}
 		if !strings.Contains(strings.ToLower(out), "chain") {
-			t.Errorf("%s: no chain in the output:\n%s", p.name, out)
+			t.Errorf("%s: no chain in the output:\n%s", p.Name, out)
 		}
-		errs := p.errb.String()
+		errs := p.Stderr.String()
 		if slices.Contains(c.args, "-stats") != strings.Contains(errs, "nftmon: stats: datagrams=") {
-			t.Errorf("%s: stderr %q", p.name, errs)
+			t.Errorf("%s: stderr %q", p.Name, errs)
 		}
 		ns.Script(t, "delete table inet sig\n")
 	}
@@ -148,21 +148,21 @@ func TestKernelHundredThousandElements(t *testing.T) {
 			ns.Script(t, elements(i, i+per))
 		}
 		g := currentGen(t, ns)
-		if !p.waitFor(p.genMarker(g), 60*time.Second) {
+		if !p.WaitFor(p.genMarker(g), 60*time.Second) {
 			p.stop(t, syscall.SIGINT)
-			t.Fatalf("%s: no commit %d; output ends %q; stderr %s", p.name, g, tail(p.out.String(), 300), p.errb.String())
+			t.Fatalf("%s: no commit %d; output ends %q; stderr %s", p.Name, g, tail(p.Stdout.String(), 300), p.Stderr.String())
 		}
 		if code := p.stop(t, syscall.SIGINT); code != 0 {
-			t.Fatalf("%s: exit %d: %s", p.name, code, p.errb.String())
+			t.Fatalf("%s: exit %d: %s", p.Name, code, p.Stderr.String())
 		}
-		out := p.out.String()
+		out := p.Stdout.String()
 		elems := strings.Count(out, "add element ip big s { 10.") + strings.Count(out, `"type":"NEWSETELEM"`)
 		if elems != n {
-			t.Errorf("%s: %d element events, want %d", p.name, elems, n)
+			t.Errorf("%s: %d element events, want %d", p.Name, elems, n)
 		}
-		stats := p.errb.String()
+		stats := p.Stderr.String()
 		if !strings.Contains(stats, " losses=0 ") || !strings.Contains(stats, " discarded=0 ") {
-			t.Errorf("%s: %s", p.name, stats)
+			t.Errorf("%s: %s", p.Name, stats)
 		}
 		ns.Script(t, "delete table ip big\n")
 	}
@@ -186,31 +186,31 @@ func TestKernelLoss(t *testing.T) {
 	for _, args := range [][]string{{"-netns", ns.Path, "-rcvbuf", "8k"}, {"-json", "-stats", "-netns", ns.Path, "-rcvbuf", "8k", "-w", file}} {
 		p := nftmonProc(t, args...)
 		before := syncProcs(t, ns, p)
-		if err := p.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		if err := p.Cmd.Process.Signal(syscall.SIGSTOP); err != nil {
 			t.Fatal(err)
 		}
 		ns.Script(t, script.String())
-		if err := p.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		if err := p.Cmd.Process.Signal(syscall.SIGCONT); err != nil {
 			t.Fatal(err)
 		}
 		ns.Script(t, "delete table ip lossy\n")
 		syncProcs(t, ns, p) // it watches on after the loss
 		if code := p.stop(t, syscall.SIGINT); code != 0 {
-			t.Fatalf("%s: exit %d: %s", p.name, code, p.errb.String())
+			t.Fatalf("%s: exit %d: %s", p.Name, code, p.Stderr.String())
 		}
-		out := p.out.String()
+		out := p.Stdout.String()
 		// The last transaction read whole before the loss is the
 		// sync one: its NEWGEN was read before the reader stopped.
 		want := fmt.Sprintf("# ERROR: We lost some netlink events! Changes after generation %d may be missing", before)
-		if strings.Contains(p.name, "-json") {
+		if strings.Contains(p.Name, "-json") {
 			want = fmt.Sprintf(`"lost_after":[{"gen":%d}]}`, before)
 		}
 		if !strings.Contains(out, want) {
-			t.Fatalf("%s: no %q in the output:\n%s", p.name, want, tail(out, 1000))
+			t.Fatalf("%s: no %q in the output:\n%s", p.Name, want, tail(out, 1000))
 		}
-		if strings.Contains(p.name, "-w") {
-			if !strings.Contains(p.errb.String(), "losses=") || strings.Contains(p.errb.String(), " losses=0 ") {
-				t.Errorf("stats: %s", p.errb.String())
+		if strings.Contains(p.Name, "-w") {
+			if !strings.Contains(p.Stderr.String(), "losses=") || strings.Contains(p.Stderr.String(), " losses=0 ") {
+				t.Errorf("stats: %s", p.Stderr.String())
 			}
 			code, replay, errs := runCmd("-json", "-r", file)
 			if code != 0 || errs != "" || replay != out {
@@ -255,7 +255,7 @@ func TestKernelFilters(t *testing.T) {
 		// The sync transaction after the changes adds and deletes a
 		// table: the delete filter sees its DELTABLE.
 		if !slices.Equal(got, c.want) {
-			t.Errorf("%s: %v, want %v", c.p.name, got, c.want)
+			t.Errorf("%s: %v, want %v", c.p.Name, got, c.want)
 		}
 	}
 }
@@ -288,15 +288,15 @@ func TestKernelSnapshot(t *testing.T) {
 
 	p := nftmonProc(t, "-json", "-snapshot", "-netns", ns.Path)
 	end := fmt.Sprintf(`{"type":"SNAPSHOT_END","family":"unspec","gen":%d,"snapshot":true}`, g0)
-	if !p.waitFor(end, 10*time.Second) {
-		t.Fatalf("no %s in:\n%s\nstderr: %s", end, tail(p.out.String(), 2000), p.errb.String())
+	if !p.WaitFor(end, 10*time.Second) {
+		t.Fatalf("no %s in:\n%s\nstderr: %s", end, tail(p.Stdout.String(), 2000), p.Stderr.String())
 	}
 	ns.Script(t, "add table ip aftersnap\n")
 	last := syncProcs(t, ns, p)
 	if code := p.stop(t, syscall.SIGINT); code != 0 {
-		t.Fatalf("exit %d: %s", code, p.errb.String())
+		t.Fatalf("exit %d: %s", code, p.Stderr.String())
 	}
-	evs := checkJSONLines(t, p.out.String())
+	evs := checkJSONLines(t, p.Stdout.String())
 	got := map[string]int{}
 	inSnapshot, after := false, 0
 	for i, e := range evs {
@@ -378,29 +378,29 @@ func TestKernelAllNetNS(t *testing.T) {
 	// Wait until both have subscribed: a's own commits show up.
 	for try := 0; ; try++ {
 		nft(a, "add table ip __sync\ndelete table ip __sync\n")
-		if jp.waitFor(`"table":"__sync"`, time.Second) && tp.waitFor("add table ip __sync", time.Second) {
+		if jp.WaitFor(`"table":"__sync"`, time.Second) && tp.WaitFor("add table ip __sync", time.Second) {
 			break
 		}
 		if try == 30 {
-			t.Fatalf("no sync: %s %s", jp.errb.String(), tp.errb.String())
+			t.Fatalf("no sync: %s %s", jp.Stderr.String(), tp.Stderr.String())
 		}
 	}
 	nft(b, "add table ip inb\n")
 	nft(a, "add table ip ina\n")
-	if !jp.waitFor(`"table":"ina"`, 5*time.Second) || !tp.waitFor("add table ip ina", 5*time.Second) {
-		t.Fatalf("no table ina:\n%s\n%s", jp.out.String(), tp.out.String())
+	if !jp.WaitFor(`"table":"ina"`, 5*time.Second) || !tp.WaitFor("add table ip ina", 5*time.Second) {
+		t.Fatalf("no table ina:\n%s\n%s", jp.Stdout.String(), tp.Stdout.String())
 	}
 	nft(b, "add chain ip inb c\nadd rule ip inb c iif \"vb0\" oif \"lo\" accept\n")
 	nft(a, "add chain ip ina c\nadd rule ip ina c iif \"va0\" oif \"lo\" accept\n")
-	if !tp.waitFor(`add rule ip ina c iif`, 5*time.Second) {
-		t.Fatalf("no rule of ina:\n%s", tp.out.String())
+	if !tp.WaitFor(`add rule ip ina c iif`, 5*time.Second) {
+		t.Fatalf("no rule of ina:\n%s", tp.Stdout.String())
 	}
 	for _, p := range []*proc{jp, tp} {
 		if code := p.stop(t, syscall.SIGTERM); code != 0 {
-			t.Fatalf("%s: exit %d: %s", p.name, code, p.errb.String())
+			t.Fatalf("%s: exit %d: %s", p.Name, code, p.Stderr.String())
 		}
 	}
-	out := jp.out.String()
+	out := jp.Stdout.String()
 	checkJSONLines(t, out)
 	if !regexp.MustCompile(`(?m)^\{"type":"NEWTABLE","family":"ip","gen":\d+,"pid":\d+,"comm":"nft","nsid":5,"netns":"`+b+`","table":"inb",`).MatchString(out) ||
 		!regexp.MustCompile(`(?m)^\{"type":"NEWGEN","family":"unspec","gen":\d+,"pid":\d+,"comm":"nft","nsid":5,"netns":"`+b+`"\}$`).MatchString(out) {
@@ -411,7 +411,7 @@ func TestKernelAllNetNS(t *testing.T) {
 			t.Errorf("namespace a's own event has an nsid: %s", l)
 		}
 	}
-	text := tp.out.String()
+	text := tp.Stdout.String()
 	if !strings.Contains(text, "\n[nsid 5 netns "+b+"] add table ip inb\n[nsid 5 netns "+b+"] # new generation ") || !strings.Contains(text, "\nadd table ip ina\n# new generation ") {
 		t.Errorf("text:\n%s", text)
 	}
@@ -454,7 +454,7 @@ func handleKeys(text string) []string {
 // prints are those of the reads, in order.
 func TestKernelHandlesTimes(t *testing.T) {
 	ns := nstest.New(t)
-	nm := startProc(t, "nft -a monitor", ns.Command("nft", "-a", "monitor"))
+	nm := nftProc(t, ns, "-a", "monitor")
 	p := nftmonProc(t, "-a", "-t", "-netns", ns.Path)
 	jp := nftmonProc(t, "-j", "-t", "-netns", ns.Path)
 	floor := syncProcs(t, ns, nm, p, jp)

@@ -20,10 +20,9 @@ import (
 // and an index no interface has as a number; nftmon watches it from
 // outside (-netns), where neither name is its own.
 func TestKernelLinesMatchNftMonitor(t *testing.T) {
-	ns := nstest.New(t)
-	nstest.Veth(t, nstest.New(t), ns)
-	nm := startProc(t, "nft monitor", ns.Command("nft", "monitor"))
-	nmA := startProc(t, "nft -a monitor", ns.Command("nft", "-a", "monitor"))
+	_, ns := nstest.VethPair(t)
+	nm := nftProc(t, ns, "monitor")
+	nmA := nftProc(t, ns, "-a", "monitor")
 	text := nftmonProc(t, "-netns", ns.Path)
 	textA := nftmonProc(t, "-a", "-netns", ns.Path)
 	floor := syncProcs(t, ns, nm, nmA, text, textA)
@@ -40,7 +39,7 @@ func TestKernelLinesMatchNftMonitor(t *testing.T) {
 	ns.Script(t, linksScript)
 	syncProcs(t, ns, nm, nmA, text, textA)
 	for _, s := range []string{`iif "vb" oif "lo" accept`, `dup to "vb"`, `iif { "lo", "vb" }`, `iif 77 accept`, `{ "vb" }`, `10.0.0.1 : "lo"`} {
-		if !strings.Contains(nm.out.String(), s) {
+		if !strings.Contains(nm.Stdout.String(), s) {
 			t.Errorf("nft monitor printed no %q", s)
 		}
 	}

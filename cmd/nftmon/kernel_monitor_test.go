@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -174,7 +173,7 @@ func TestKernelMatchesNftMonitor(t *testing.T) {
 	ns := nstest.New(t)
 	dir := t.TempDir()
 	jsonPcap, textPcap := filepath.Join(dir, "json.pcap"), filepath.Join(dir, "text.pcap")
-	nm := startProc(t, "nft monitor", ns.Command("nft", "monitor"))
+	nm := nftProc(t, ns, "monitor")
 	live := nftmonProc(t, "-json", "-netns", ns.Path)
 	rec := nftmonProc(t, "-json", "-netns", ns.Path, "-w", jsonPcap)
 	text := nftmonProc(t, "-netns", ns.Path, "-w", textPcap)
@@ -203,14 +202,14 @@ func TestKernelMatchesNftMonitor(t *testing.T) {
 	if g, w := gens(after(t, text, floor)), gens(after(t, nm, floor)); !slices.Equal(g, w) {
 		t.Errorf("text generation lines differ:\n got: %q\nwant: %q", g, w)
 	}
-	if out := text.out.String(); !strings.Contains(out[strings.LastIndexByte(strings.TrimSuffix(out, "\n"), '\n')+1:], text.genMarker(last)) {
+	if out := text.Stdout.String(); !strings.Contains(out[strings.LastIndexByte(strings.TrimSuffix(out, "\n"), '\n')+1:], text.genMarker(last)) {
 		t.Errorf("text output does not end with the last commit:\n%s", tail(out, 300))
 	}
 
 	// Stop the recorders; replay what they wrote.
 	for _, p := range []*proc{live, rec, text} {
 		if code := p.stop(t, syscall.SIGINT); code != 0 {
-			t.Errorf("%s exited %d on SIGINT: %s", p.name, code, p.errb.String())
+			t.Errorf("%s exited %d on SIGINT: %s", p.Name, code, p.Stderr.String())
 		}
 	}
 	links := nsLinkIndexes(t, ns)
@@ -222,13 +221,13 @@ func TestKernelMatchesNftMonitor(t *testing.T) {
 		if code != 0 || errs != "" {
 			t.Fatalf("%v: exit %d: %s", c.args, code, errs)
 		}
-		liveOut := c.p.out.String()
+		liveOut := c.p.Stdout.String()
 		want := indexed(liveOut, links)
 		if want == liveOut {
-			t.Errorf("%s printed no interface name", c.p.name)
+			t.Errorf("%s printed no interface name", c.p.Name)
 		}
 		if out != want {
-			t.Errorf("nftmon %v printed other output than %s live:\n%s\nvs\n%s", c.args, c.p.name, tail(out, 1500), tail(want, 1500))
+			t.Errorf("nftmon %v printed other output than %s live:\n%s\nvs\n%s", c.args, c.p.Name, tail(out, 1500), tail(want, 1500))
 		}
 	}
 	tshark(t, jsonPcap)
@@ -292,16 +291,13 @@ func indexed(s string, links map[string]int) string {
 // nsLinkIndexes returns the indexes of the interfaces of ns, by name.
 func nsLinkIndexes(t *testing.T, ns *nstest.NS) map[string]int {
 	t.Helper()
+	links, err := ns.Links()
+	if err != nil {
+		t.Fatal(err)
+	}
 	l := map[string]int{}
-	err := ns.Do(func() error {
-		ifs, err := net.Interfaces()
-		for _, i := range ifs {
-			l[i.Name] = i.Index
-		}
-		return err
-	})
-	if err != nil || len(l) == 0 {
-		t.Fatalf("interfaces: %v %v", l, err)
+	for i, name := range links {
+		l[name] = int(i)
 	}
 	return l
 }

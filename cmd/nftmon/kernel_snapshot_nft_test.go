@@ -21,13 +21,13 @@ func TestKernelSnapshotIsNftInput(t *testing.T) {
 	want := expiresRE.ReplaceAllString(src.Nft(t, "list", "ruleset"), "expires T")
 
 	p := nftmonProc(t, "-snapshot", "-netns", src.Path)
-	if !p.waitFor("# end of snapshot of generation ", 10*time.Second) {
-		t.Fatalf("no end of snapshot:\n%s\n%s", tail(p.out.String(), 2000), p.errb.String())
+	if !p.WaitFor("# end of snapshot of generation ", 10*time.Second) {
+		t.Fatalf("no end of snapshot:\n%s\n%s", tail(p.Stdout.String(), 2000), p.Stderr.String())
 	}
 	if code := p.stop(t, syscall.SIGINT); code != 0 {
-		t.Fatalf("nftmon exited %d: %s", code, p.errb.String())
+		t.Fatalf("nftmon exited %d: %s", code, p.Stderr.String())
 	}
-	snap := p.out.String()
+	snap := p.Stdout.String()
 	if n := strings.Count(snap, "\nadd rule "); n < 50 || !strings.Contains(snap, "comment \"a table comment\"") {
 		t.Fatalf("the snapshot has %d rules:\n%s", n, snap)
 	}

@@ -60,33 +60,18 @@ func nftmonBinary(t *testing.T) string {
 }
 
 // proc is a running nftmon or nft monitor.
-type proc struct {
-	name      string
-	cmd       *exec.Cmd
-	out, errb nstest.Buffer
-	done      chan struct{}
-	err       error
-}
+type proc struct{ *nstest.Proc }
 
-// startProc starts cmd with its output collected; it is killed when the
-// test ends if still running.
+// startProc starts cmd (nstest.Start).
 func startProc(t *testing.T, name string, cmd *exec.Cmd) *proc {
 	t.Helper()
-	p := &proc{name: name, cmd: cmd, done: make(chan struct{})}
-	cmd.Stdout, cmd.Stderr = &p.out, &p.errb
-	if err := nstest.Isolate(cmd).Start(); err != nil {
-		t.Fatalf("start %s: %v", name, err)
-	}
-	go func() { p.err = cmd.Wait(); close(p.done) }()
-	t.Cleanup(func() {
-		select {
-		case <-p.done:
-		default:
-			nstest.KillGroup(cmd)
-			<-p.done
-		}
-	})
-	return p
+	return &proc{nstest.Start(t, name, cmd)}
+}
+
+// nftProc starts nft with args in ns (nstest.NS.StartNft).
+func nftProc(t *testing.T, ns *nstest.NS, args ...string) *proc {
+	t.Helper()
+	return &proc{ns.StartNft(t, args...)}
 }
 
 // nftmonProc starts the built command with args.
@@ -97,20 +82,13 @@ func nftmonProc(t *testing.T, args ...string) *proc {
 // stop sends sig and returns the exit status.
 func (p *proc) stop(t *testing.T, sig syscall.Signal) int {
 	t.Helper()
-	if err := p.cmd.Process.Signal(sig); err != nil {
-		t.Fatalf("signal %s: %v", p.name, err)
-	}
-	select {
-	case <-p.done:
-	case <-time.After(10 * time.Second):
-		t.Fatalf("%s did not exit on %v", p.name, sig)
-	}
+	err := p.Stop(t, sig)
 	var ee *exec.ExitError
-	if errors.As(p.err, &ee) {
+	if errors.As(err, &ee) {
 		return ee.ExitCode()
 	}
-	if p.err != nil {
-		t.Fatalf("%s: %v", p.name, p.err)
+	if err != nil {
+		t.Fatalf("%s: %v", p.Name, err)
 	}
 	return 0
 }
@@ -118,7 +96,7 @@ func (p *proc) stop(t *testing.T, sig syscall.Signal) int {
 // json reports whether the process prints JSON: nftmon with -json, -j or
 // the json word.
 func (p *proc) json() bool {
-	return strings.HasPrefix(p.name, "nftmon ") && slices.ContainsFunc(p.cmd.Args[1:], func(a string) bool { return a == "-json" || a == "-j" || a == "json" })
+	return strings.HasPrefix(p.Name, "nftmon ") && slices.ContainsFunc(p.Cmd.Args[1:], func(a string) bool { return a == "-json" || a == "-j" || a == "json" })
 }
 
 // genMarker returns what a process prints for the commit of gen.
@@ -127,24 +105,6 @@ func (p *proc) genMarker(gen uint32) string {
 		return fmt.Sprintf(`{"type":"NEWGEN","family":"unspec","gen":%d,`, gen)
 	}
 	return fmt.Sprintf("# new generation %d by process ", gen)
-}
-
-// waitFor waits until the process has printed s.
-func (p *proc) waitFor(s string, wait time.Duration) bool {
-	deadline := time.Now().Add(wait)
-	for {
-		if strings.Contains(p.out.String(), s) {
-			return true
-		}
-		if time.Now().After(deadline) {
-			return false
-		}
-		select {
-		case <-p.done:
-			return strings.Contains(p.out.String(), s)
-		case <-time.After(5 * time.Millisecond):
-		}
-	}
 }
 
 // currentGen asks the namespace's kernel for its generation.
@@ -179,7 +139,7 @@ func syncProcsWith(t *testing.T, ns *nstest.NS, script string, procs ...*proc) u
 		g := currentGen(t, ns)
 		all := true
 		for _, p := range procs {
-			if !p.waitFor(p.genMarker(g), time.Second) {
+			if !p.WaitFor(p.genMarker(g), time.Second) {
 				all = false
 			}
 		}
@@ -189,11 +149,11 @@ func syncProcsWith(t *testing.T, ns *nstest.NS, script string, procs ...*proc) u
 		if try == 30 {
 			if d := os.Getenv("NFTMON_TEST_DUMP"); d != "" {
 				for i, p := range procs {
-					os.WriteFile(filepath.Join(d, fmt.Sprintf("proc%d.out", i)), []byte(p.name+"\n"+p.out.String()), 0o644)
+					os.WriteFile(filepath.Join(d, fmt.Sprintf("proc%d.out", i)), []byte(p.Name+"\n"+p.Stdout.String()), 0o644)
 				}
 			}
 			for _, p := range procs {
-				t.Logf("%s:\nstdout: %s\nstderr: %s", p.name, tail(p.out.String(), 1000), p.errb.String())
+				t.Logf("%s:\nstdout: %s\nstderr: %s", p.Name, tail(p.Stdout.String(), 1000), p.Stderr.String())
 			}
 			t.Fatalf("the processes did not all print generation %d", g)
 		}
@@ -210,11 +170,11 @@ func tail(s string, n int) string {
 // after returns the lines of out that follow the commit of gen floor.
 func after(t *testing.T, p *proc, floor uint32) string {
 	t.Helper()
-	out := p.out.String()
+	out := p.Stdout.String()
 	m := p.genMarker(floor)
 	i := strings.Index(out, m)
 	if i < 0 {
-		t.Fatalf("%s never printed generation %d", p.name, floor)
+		t.Fatalf("%s never printed generation %d", p.Name, floor)
 	}
 	j := strings.IndexByte(out[i:], '\n')
 	return out[i+j+1:]

@@ -4,11 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -23,30 +21,22 @@ import (
 // from outside, whose objects hold the same lines: it names the
 // interfaces of the watched namespace (vb, which nftmon's own has not).
 // Namespace a sends to b over a
-// veth pair (nstest.Veth); b loads nftext's trace ruleset (jumps, a goto,
+// veth pair (nstest.VethPair); b loads nftext's trace ruleset (jumps, a goto,
 // returns, a verdict map, drops, both policies): TCP, UDP, ICMP and ICMPv6
 // echoes over IPv4 and IPv6, and b's replies. nft prints the counters of
 // the listing it made when it started, nftmon those of its snapshot:
 // counter values are compared as N, and the lines that differ only there
 // counted.
 func TestKernelTraceMatchesNftMonitor(t *testing.T) {
-	a, b := nstest.New(t), nstest.New(t)
-	nstest.Veth(t, a, b)
-	script, err := os.ReadFile("../../nftext/testdata/trace/veth.nft")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b.Script(t, string(script))
+	a, b := nstest.VethPair(t)
+	b.ScriptFile(t, "../../nftext/testdata/trace/veth.nft")
 
-	nft, bin := nstest.NftPath(t), nftmonBinary(t)
+	bin := nftmonBinary(t)
 	file := filepath.Join(t.TempDir(), "trace.pcap")
-	var nm, inside, outside, rec *proc
-	fromHeldThread(t, func() {
-		nm = startProc(t, "nft monitor trace", b.Command(nft, "monitor", "trace"))
-		inside = startProc(t, "nftmon trace (in b)", b.Command(bin, "trace"))
-		outside = startProc(t, "nftmon -j trace -netns", exec.Command(bin, "-j", "trace", "-netns", b.Path))
-		rec = startProc(t, "nftmon -t -w trace (in b)", b.Command(bin, "-t", "-w", file, "trace"))
-	})
+	nm := nftProc(t, b, "monitor", "trace")
+	inside := startProc(t, "nftmon trace (in b)", b.Command(bin, "trace"))
+	outside := startProc(t, "nftmon -j trace -netns", exec.Command(bin, "-j", "trace", "-netns", b.Path))
+	rec := startProc(t, "nftmon -t -w trace (in b)", b.Command(bin, "-t", "-w", file, "trace"))
 	procs := []*proc{nm, inside, outside, rec}
 
 	// Probe (UDP to a port the policy drops) until each prints a trace:
@@ -56,7 +46,7 @@ func TestKernelTraceMatchesNftMonitor(t *testing.T) {
 	for try := 0; ; try++ {
 		all := true
 		for _, p := range procs {
-			all = all && strings.Contains(p.out.String(), "packet: ")
+			all = all && strings.Contains(p.Stdout.String(), "packet: ")
 		}
 		if all {
 			break
@@ -64,11 +54,11 @@ func TestKernelTraceMatchesNftMonitor(t *testing.T) {
 		if try == 100 {
 			for _, p := range procs {
 				select {
-				case <-p.done:
-					t.Logf("%s exited: %v", p.name, p.err)
+				case <-p.Done():
+					t.Logf("%s exited: %v", p.Name, p.Wait())
 				default:
 				}
-				t.Logf("%s: stdout %q, stderr %q", p.name, tail(p.out.String(), 3), p.errb.String())
+				t.Logf("%s: stdout %q, stderr %q", p.Name, tail(p.Stdout.String(), 3), p.Stderr.String())
 			}
 			t.Fatal("a trace reader printed nothing")
 		}
@@ -80,19 +70,19 @@ func TestKernelTraceMatchesNftMonitor(t *testing.T) {
 	quiet(procs)
 	start := make([]int, len(procs))
 	for i, p := range procs {
-		start[i] = len(p.out.String())
+		start[i] = len(p.Stdout.String())
 	}
 	if err := a.Do(func() error { return traceTraffic(b) }); err != nil {
 		t.Fatalf("traffic: %v", err)
 	}
 	quiet(procs)
 	for _, p := range procs[1:] {
-		if code := p.stop(t, syscall.SIGTERM); code != exitOK || p.errb.String() != "" {
-			t.Errorf("%s: exit %d, stderr %q; want 0 and nothing", p.name, code, p.errb.String())
+		if code := p.stop(t, syscall.SIGTERM); code != exitOK || p.Stderr.String() != "" {
+			t.Errorf("%s: exit %d, stderr %q; want 0 and nothing", p.Name, code, p.Stderr.String())
 		}
 	}
 	lines := func(p *proc, from int) []string {
-		return strings.Split(strings.TrimSuffix(p.out.String()[from:], "\n"), "\n")
+		return strings.Split(strings.TrimSuffix(p.Stdout.String()[from:], "\n"), "\n")
 	}
 	want := lines(nm, start[0])
 	if len(want) < 30 {
@@ -158,28 +148,6 @@ func TestKernelTraceMatchesNftMonitor(t *testing.T) {
 // anonSet matches an anonymous set printed by name.
 var anonSet = regexp.MustCompile(`@__set[0-9]+`)
 
-// fromHeldThread runs start on a thread held until the test's end. The
-// processes it starts die with the thread that forked them
-// (nstest.Isolate), and a thread the test goroutine forked from may later
-// be taken, and ended, by the goroutine of an nstest.NS.Do.
-func fromHeldThread(t *testing.T, start func()) {
-	release, started := make(chan struct{}), make(chan struct{})
-	t.Cleanup(func() { close(release) }) // runs after the processes' cleanups
-	go func() {
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
-		func() {
-			defer close(started) // also when start fails the test
-			start()
-		}()
-		<-release
-	}()
-	<-started
-	if t.Failed() {
-		t.FailNow()
-	}
-}
-
 // counterValues are a rule's counter values, which may differ between two
 // listings of the same rule.
 var counterValues = regexp.MustCompile(`counter packets \d+ bytes \d+`)
@@ -212,7 +180,7 @@ func quiet(procs []*proc) {
 		time.Sleep(500 * time.Millisecond)
 		var cur strings.Builder
 		for _, p := range procs {
-			fmt.Fprint(&cur, len(p.out.String()), " ")
+			fmt.Fprint(&cur, len(p.Stdout.String()), " ")
 		}
 		if cur.String() == last {
 			return

@@ -131,6 +131,16 @@ func (ns *NS) Script(t testing.TB, script string) {
 	}
 }
 
+// ScriptFile runs the nft script in file inside the namespace, as Script.
+func (ns *NS) ScriptFile(t testing.TB, file string) {
+	t.Helper()
+	script, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns.Script(t, string(script))
+}
+
 // TryNft runs nft with args, and stdin as its input if not empty, and returns
 // its standard output, or an error that includes its standard error.
 // nft is killed once it has run for NftTimeout.

@@ -38,6 +38,15 @@ const (
 	holderWaitPeriod = 10 * time.Millisecond
 )
 
+// VethPair makes two namespaces for t linked by Veth: a sends, b receives
+// (and is the one traced, with a ruleset loaded by Script or ScriptFile).
+func VethPair(t testing.TB) (a, b *NS) {
+	t.Helper()
+	a, b = New(t), New(t)
+	Veth(t, a, b)
+	return a, b
+}
+
 // Veth links a and b with a veth pair, VethA in a and VethB in b, with
 // the addresses above (IPv6 without duplicate address detection), and
 // brings them and lo up in both. The kernel gives each namespace an nsid

@@ -13,6 +13,8 @@
 //	NAME.json       nft -j list ruleset
 //	NAME.debug      nft --debug=netlink list ruleset
 //	NAME.ruleset    nft list ruleset
+//	NAME.links      the namespace's interfaces, an "INDEX NAME" line each
+//	                (nstest.WriteLinks): what nft monitor names by name
 //
 // and CAPTURED, the kernel and nft versions. With -synth-flowtable (the
 // default) it also writes flowtable.pcap, which is synthesized, not captured:
@@ -173,6 +175,15 @@ func captureScenario(out, name string) error {
 		if b, err := ns.Command("sh", "-c", cmd).CombinedOutput(); err != nil {
 			return fmt.Errorf("setup %q: %v: %s", cmd, err, b)
 		}
+	}
+	// The interfaces nft monitor, started next, names in rules and
+	// elements; the steps make none.
+	links, err := ns.Links()
+	if err != nil {
+		return err
+	}
+	if err := nstest.WriteLinks(filepath.Join(out, name+".links"), links); err != nil {
+		return err
 	}
 
 	c, err := nftmon.Open(nftmon.ConnConfig{NetNS: ns.Path})
