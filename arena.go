@@ -1,7 +1,6 @@
 package nftmon
 
 import (
-	"runtime"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -13,42 +12,22 @@ import (
 // other and reused: growing it never copies what it holds, and a block,
 // once touched, stays in memory for the next transaction.
 //
-// The blocks are mapped outside the Go heap (newBlock), and never unmapped:
-// an Event's bytes point into them, and a caller that keeps them past its
-// callback (which Event forbids) must read stale bytes or zeros, never
-// crash the process. Memory is given back with MADV_DONTNEED instead, which
-// keeps the mapping: the blocks beyond the retained size when the arena
-// starts over (they stay in the list, to be filled again if a transaction
-// that large comes back), a block replaced by a larger one (a Replayer fed
-// a datagram larger than a block), and every block once the arena is
-// garbage (mappings.release, a finalizer). What stays reserved is address
-// space only, as much as the arena's largest size.
+// The blocks are Go heap memory, so that bytes a caller keeps past its
+// callback (which Event forbids) stay valid memory however long it keeps
+// them: they are stale, never unmapped. They are in pages of the base size
+// (newBlock), and faulted in ahead of the reads while the socket is empty
+// (prefault).
 type arena struct {
 	size      int // the size of a block: blockSize, but for tests
 	keep      int // blocks kept when nothing is held; the rest are given back
 	keepHeld  int // capacity of the held list kept then
 	blocks    [][]byte
-	mapped    []bool    // whether blocks[i] is mapped (newBlock), not on the Go heap
-	ready     []int     // blocks[i][:ready[i]] was made resident by prefault, and not given back since
-	populate  bool      // prefault may ask for MADV_POPULATE_WRITE (false once the kernel refused it)
-	maps      *mappings // every block mapped, for the finalizer
-	warm      int       // blocks[:warm] may have memory behind them; the others were given back
-	cur       int       // the block being filled
-	used      int       // blocks[cur][:used] holds datagrams with held messages
-	held      []span    // held messages, in arrival order (and so in arena order)
-	heldBytes int       // the sum of the held messages' lengths
-}
-
-// mappings lists the blocks an arena mapped, so that its finalizer can
-// give their memory back.
-type mappings struct{ blocks [][]byte }
-
-// release gives the memory of every mapped block back to the kernel,
-// keeping the mappings.
-func (m *mappings) release() {
-	for _, b := range m.blocks {
-		giveBack(b)
-	}
+	ready     []int  // blocks[i][:ready[i]] was made resident by prefault
+	populate  bool   // prefault may ask for MADV_POPULATE_WRITE (false once the kernel refused it)
+	cur       int    // the block being filled
+	used      int    // blocks[cur][:used] holds datagrams with held messages
+	held      []span // held messages, in arrival order (and so in arena order)
+	heldBytes int    // the sum of the held messages' lengths
 }
 
 // span is one held message: blocks[block][off:off+n], from namespace
@@ -77,11 +56,7 @@ func newArena(retain, size int) arena {
 	if retain < 0 {
 		keep, keepHeld = int(^uint(0)>>1), int(^uint(0)>>1)
 	}
-	a := arena{size: size, keep: keep, keepHeld: keepHeld, populate: true, maps: &mappings{}}
-	// Only the arena points to maps, and maps to nothing on the Go heap:
-	// it is garbage with the arena's owner, and its finalizer gives the
-	// blocks' memory back then.
-	runtime.SetFinalizer(a.maps, (*mappings).release)
+	a := arena{size: size, keep: keep, keepHeld: keepHeld, populate: true}
 	a.fill(size)
 	return a
 }
@@ -95,15 +70,15 @@ func (a *arena) msg(sp span) []byte { return a.blocks[sp.block][sp.off : sp.off+
 // full, and is compacted when at least half of the blocks in use hold
 // messages already delivered (which happens only when transactions of
 // several namespaces overlap without end). Starting over, it gives back the
-// memory of the blocks beyond its retained size, so that one large
-// transaction does not pin its memory for the life of the process.
+// blocks beyond its retained size to the garbage collector, so that one
+// large transaction does not pin its memory for the life of the process.
 func (a *arena) reserve() []byte {
 	if len(a.held) == 0 {
 		a.cur, a.used = 0, 0
-		for i := a.keep; i < a.warm; i++ {
-			a.giveBack(i)
+		if len(a.blocks) > a.keep {
+			clear(a.blocks[a.keep:])
+			a.blocks, a.ready = a.blocks[:a.keep], a.ready[:a.keep]
 		}
-		a.warm = min(a.warm, a.keep)
 		if cap(a.held) > a.keepHeld {
 			// The list of a transaction of millions of messages is
 			// tens of megabytes too.
@@ -129,32 +104,14 @@ func (a *arena) fill(n int) { a.ensure(a.cur, n) }
 
 // ensure makes blocks[i], for i at most len(blocks), a block of at least n
 // bytes: the one there, a new one if there is none, or one that replaces a
-// block too small (whose memory is given back).
+// block too small.
 func (a *arena) ensure(i, n int) {
 	if i == len(a.blocks) {
-		a.blocks, a.mapped, a.ready = append(a.blocks, nil), append(a.mapped, false), append(a.ready, 0)
+		a.blocks, a.ready = append(a.blocks, nil), append(a.ready, 0)
 	}
 	if len(a.blocks[i]) < n {
-		a.giveBack(i)
-		b, mapped := newBlock(max(n, a.size))
-		a.blocks[i], a.mapped[i] = b, mapped
-		if mapped {
-			a.maps.blocks = append(a.maps.blocks, b)
-		}
+		a.blocks[i], a.ready[i] = newBlock(max(n, a.size)), 0
 	}
-	a.warm = max(a.warm, i+1)
-}
-
-// giveBack gives the memory of block i back: a mapped block stays mapped,
-// and is refilled from fresh pages when next used; one on the Go heap is
-// left to the garbage collector.
-func (a *arena) giveBack(i int) {
-	a.ready[i] = 0
-	if a.mapped[i] {
-		giveBack(a.blocks[i])
-		return
-	}
-	a.blocks[i] = nil
 }
 
 // prefault makes resident, prefaultChunk at a time, the memory the next
@@ -187,7 +144,7 @@ func (a *arena) prefault() bool {
 		if i == a.cur {
 			start = max(start, a.used&^(prefaultChunk-1))
 		}
-		if !a.mapped[i] || start >= len(b) {
+		if start >= len(b) {
 			continue
 		}
 		end := min(len(b), (start+prefaultChunk)&^(prefaultChunk-1))
@@ -239,33 +196,23 @@ func (a *arena) compact() {
 	a.cur, a.used = wb, wo
 }
 
-// newBlock maps an arena block of n bytes outside the Go heap, in pages
-// of the base size (MADV_NOHUGEPAGE); mapped reports that it did. Where
-// the kernel refuses a mapping, the block comes from the Go heap.
+// newBlock allocates an arena block of n bytes, aligned to a page, in
+// pages of the base size (MADV_NOHUGEPAGE).
 //
 // A fresh Monitor fills tens of megabytes of arena while the kernel is
-// sending it a large transaction, and each page is faulted in by recvmsg
-// as it writes there (or by prefault, ahead of it). A block of Go heap
-// cost the reader more: the runtime zeroes a reused span, and each block
-// counted towards the next collection. Transparent huge pages made it
-// worse, not better: a huge page's fault in the middle of a burst took
-// 4 to 9 ms on the project's machine, against 80 to 150 µs alone, long
-// enough for the socket to overflow (KERNEL.md, fact 18).
-func newBlock(n int) (b []byte, mapped bool) {
+// sending it a large transaction, and each page is faulted in as the
+// arena is first written: by prefault, ahead of the reads, where the
+// socket leaves time, else by recvmsg. Transparent huge pages (which Go
+// heap memory gets on a kernel that gives them) made that worse, not
+// better: a huge page's fault in the middle of a burst took 4 to 9 ms on
+// the project's machine, against 80 to 150 µs alone, long enough for the
+// socket to overflow (KERNEL.md, fact 18); a base page's takes about
+// 1.5 µs.
+func newBlock(n int) []byte {
 	page := unix.Getpagesize()
-	n = (n + page - 1) &^ (page - 1)
-	const prot, flags = unix.PROT_READ | unix.PROT_WRITE, unix.MAP_PRIVATE | unix.MAP_ANONYMOUS
-	p, err := unix.MmapPtr(-1, 0, nil, uintptr(n), prot, flags)
-	if err != nil {
-		return make([]byte, n), false
-	}
-	b = unsafe.Slice((*byte)(p), n)
-	_ = unix.Madvise(b, unix.MADV_NOHUGEPAGE) // a hint: fine to fail
-	return b, true
-}
-
-// giveBack gives the memory of a mapped block back to the kernel
-// (MADV_DONTNEED): the mapping stays, and reads as zeros until written.
-func giveBack(b []byte) {
-	_ = unix.Madvise(b, unix.MADV_DONTNEED) // a hint: the memory is only kept longer
+	b := make([]byte, n+page)
+	off := int(-uintptr(unsafe.Pointer(&b[0])) & uintptr(page-1))
+	b = b[off : off+n : off+n]
+	_ = unix.Madvise(b[:n&^(page-1)], unix.MADV_NOHUGEPAGE) // a hint: fine to fail
+	return b
 }

@@ -1,9 +1,7 @@
 package nftmon
 
 import (
-	"runtime"
 	"testing"
-	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -88,10 +86,9 @@ func arenaResident(tb testing.TB, n, retain int) (during, after int, blocks [][]
 	return during, resident(tb, r.d.a.blocks), r.d.a.blocks
 }
 
-// TestArenaRetain: after a 64 MiB transaction the arena gives back the
-// memory of all but DefaultArenaRetain; with a negative ArenaRetain it
-// keeps everything; and the memory of an arena whose owner is garbage goes
-// back, while its blocks stay mapped (reading them cannot crash).
+// TestArenaRetain: after a 64 MiB transaction the arena keeps the memory
+// of no more than DefaultArenaRetain (the rest is left to the garbage
+// collector); with a negative ArenaRetain it keeps everything.
 func TestArenaRetain(t *testing.T) {
 	const size = 64 << 20
 	during, after, _ := arenaResident(t, size, 0)
@@ -99,24 +96,9 @@ func TestArenaRetain(t *testing.T) {
 	if during < size || after > DefaultArenaRetain {
 		t.Errorf("arena resident %d bytes while held, %d after: want the %d-byte transaction held, then no more than DefaultArenaRetain (%d) kept", during, after, size, DefaultArenaRetain)
 	}
-	during, after, blocks := arenaResident(t, size, -1)
+	during, after, _ = arenaResident(t, size, -1)
 	if after < during {
 		t.Errorf("ArenaRetain -1: arena resident %d bytes held and %d after: want everything kept", during, after)
-	}
-	for range 50 {
-		runtime.GC() // the finalizer runs after a collection, on the runtime's goroutine
-		if resident(t, blocks) == 0 {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if n := resident(t, blocks); n != 0 {
-		t.Errorf("%d bytes of a collected arena still resident", n)
-	}
-	for _, b := range blocks {
-		if b[len(b)-1] != 0 {
-			t.Fatal("a given-back block reads other than zeros")
-		}
 	}
 }
 
@@ -166,21 +148,23 @@ func TestArenaPrefault(t *testing.T) {
 	if string(a.msg(a.held[0])) != "held bytes" {
 		t.Errorf("held message after prefault: %q", a.msg(a.held[0]))
 	}
-	// Given back, the next block is made resident again, once it may be
-	// needed.
+	// Given back, the next block is made again, once it may be needed.
 	a.held = a.held[:0]
 	a.keep = 1
 	a.reserve()
-	if n := resident(t, a.blocks[1:]); n != 0 {
-		t.Errorf("%d bytes of the block beyond the retained one still resident", n)
+	if len(a.blocks) != 1 {
+		t.Errorf("%d blocks after starting over with one retained", len(a.blocks))
 	}
 	for a.prefault() {
 	}
-	if n := resident(t, a.blocks[1:]); n != 0 {
-		t.Errorf("%d bytes of the next block, not retained, made resident before the current one is half full", n)
+	if len(a.blocks) != 1 {
+		t.Errorf("the next block, not retained, made before the current one is half full")
 	}
 	a.used = blockSize / 2
 	for a.prefault() {
+	}
+	if len(a.blocks) != 2 {
+		t.Fatalf("%d blocks after prefault of a half-full block, want the next one made", len(a.blocks))
 	}
 	if n := resident(t, a.blocks[1:]); n != blockSize {
 		t.Errorf("%d bytes of the next block resident after prefault, want %d", n, blockSize)
