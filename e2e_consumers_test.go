@@ -170,22 +170,16 @@ type monitorConsumer struct {
 	loss   atomic.Uint64
 }
 
-// decoder holds the views a callback decodes into, reused for every event.
+// decoder holds the views a callback decodes into, reused for every event:
+// each expression of a rule into the view its name selects (msgs.ExprDecoder).
 type decoder struct {
-	table     msgs.Table
-	chain     msgs.Chain
-	rule      msgs.Rule
-	set       msgs.Set
-	elems     msgs.SetElems
-	obj       msgs.Obj
-	payload   msgs.PayloadExpr
-	cmp       msgs.CmpExpr
-	meta      msgs.MetaExpr
-	immediate msgs.ImmediateExpr
-	counter   msgs.CounterExpr
-	lookup    msgs.LookupExpr
-	bitwise   msgs.BitwiseExpr
-	exprs     int
+	table msgs.Table
+	chain msgs.Chain
+	rule  msgs.Rule
+	set   msgs.Set
+	elems msgs.SetElems
+	obj   msgs.Obj
+	exprs msgs.ExprDecoder
 }
 
 func (d *decoder) decode(e *nftmon.Event) error {
@@ -200,7 +194,8 @@ func (d *decoder) decode(e *nftmon.Event) error {
 		}
 		s := d.rule.Exprs()
 		for s.Next() {
-			if err := d.expr(s.Expr()); err != nil {
+			x := s.Expr()
+			if _, err := d.exprs.Decode(x.Name, x.Data); err != nil {
 				return err
 			}
 		}
@@ -218,28 +213,6 @@ func (d *decoder) decode(e *nftmon.Event) error {
 		return s.Err()
 	case nftmon.ObjectObj:
 		return d.obj.Decode(e.Attrs)
-	}
-	return nil
-}
-
-// expr decodes an expression into the view its name selects.
-func (d *decoder) expr(x msgs.Expr) error {
-	d.exprs++
-	switch string(x.Name) {
-	case "payload":
-		return d.payload.Decode(x.Data)
-	case "cmp":
-		return d.cmp.Decode(x.Data)
-	case "meta":
-		return d.meta.Decode(x.Data)
-	case "immediate":
-		return d.immediate.Decode(x.Data)
-	case "counter":
-		return d.counter.Decode(x.Data)
-	case "lookup":
-		return d.lookup.Decode(x.Data)
-	case "bitwise":
-		return d.bitwise.Decode(x.Data)
 	}
 	return nil
 }
