@@ -89,22 +89,29 @@ func traceText(t testing.TB, dgs [][]byte, ctx *nftext.TraceContext) []byte {
 // (trace.ruleset), so the counter values nft printed from its own listing,
 // made later, are compared as "counter packets N bytes N".
 func TestTrace(t *testing.T) {
+	dgs, want, listing := traceCapture(t)
+	got := traceText(t, dgs, &nftext.TraceContext{Rules: parseTraceListing(t, string(listing)), Links: loName{}})
+	same, counters := compareTraceLines(t, got, want)
+	t.Logf("%d of %d lines identical, %d more but for counter values", same, bytes.Count(want, []byte("\n")), counters)
+}
+
+// traceCapture reads msgs/testdata's trace capture: its datagrams, what
+// nft monitor trace printed for them (trace.monitor), and the ruleset's
+// listing (trace.ruleset).
+func traceCapture(t *testing.T) (dgs [][]byte, monitor, listing []byte) {
+	t.Helper()
 	dir := filepath.Join("..", "msgs", "testdata")
 	dgs, err := pcapnl.Datagrams(filepath.Join(dir, "trace.pcap"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := os.ReadFile(filepath.Join(dir, "trace.monitor"))
-	if err != nil {
+	if monitor, err = os.ReadFile(filepath.Join(dir, "trace.monitor")); err != nil {
 		t.Fatal(err)
 	}
-	listing, err := os.ReadFile(filepath.Join(dir, "trace.ruleset"))
-	if err != nil {
+	if listing, err = os.ReadFile(filepath.Join(dir, "trace.ruleset")); err != nil {
 		t.Fatal(err)
 	}
-	got := traceText(t, dgs, &nftext.TraceContext{Rules: parseTraceListing(t, string(listing)), Links: loName{}})
-	same, counters := compareTraceLines(t, got, want)
-	t.Logf("%d of %d lines identical, %d more but for counter values", same, bytes.Count(want, []byte("\n")), counters)
+	return dgs, monitor, listing
 }
 
 // compareTraceLines fails on every line that differs, counter values
@@ -135,19 +142,7 @@ func compareTraceLines(t *testing.T, got, want []byte) (same, counters int) {
 // rule it does not know, and interfaces print as their index; the rest is
 // nft's text.
 func TestTraceNoContext(t *testing.T) {
-	dir := filepath.Join("..", "msgs", "testdata")
-	dgs, err := pcapnl.Datagrams(filepath.Join(dir, "trace.pcap"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := os.ReadFile(filepath.Join(dir, "trace.monitor"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	listing, err := os.ReadFile(filepath.Join(dir, "trace.ruleset"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	dgs, want, listing := traceCapture(t)
 	// nft's lines, with each rule's text replaced by what is printed of
 	// a rule not known.
 	handles := map[string]string{}
