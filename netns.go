@@ -8,10 +8,11 @@ import (
 )
 
 // socketIn opens the socket, inside the namespace at path, or nsfd when
-// hasFD, when one is given.
+// hasFD, when one is given. It is in blocking mode, which keeps it out of
+// the runtime poller; reads pass MSG_DONTWAIT (see waiter).
 func socketIn(path string, nsfd int, hasFD bool) (int, error) {
 	open := func() (int, error) {
-		fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, unix.NETLINK_NETFILTER)
+		fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_NETFILTER)
 		if err != nil {
 			return -1, syscallErr("socket", err)
 		}

@@ -72,7 +72,9 @@ type Conn struct {
 	oob       [64]byte
 	rn        int
 	rerrno    unix.Errno
+	rerr      error  // why a wait ended without a datagram (closed, deadline)
 	replies   []byte // buffer for request replies, made on first use
+	w         *waiter
 
 	// idle, if set, is called by Receive when the socket is empty, before
 	// it waits; true means it did some work, and the socket is read again
@@ -105,12 +107,20 @@ func Open(cfg ConnConfig) (*Conn, error) {
 		unix.Close(fd)
 		return nil, syscallErr("getsockname", err)
 	}
-	c := &Conn{f: os.NewFile(uintptr(fd), "netlink-netfilter")}
+	w, err := newWaiter()
+	if err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
+	// The socket is in blocking mode, so the os.File is not registered
+	// with the runtime poller: Receive waits in a ppoll of its own
+	// (waiter).
+	c := &Conn{f: os.NewFile(uintptr(fd), "netlink-netfilter"), w: w}
 	if nl, ok := sa.(*unix.SockaddrNetlink); ok {
 		c.portID = nl.Pid
 	}
 	if c.rc, err = c.f.SyscallConn(); err != nil {
-		c.f.Close()
+		c.Close()
 		return nil, wrap("", err)
 	}
 	c.recvFn, c.discardFn = c.recvmsg, c.recvDiscard
@@ -124,13 +134,13 @@ func Open(cfg ConnConfig) (*Conn, error) {
 			n = DefaultReadBuffer
 		}
 		if _, err := c.SetReadBuffer(n); err != nil {
-			c.f.Close()
+			c.Close()
 			return nil, err
 		}
 	}
 	if cfg.ListenAllNSID {
 		if err := c.setInt(unix.SOL_NETLINK, unix.NETLINK_LISTEN_ALL_NSID, 1); err != nil {
-			c.f.Close()
+			c.Close()
 			return nil, wrap("listen to all namespaces", err)
 		}
 	}
@@ -208,8 +218,12 @@ func (c *Conn) ForeignDropped() uint64 { return c.foreign.Load() }
 
 // SetReadDeadline sets the deadline for Receive and for reading replies; a
 // Receive blocked past it returns an error matching os.ErrDeadlineExceeded.
-// A zero t means no deadline.
-func (c *Conn) SetReadDeadline(t time.Time) error { return c.f.SetReadDeadline(t) }
+// A zero t means no deadline. A Receive blocked in another goroutine takes
+// the new deadline at once. It always returns nil.
+func (c *Conn) SetReadDeadline(t time.Time) error {
+	c.w.setDeadline(t)
+	return nil
+}
 
 // Close closes the socket. A Receive blocked in another goroutine returns
 // ErrClosed. Close may be called more than once; calls after the first
@@ -218,6 +232,8 @@ func (c *Conn) Close() error {
 	if c.closed.Swap(true) {
 		return nil
 	}
+	c.w.wake()
+	c.w.close()
 	return c.f.Close()
 }
 
@@ -231,7 +247,10 @@ func (c *Conn) wrapClosed(err error) error {
 // Receive reads the next datagram from the kernel into buf, which should be
 // at least MinBufferLen long, and blocks until one arrives (or the deadline
 // passes, or Close is called). Datagrams from any sender but the kernel are
-// dropped and counted (ForeignDropped). It allocates nothing.
+// dropped and counted (ForeignDropped). It allocates nothing. While it
+// waits it holds an OS thread, as a blocking read does: it waits in a
+// ppoll of its own, which costs a reader of bursts less than the runtime's
+// poller (KERNEL.md, fact 19).
 //
 // It returns ErrOverflow when the kernel dropped notifications because the
 // receive buffer was full, and a *TruncatedError (matching ErrTruncated) when
@@ -252,7 +271,12 @@ func (c *Conn) Receive(buf []byte) (Datagram, error) {
 		}
 		c.msg.SetIovlen(1)
 		c.msg.SetControllen(len(c.oob))
-		if err := c.rc.Read(c.recvFn); err != nil {
+		c.rerr = nil
+		err := c.rc.Read(c.recvFn)
+		if err == nil {
+			err = c.rerr
+		}
+		if err != nil {
 			return Datagram{}, c.wrapClosed(err)
 		}
 		switch c.rerrno {
@@ -276,22 +300,32 @@ func (c *Conn) Receive(buf []byte) (Datagram, error) {
 	}
 }
 
-// recvmsg is the one system call of Receive; it runs under the runtime
-// poller and reports false to wait for readiness. An empty socket gives
+// recvmsg is Receive's read, run with the socket's os.File held open (so
+// that Close cannot close the descriptor under it): it reads without
+// waiting, and waits (waiter.wait) when the socket is empty, until a
+// datagram comes or the wait ends (c.rerr says why). An empty socket gives
 // the idle work its turn first, and is read again after each piece of it.
 func (c *Conn) recvmsg(fd uintptr) bool {
 	for {
-		n, _, e := unix.Syscall(unix.SYS_RECVMSG, fd, uintptr(unsafe.Pointer(&c.msg)), unix.MSG_TRUNC)
+		n, _, e := unix.Syscall(unix.SYS_RECVMSG, fd, uintptr(unsafe.Pointer(&c.msg)), unix.MSG_TRUNC|unix.MSG_DONTWAIT)
 		switch e {
 		case unix.EAGAIN:
-			if c.idle != nil && !c.closed.Load() && c.idle() {
+			if c.closed.Load() {
+				c.rerr = ErrClosed
+				return true
+			}
+			if c.idle != nil && c.idle() {
 				continue
 			}
-			return false
+			if err := c.w.wait(fd); err != nil {
+				c.rerr = err
+				return true
+			}
+			continue
 		case unix.EINTR:
-			return false
+			continue
 		}
-		c.rn, c.rerrno = int(n), e
+		c.rn, c.rerrno, c.rerr = int(n), e, nil
 		return true
 	}
 }

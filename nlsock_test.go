@@ -500,3 +500,72 @@ func TestReadDeadline(t *testing.T) {
 		t.Fatalf("after clearing the deadline: %+v", notes)
 	}
 }
+
+// TestReadDeadlineWhileBlocked checks that a deadline set while Receive
+// waits in another goroutine takes effect then: moved from none to the
+// past, it ends the wait at once.
+func TestReadDeadlineWhileBlocked(t *testing.T) {
+	ns := nstest.New(t)
+	c := openIn(t, ns, ConnConfig{}, true)
+	errc := make(chan error, 1)
+	go func() {
+		_, err := c.Receive(make([]byte, MinBufferLen))
+		errc <- err
+	}()
+	time.Sleep(50 * time.Millisecond)
+	select {
+	case err := <-errc:
+		t.Fatalf("Receive returned before a deadline was set: %v", err)
+	default:
+	}
+	// A deadline in the future is taken, and the wait goes on.
+	c.SetReadDeadline(time.Now().Add(time.Hour))
+	time.Sleep(50 * time.Millisecond)
+	select {
+	case err := <-errc:
+		t.Fatalf("Receive returned with an hour left: %v", err)
+	default:
+	}
+	start := time.Now()
+	c.SetReadDeadline(time.Unix(1, 0))
+	select {
+	case err := <-errc:
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatalf("Receive after a deadline in the past: %v, want os.ErrDeadlineExceeded", err)
+		}
+		t.Logf("the wait ended %v after the deadline was set", time.Since(start))
+	case <-time.After(3 * time.Second):
+		t.Fatal("a deadline in the past did not end the wait")
+	}
+}
+
+// TestSocketOutsidePoller checks how Receive waits (see waiter): the socket
+// is in blocking mode, and so not in the runtime poller, and the reads
+// pass MSG_DONTWAIT themselves.
+func TestSocketOutsidePoller(t *testing.T) {
+	c, err := Open(ConnConfig{ReadBuffer: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for name, rc := range map[string]interface {
+		Control(func(uintptr)) error
+	}{"socket": c.rc, "eventfd": c.w.evRC} {
+		var flags int
+		var ferr error
+		if err := rc.Control(func(fd uintptr) { flags, ferr = unix.FcntlInt(fd, unix.F_GETFL, 0) }); err != nil {
+			t.Fatal(err)
+		}
+		if ferr != nil {
+			t.Fatal(ferr)
+		}
+		if flags&unix.O_NONBLOCK != 0 {
+			t.Errorf("the %s is non-blocking: os.NewFile gave it to the runtime poller", name)
+		}
+	}
+	// Nothing queued: an immediate deadline, not a blocked read.
+	c.SetReadDeadline(time.Now())
+	if _, err := c.Receive(make([]byte, MinBufferLen)); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("Receive on an empty socket past its deadline: %v", err)
+	}
+}

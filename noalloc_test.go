@@ -2,6 +2,7 @@ package nftmon
 
 import (
 	"encoding/binary"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -257,5 +258,39 @@ func TestInlining(t *testing.T) {
 		if !got[fn] {
 			t.Errorf("%s no longer inlines", fn)
 		}
+	}
+}
+
+// TestNoAllocsWait checks that a Conn's wait for a datagram allocates
+// nothing on each of its paths: woken (by a new deadline), timed out, and
+// past its deadline.
+func TestNoAllocsWait(t *testing.T) {
+	c, err := Open(ConnConfig{ReadBuffer: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var fd uintptr
+	if err := c.rc.Control(func(f uintptr) { fd = f }); err != nil {
+		t.Fatal(err)
+	}
+	var woken, timedOut, past int
+	n := testing.AllocsPerRun(20, func() {
+		c.w.setDeadline(time.Now().Add(5 * time.Millisecond)) // wakes the next wait
+		if c.w.wait(fd) == nil {
+			woken++
+		}
+		if c.w.wait(fd) == nil {
+			timedOut++
+		}
+		if errors.Is(c.w.wait(fd), os.ErrDeadlineExceeded) {
+			past++
+		}
+	})
+	if n != 0 {
+		t.Errorf("wait: %v allocations per run, want 0", n)
+	}
+	if runs := 21; woken != runs || timedOut != runs || past != runs {
+		t.Errorf("of %d runs: %d woken, %d timed out, %d past the deadline; want all", runs, woken, timedOut, past)
 	}
 }
