@@ -120,9 +120,10 @@ func (f *floorConsumer) close() {
 func (f *floorConsumer) events() uint64 { return f.n.Load() }
 func (f *floorConsumer) lost() uint64   { return f.loss.Load() }
 
-// connConsumer is the floor's loop through Conn.Receive: the runtime
-// poller instead of a blocking read, the rest the same (one reused
-// buffer, messages counted). Only with -e2e.kinds conn.
+// connConsumer is the floor's loop through Conn.Receive: its reads
+// (MSG_DONTWAIT, then a ppoll on the socket and its eventfd when the socket
+// is empty) instead of a blocking read on a locked thread, the rest the
+// same (one reused buffer, messages counted). Only with -e2e.kinds conn.
 type connConsumer struct {
 	c       *nftmon.Conn
 	commits chan uint32
