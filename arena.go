@@ -7,8 +7,8 @@ import (
 )
 
 // arena is the memory the socket reads into. Messages that wait for their
-// commit stay where recvmsg wrote them and are listed in held; nothing is
-// copied to hold it. The arena is a list of blocks, filled one after the
+// commit stay where recvmsg wrote them and are listed in held, as runs;
+// nothing is copied to hold them. The arena is a list of blocks, filled one after the
 // other and reused: growing it never copies what it holds, and a block,
 // once touched, stays in memory for the next transaction.
 //
@@ -20,21 +20,29 @@ import (
 type arena struct {
 	size      int // the size of a block: blockSize, but for tests
 	keep      int // blocks kept when nothing is held; the rest are given back
-	keepHeld  int // capacity of the held list kept then
+	keepHeld  int // capacity of the held list kept then (a run per message, at worst)
 	blocks    [][]byte
-	ready     []int  // blocks[i][:ready[i]] was made resident by prefault
-	populate  bool   // prefault may ask for MADV_POPULATE_WRITE (false once the kernel refused it)
-	cur       int    // the block being filled
-	used      int    // blocks[cur][:used] holds datagrams with held messages
-	held      []span // held messages, in arrival order (and so in arena order)
-	heldBytes int    // the sum of the held messages' lengths
+	ready     []int // blocks[i][:ready[i]] was made resident by prefault
+	populate  bool  // prefault may ask for MADV_POPULATE_WRITE (false once the kernel refused it)
+	cur       int   // the block being filled
+	used      int   // blocks[cur][:used] holds datagrams with held messages
+	held      []run // held messages, in arrival order (and so in arena order)
+	heldBytes int   // the sum of the held messages' lengths
+	heldMsgs  int   // how many messages are held
 }
 
-// span is one held message: blocks[block][off:off+n], from namespace
-// nss[ns] of the dispatcher.
-type span struct {
-	block, off, n int
-	ns            int
+// run is a stretch of held messages of one namespace with nothing between
+// them: blocks[block][off:end], framed as the datagrams were, msgs messages
+// of bytes bytes (their lengths, padding left out), from namespace nss[ns]
+// of the dispatcher. A message held where the last run ends extends it, so
+// that a transaction, whose datagrams the socket reads one after the other
+// into a block, is held as about one run per block, not one record per
+// message: a hundred thousand rules are a dozen runs, not 3 MB of list
+// written while they arrive and read back at their commit.
+type run struct {
+	block, off, end int
+	msgs, bytes     int
+	ns              int
 }
 
 // blockSize is the size of an arena block: room for about sixty datagrams
@@ -63,8 +71,8 @@ func newArena(retain, size int) arena {
 	return a
 }
 
-// msg returns the bytes of a held message.
-func (a *arena) msg(sp span) []byte { return a.blocks[sp.block][sp.off : sp.off+sp.n] }
+// bytesOf returns the bytes of a held run.
+func (a *arena) bytesOf(r run) []byte { return a.blocks[r.block][r.off:r.end] }
 
 // reserve returns the free part of the arena to read the next datagram
 // into, at least MinBufferLen long. The arena starts over when nothing is
@@ -174,26 +182,41 @@ func (a *arena) place(b []byte) int {
 }
 
 // hold adds a message to the held list: n bytes at offset off of the
-// datagram of dgLen bytes read at offset base of the current block. That
-// datagram is kept: the next one is read after it.
+// datagram of dgLen bytes read at offset base of the current block, from
+// namespace ns; the next message of the datagram starts at its aligned end
+// (or the datagram ends). That datagram is kept: the next one is read after
+// it.
 func (a *arena) hold(base, off, n, dgLen, ns int) {
-	a.held = append(a.held, span{block: a.cur, off: base + off, n: n, ns: ns})
+	start, end := base+off, base+off+min(align(n), dgLen-off)
+	if k := len(a.held) - 1; k >= 0 && a.held[k].end == start && a.held[k].block == a.cur && a.held[k].ns == ns {
+		r := &a.held[k]
+		r.end, r.msgs, r.bytes = end, r.msgs+1, r.bytes+n
+	} else {
+		a.held = append(a.held, run{block: a.cur, off: start, end: end, msgs: 1, bytes: n, ns: ns})
+	}
 	a.heldBytes += n
+	a.heldMsgs++
 	a.used = base + align(dgLen)
 }
 
-// compact moves the held messages to the front of the arena, in order, so
-// that no copy overwrites a message not yet moved.
+// forget drops every held message.
+func (a *arena) forget() {
+	a.held, a.heldBytes, a.heldMsgs = a.held[:0], 0, 0
+}
+
+// compact moves the held runs to the front of the arena, in order, so that
+// no copy overwrites a message not yet moved.
 func (a *arena) compact() {
 	wb, wo := 0, 0
 	for i := range a.held {
-		sp := &a.held[i]
-		if wo+sp.n > len(a.blocks[wb]) {
+		r := &a.held[i]
+		n := r.end - r.off
+		if wo+n > len(a.blocks[wb]) {
 			wb, wo = wb+1, 0
 		}
-		copy(a.blocks[wb][wo:], a.msg(*sp))
-		sp.block, sp.off = wb, wo
-		wo += align(sp.n)
+		copy(a.blocks[wb][wo:], a.bytesOf(*r))
+		r.block, r.off, r.end = wb, wo, wo+n
+		wo += align(n)
 	}
 	a.cur, a.used = wb, wo
 }

@@ -145,11 +145,11 @@ func TestArenaPrefault(t *testing.T) {
 	if n := resident(t, a.blocks); n != 2*blockSize {
 		t.Errorf("%d bytes resident after prefault, want %d", n, 2*blockSize)
 	}
-	if string(a.msg(a.held[0])) != "held bytes" {
-		t.Errorf("held message after prefault: %q", a.msg(a.held[0]))
+	if string(a.bytesOf(a.held[0])) != "held bytes" {
+		t.Errorf("held message after prefault: %q", a.bytesOf(a.held[0]))
 	}
 	// Given back, the next block is made again, once it may be needed.
-	a.held = a.held[:0]
+	a.forget()
 	a.keep = 1
 	a.reserve()
 	if len(a.blocks) != 1 {

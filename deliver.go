@@ -9,44 +9,73 @@ func (d *dispatcher) release(nsi int, mode releaseMode, g Gen) error {
 	stamped := delivery{kind: EventChange, gen: g.ID, exact: true, pid: g.ProcPID, name: g.ProcName}
 	j := 0
 	var err error
-	var m Message
-	var nt notice
-	var dl delivery
-	for i, sp := range d.a.held {
-		if sp.ns != nsi || err != nil {
-			d.a.held[j] = d.a.held[i]
+	for i := range d.a.held {
+		r := d.a.held[i]
+		if r.ns != nsi || err != nil {
+			d.a.held[j] = r
 			j++
 			continue
 		}
-		d.a.heldBytes -= sp.n
+		d.a.heldBytes -= r.bytes
+		d.a.heldMsgs -= r.msgs
 		switch mode {
 		case releaseDiscard:
-			d.c.Discarded++
+			d.c.Discarded += uint64(r.msgs)
 			continue
 		case releaseBelowFloor:
-			d.c.BelowFloor++
+			d.c.BelowFloor += uint64(r.msgs)
 			continue
 		}
-		if _, perr := parseMessage(d.a.msg(sp), &m); perr != nil {
-			continue // parsed once already; cannot happen
+		var rest run
+		if rest, err = d.releaseRun(ns, nsi, r, mode, &stamped); rest.msgs > 0 {
+			// The callback failed: what follows its message stays held.
+			d.a.heldBytes += rest.bytes
+			d.a.heldMsgs += rest.msgs
+			d.a.held[j] = rest
+			j++
 		}
-		nt.hdr = m.Header
-		nt.nf, nt.attrs, _ = ParseNFGen(m.Payload)
-		switch {
-		case mode == releaseCommit && nt.nf.ResID == uint16(g.ID):
-			err = d.deliver(nsi, &nt, &stamped)
-			continue
-		case mode == releaseStream:
-			dl = delivery{kind: EventChange, streamed: true}
-		default:
-			// Not of this transaction, so not its process's either.
-			dl = delivery{kind: EventOutside}
-		}
-		dl.gen, dl.exact = ns.stamp(nt.nf.ResID)
-		err = d.deliver(nsi, &nt, &dl)
 	}
 	d.a.held = d.a.held[:j]
 	return err
+}
+
+// releaseRun delivers the messages of a held run, as release says (mode
+// releaseCommit or releaseStream). If the callback fails, it returns the
+// error and the part of the run after the message it failed on.
+func (d *dispatcher) releaseRun(ns *nsState, nsi int, r run, mode releaseMode, stamped *delivery) (run, error) {
+	var m Message
+	var nt notice
+	var dl delivery
+	b := d.a.bytesOf(r)
+	for off := 0; off < len(b); {
+		next, perr := parseMessage(b[off:], &m)
+		if perr != nil {
+			return run{}, nil // parsed once already; cannot happen
+		}
+		off += next
+		r.msgs, r.bytes = r.msgs-1, r.bytes-int(m.Header.Len)
+		nt.hdr = m.Header
+		nt.nf, nt.attrs, _ = ParseNFGen(m.Payload)
+		var err error
+		switch {
+		case mode == releaseCommit && nt.nf.ResID == uint16(stamped.gen):
+			err = d.deliver(nsi, &nt, stamped)
+		default:
+			if mode == releaseStream {
+				dl = delivery{kind: EventChange, streamed: true}
+			} else {
+				// Not of this transaction, so not its process's either.
+				dl = delivery{kind: EventOutside}
+			}
+			dl.gen, dl.exact = ns.stamp(nt.nf.ResID)
+			err = d.deliver(nsi, &nt, &dl)
+		}
+		if err != nil {
+			r.off += off
+			return r, err
+		}
+	}
+	return run{}, nil
 }
 
 // delivery is how a notification goes out: its kind and stamp.

@@ -361,8 +361,8 @@ func (d *dispatcher) loss(err error) error {
 		d.c.Truncated++
 	}
 	defer d.stats.publish(&d.c)
-	d.c.Discarded += uint64(len(d.a.held))
-	d.a.held, d.a.heldBytes = d.a.held[:0], 0
+	d.c.Discarded += uint64(d.a.heldMsgs)
+	d.a.forget()
 	for i := range d.nss {
 		d.nss[i].state, d.nss[i].held, d.nss[i].gapKnown = txLost, 0, false
 	}

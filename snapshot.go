@@ -57,6 +57,9 @@ func (sb *snapshotBuf) add(kind int, m *Message) {
 	sb.kinds[kind] = append(sb.kinds[kind], span{off: off, n: int(m.Header.Len)})
 }
 
+// span is one message of a snapshot buffer: data[off:off+n].
+type span struct{ off, n int }
+
 // errRetry marks an attempt that saw the ruleset change.
 var errRetry = errors.New("nftmon: the ruleset changed during the snapshot attempt")
 
