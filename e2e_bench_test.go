@@ -23,11 +23,12 @@ import (
 // (DefaultReadBuffer). For each workload, four kinds of consumer, each in a
 // namespace of its own, take turns at every iteration (so that they share
 // the machine's conditions, which on a shared machine change from one
-// second to the next); each reports KIND-ns/event, KIND-allocs/event,
+// second to the next); each reports KIND-ns/event (the median over the
+// iterations), KIND-allocs/event,
 // KIND-ctxsw/event (voluntary and involuntary context switches of the
 // process, getrusage's ru_nvcsw + ru_nivcsw), KIND-faults/event (minor page
 // faults, ru_minflt) and KIND-losses, and the monitors KIND-x, their ratio
-// to the floor:
+// to the floor (the median of the iterations' ratios):
 //
 //   - floor: the least any consumer can do. A blocking read(2) on a locked
 //     OS thread into one reused 64 KiB buffer, counting messages: no runtime
@@ -149,6 +150,7 @@ type e2eRun struct {
 
 	used                    usage
 	mallocs, events, losses uint64
+	perEvent                []float64 // CPU ns per event of each measured transaction
 }
 
 func (r *e2eRun) start(b *testing.B) {
@@ -230,11 +232,14 @@ func (r *e2eRun) transaction(b *testing.B, script, table string, measure bool) {
 	}
 	ok := r.waitGen(gen, 10*time.Second)
 	if measure {
-		r.used = r.used.add(getUsage().sub(u0))
+		u := getUsage().sub(u0)
+		r.used = r.used.add(u)
 		runtime.ReadMemStats(&ms)
 		r.mallocs += ms.Mallocs - a0
-		r.events += r.c.events() - n0
+		n := r.c.events() - n0
+		r.events += n
 		r.losses += r.c.lost() - l0
+		r.perEvent = append(r.perEvent, float64(u.cpu.Nanoseconds())/float64(max(n, 1)))
 	}
 	if !ok {
 		r.sync(b, "lost") // the commit was lost: wait for a later one
@@ -250,7 +255,10 @@ func (r *e2eRun) transaction(b *testing.B, script, table string, measure bool) {
 // benchEndToEnd runs the workload b.N times for each kind of consumer, the
 // kinds taking turns at each iteration so that they share the machine's
 // conditions, and reports each one's CPU time per event, its ratio to the
-// floor's, its allocations per event and its losses.
+// floor's, its allocations per event and its losses. The CPU time per event
+// is the median over the iterations, and the ratio the median of each
+// iteration's ratio to the floor of the same iteration, so that one
+// iteration that another process slowed down does not move them.
 func benchEndToEnd(b *testing.B, w workload) {
 	// Scripts are files, so that nft reads them itself: no goroutine of
 	// this process copies them while the consumer is measured.
@@ -293,17 +301,20 @@ func benchEndToEnd(b *testing.B, w workload) {
 		}
 	}
 	b.StopTimer()
-	floor := 0.0
+	var floor []float64
 	for _, r := range runs {
 		if r.events == 0 {
 			b.Fatalf("%s: no events", r.kind.name)
 		}
-		perEvent := float64(r.used.cpu.Nanoseconds()) / float64(r.events)
-		b.ReportMetric(perEvent, r.kind.name+"-ns/event")
+		b.ReportMetric(median(r.perEvent), r.kind.name+"-ns/event")
 		if r.kind.name == "floor" {
-			floor = perEvent
-		} else if floor != 0 {
-			b.ReportMetric(perEvent/floor, r.kind.name+"-x")
+			floor = r.perEvent
+		} else if floor != nil {
+			ratios := make([]float64, len(r.perEvent))
+			for i, v := range r.perEvent {
+				ratios[i] = v / floor[i]
+			}
+			b.ReportMetric(median(ratios), r.kind.name+"-x")
 		}
 		b.ReportMetric(float64(r.mallocs)/float64(r.events), r.kind.name+"-allocs/event")
 		b.ReportMetric(float64(r.used.ctxsw)/float64(r.events), r.kind.name+"-ctxsw/event")
@@ -311,4 +322,14 @@ func benchEndToEnd(b *testing.B, w workload) {
 		b.ReportMetric(float64(r.losses), r.kind.name+"-losses")
 	}
 	b.ReportMetric(float64(runs[0].events)/float64(b.N), "events/op")
+}
+
+// median returns the median of vs (the mean of the middle two of an even
+// number).
+func median(vs []float64) float64 {
+	s := slices.Sorted(slices.Values(vs))
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
