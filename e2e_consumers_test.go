@@ -167,7 +167,7 @@ type monitorConsumer struct {
 	m      *nftmon.Monitor
 	cancel context.CancelFunc
 	ctx    context.Context
-	n      atomic.Uint64
+	n      atomic.Uint64 // events delivered, as of the last commit or loss
 	loss   atomic.Uint64
 }
 
@@ -227,12 +227,15 @@ func newMonitorConsumer(cfg nftmon.Config, empty bool) func(testing.TB, *nstest.
 		mc.ctx, mc.cancel = context.WithCancel(context.Background())
 		var d decoder
 		cfg.NetNS = ns.Path
+		n := uint64(0) // published at each commit and loss, as the floor publishes once a datagram
 		m, err := nftmon.NewMonitor(cfg, func(e *nftmon.Event) error {
-			mc.n.Add(1)
+			n++
 			switch e.Kind {
 			case nftmon.EventCommit:
+				mc.n.Store(n)
 				commits <- e.Gen
 			case nftmon.EventLoss:
+				mc.n.Store(n)
 				mc.loss.Add(1)
 			default:
 				if !empty {
