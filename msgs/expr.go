@@ -70,11 +70,12 @@ func (s *ExprScanner) Next() bool {
 }
 
 // Expr returns the current expression (the zero Expr once Next has
-// returned false).
-func (s *ExprScanner) Expr() Expr {
-	// Field by field: a copy of s.e, which Next has just stored in 8-byte
-	// words, would load them in 16-byte moves, which stall.
-	return Expr{Name: s.e.Name, Data: s.e.Data}
+// returned false). It is overwritten by the next call to Next.
+func (s *ExprScanner) Expr() *Expr {
+	// A pointer, not a copy: an Expr is too big for registers, and a copy
+	// of the one Next has just stored in 8-byte words would load them in
+	// 16-byte moves, which cannot be forwarded from those stores and stall.
+	return &s.e
 }
 
 // Err returns the error that stopped the walk, or nil.
