@@ -146,8 +146,8 @@ func FuzzRuleText(f *testing.F) {
 }
 
 // FuzzExprNest: the decoders that take a nest laid out as the kernel sends
-// it on a path of their own (Expr, Data and Verdict; the payload, cmp,
-// meta, immediate and counter views, see layout.go) give the same values
+// it on a path of their own (Expr, Data, Verdict and Elem; the payload,
+// cmp, meta, immediate and counter views, see layout.go) give the same values
 // and errors as their general walks (decode) on every input, their byte
 // slices aliasing the same bytes.
 func FuzzExprNest(f *testing.F) {
@@ -161,6 +161,18 @@ func FuzzExprNest(f *testing.F) {
 			for n := s.Nested(); n.Next(); {
 				f.Add(n.Bytes())
 			}
+		}
+	}
+	for _, m := range allCaptured(f) { // the set elements, and their keys
+		if m.Header.MsgType() != nftmon.MsgNewSetElem {
+			continue
+		}
+		var v SetElems
+		if v.Decode(m.Attrs) != nil {
+			continue
+		}
+		for l := nftmon.NewAttrScanner(v.Elements); l.Next(); {
+			f.Add(l.Bytes())
 		}
 	}
 	f.Fuzz(func(t *testing.T, nest []byte) {
@@ -180,6 +192,8 @@ func FuzzExprNest(f *testing.F) {
 		checkSame(t, &i, &wantI, i.Decode(nest), wantI.decode(nest))
 		var n, wantN CounterExpr
 		checkSame(t, &n, &wantN, n.Decode(nest), wantN.decode(nest))
+		var el, wantEl Elem
+		checkSame(t, &el, &wantEl, el.Decode(nest), wantEl.decode(nest))
 	})
 }
 
