@@ -8,13 +8,14 @@ import (
 )
 
 // The attribute layouts the kernel sends for the expressions every rule
-// has (payload, cmp, meta, counter, immediate) and for verdicts, read with
-// a few loads and compares before the general walk: each view's Decode
-// tries its kernel's layout first (the function of nf_tables that dumps it
-// is named there) and walks the attributes only for anything else, which
-// gives the same result for that layout (FuzzExprNest checks that they
-// agree on every input, TestKernelLayouts that the corpus takes the short
-// path).
+// has (payload, cmp, meta, counter, immediate), for verdicts, a set's
+// elements, and rule and set-element messages, read with a few loads and
+// compares before the general walk: each view's Decode tries its kernel's
+// layout first (the function of nf_tables that fills it in is named there)
+// and walks the attributes only for anything else, which gives the same
+// result for that layout (FuzzExprNest and FuzzDecode check that they
+// agree on every input, TestKernelLayouts that the corpus's expressions
+// are laid out so).
 
 // u32Attr is the size of an attribute holding a u32 (a register, a key, an
 // offset): its header and 4 bytes, which need no padding.
@@ -57,4 +58,17 @@ func valueAt(b []byte, t uint16) ([]byte, bool) {
 		return nil, false
 	}
 	return v.Data, true
+}
+
+// strAt returns the string attribute of type t at the start of b, without
+// its NUL, and the bytes after it, when it is one that StringBytes takes
+// (not empty, NUL-terminated) and not empty without its NUL, and whether it
+// is.
+func strAt(b []byte, t uint16) (str, rest []byte, ok bool) {
+	a, rest, err := nftmon.ParseAttr(b)
+	if err != nil || a.Type != t || len(a.Data) < 2 || a.Data[len(a.Data)-1] != 0 {
+		return nil, nil, false
+	}
+	str = trimNUL(a.Data)
+	return str, rest, len(str) > 0
 }

@@ -76,3 +76,29 @@ func shape(b []byte, nests []uint16) string {
 	}
 	return out
 }
+
+// TestKernelMessageLayouts checks that every rule and set-element message
+// of the captures (notifications and dump replies) takes the views' short
+// paths, Rule.kernel and SetElems.kernel.
+func TestKernelMessageLayouts(t *testing.T) {
+	rules, elems := 0, 0
+	for _, m := range allCaptured(t) {
+		switch m.Header.MsgType() {
+		case nftmon.MsgNewRule, nftmon.MsgDelRule:
+			var r Rule
+			if !r.kernel(m.Attrs) {
+				t.Errorf("%s %x not taken by Rule.kernel", m.Header.MsgType(), m.Attrs)
+			}
+			rules++
+		case nftmon.MsgNewSetElem, nftmon.MsgDelSetElem:
+			var e SetElems
+			if !e.kernel(m.Attrs) {
+				t.Errorf("%s %x not taken by SetElems.kernel", m.Header.MsgType(), m.Attrs)
+			}
+			elems++
+		}
+	}
+	if rules == 0 || elems == 0 {
+		t.Fatalf("%d rule and %d set-element messages captured", rules, elems)
+	}
+}

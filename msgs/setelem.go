@@ -37,11 +37,35 @@ type SetElems struct {
 // decoded by Elems as it walks them, so a malformed element is reported by
 // the ElemScanner.
 func (e *SetElems) Decode(attrs []byte) error {
+	if e.kernel(attrs) {
+		return nil
+	}
 	if err := e.decode(attrs); err != nil {
 		*e = SetElems{}
 		return err
 	}
 	return nil
+}
+
+// kernel decodes attrs into e when they are laid out as the kernel sends a
+// set-element message (nf_tables_fill_setelem_info): TABLE, SET, ELEMENTS,
+// the names not empty. It reports whether they were; when not, e is for
+// decode to fill.
+func (e *SetElems) kernel(b []byte) bool {
+	table, b, ok1 := strAt(b, unix.NFTA_SET_ELEM_LIST_TABLE)
+	set, b, ok2 := strAt(b, unix.NFTA_SET_ELEM_LIST_SET)
+	if !ok1 || !ok2 {
+		return false
+	}
+	l, rest, err := nftmon.ParseAttr(b)
+	if err != nil || l.Type != unix.NFTA_SET_ELEM_LIST_ELEMENTS || len(rest) != 0 {
+		return false
+	}
+	// Field by field after the reset: see Expr.Decode.
+	*e = SetElems{Present: 1<<unix.NFTA_SET_ELEM_LIST_TABLE | 1<<unix.NFTA_SET_ELEM_LIST_SET |
+		1<<unix.NFTA_SET_ELEM_LIST_ELEMENTS}
+	e.Table, e.Set, e.Elements = table, set, l.Data
+	return true
 }
 
 func (e *SetElems) decode(attrs []byte) error {
