@@ -118,6 +118,21 @@ func BenchmarkSetElemNotify(b *testing.B) {
 			must2(b, s.Err())
 		}
 	})
+	b.Run("decode-reset", func(b *testing.B) { // one ElemScanner, Reset for each message
+		b.ReportAllocs()
+		var v SetElems
+		var s ElemScanner
+		n := 0
+		b.ResetTimer()
+		for i := range b.N {
+			must2(b, v.Decode(msgs[i%len(msgs)].Attrs))
+			s.Reset(v.Elements)
+			for s.Next() {
+				n += len(s.Elem().Key)
+			}
+			must2(b, s.Err())
+		}
+	})
 	b.Run("bare", func(b *testing.B) {
 		b.ReportAllocs()
 		n := 0

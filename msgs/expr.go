@@ -40,6 +40,26 @@ func NewExprScanner(b []byte) ExprScanner {
 	return ExprScanner{list: nftmon.NewAttrScanner(b)}
 }
 
+// Reset makes s walk the expression list in b from the start, forgetting
+// any error and the current expression, as NewExprScanner(b) would. A
+// scanner kept with the views a callback decodes into and Reset for each
+// message costs less than a new one (from NewExprScanner or Rule.Exprs) per
+// message: a new one is copied into place, and the copy's 16-byte loads of
+// the words just stored in 8-byte moves stall.
+//
+//	d.scan.Reset(d.rule.Expressions)
+//	for d.scan.Next() {
+//		e := d.scan.Expr()
+//		...
+//	}
+func (s *ExprScanner) Reset(b []byte) {
+	// Field by field, in place: see above.
+	s.list.Reset(b)
+	s.one = nil
+	s.e = Expr{}
+	s.err = nil
+}
+
 // Next advances to the next expression and reports whether there is one.
 func (s *ExprScanner) Next() bool {
 	if s.err != nil {
@@ -70,11 +90,12 @@ func (s *ExprScanner) Next() bool {
 }
 
 // Expr returns the current expression (the zero Expr once Next has
-// returned false).
-func (s *ExprScanner) Expr() Expr {
-	// Field by field: a copy of s.e, which Next has just stored in 8-byte
-	// words, would load them in 16-byte moves, which stall.
-	return Expr{Name: s.e.Name, Data: s.e.Data}
+// returned false). It is overwritten by the next call to Next.
+func (s *ExprScanner) Expr() *Expr {
+	// A pointer, not a copy: an Expr is too big for registers, and a copy
+	// of the one Next has just stored in 8-byte words would load them in
+	// 16-byte moves, which cannot be forwarded from those stores and stall.
+	return &s.e
 }
 
 // Err returns the error that stopped the walk, or nil.

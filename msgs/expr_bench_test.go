@@ -65,6 +65,59 @@ func BenchmarkExprDecodeRule(b *testing.B) {
 	}
 }
 
+// BenchmarkRuleTyped decodes rule messages as a callback that wants every
+// typed view does (the root package's end-to-end benchmarks decode so):
+// Rule.Decode, then each expression through an ExprDecoder by its name;
+// one op is one rule. "typical" is typicalRule's message again and again,
+// "corpus" every captured rule in turn; the "-reset" ones walk the
+// expressions with one ExprScanner, Reset for each rule, where the others
+// take a new one from Rule.Exprs.
+func BenchmarkRuleTyped(b *testing.B) {
+	rule, _ := typicalRule(b)
+	var corpus [][]byte
+	for _, m := range benchMsgs(b, nftmon.MsgNewRule) {
+		corpus = append(corpus, m.Attrs)
+	}
+	for _, c := range []struct {
+		name  string
+		rules [][]byte
+	}{{"typical", [][]byte{rule.attrs}}, {"corpus", corpus}} {
+		b.Run(c.name, func(b *testing.B) {
+			var r Rule
+			var d ExprDecoder
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				must2(b, r.Decode(c.rules[i%len(c.rules)]))
+				s := r.Exprs()
+				for s.Next() {
+					e := s.Expr()
+					if _, err := d.Decode(e.Name, e.Data); err != nil {
+						b.Fatal(err)
+					}
+				}
+				must2(b, s.Err())
+			}
+		})
+		b.Run(c.name+"-reset", func(b *testing.B) {
+			var r Rule
+			var d ExprDecoder
+			var s ExprScanner
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				must2(b, r.Decode(c.rules[i%len(c.rules)]))
+				s.Reset(r.Expressions)
+				for s.Next() {
+					e := s.Expr()
+					if _, err := d.Decode(e.Name, e.Data); err != nil {
+						b.Fatal(err)
+					}
+				}
+				must2(b, s.Err())
+			}
+		})
+	}
+}
+
 // BenchmarkExprRuleText renders a typical rule into a reused buffer.
 func BenchmarkExprRuleText(b *testing.B) {
 	rule, n := typicalRule(b)

@@ -23,6 +23,27 @@ type PayloadExpr struct {
 // Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
 // all of e. On error e is left zero.
 func (e *PayloadExpr) Decode(data []byte) error {
+	// A load as the kernel sends it (nft_payload_dump): DREG, BASE,
+	// OFFSET, LEN.
+	if len(data) == 4*u32Attr {
+		dreg, ok1 := u32At(data, unix.NFTA_PAYLOAD_DREG)
+		base, ok2 := u32At(data[u32Attr:], unix.NFTA_PAYLOAD_BASE)
+		off, ok3 := u32At(data[2*u32Attr:], unix.NFTA_PAYLOAD_OFFSET)
+		n, ok4 := u32At(data[3*u32Attr:], unix.NFTA_PAYLOAD_LEN)
+		if ok1 && ok2 && ok3 && ok4 {
+			*e = PayloadExpr{
+				DReg: Register(dreg), Base: PayloadBase(base), Offset: off, Len: n,
+				Present: 1<<unix.NFTA_PAYLOAD_DREG | 1<<unix.NFTA_PAYLOAD_BASE |
+					1<<unix.NFTA_PAYLOAD_OFFSET | 1<<unix.NFTA_PAYLOAD_LEN,
+			}
+			return nil
+		}
+	}
+	return e.decode(data)
+}
+
+// decode is Decode for any attributes.
+func (e *PayloadExpr) decode(data []byte) error {
 	*e = PayloadExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
@@ -67,6 +88,25 @@ type CmpExpr struct {
 // Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
 // all of e. On error e is left zero.
 func (e *CmpExpr) Decode(data []byte) error {
+	// As the kernel sends it (nft_cmp_dump): SREG, OP, DATA holding a
+	// value.
+	if len(data) > 2*u32Attr {
+		sreg, ok1 := u32At(data, unix.NFTA_CMP_SREG)
+		op, ok2 := u32At(data[u32Attr:], unix.NFTA_CMP_OP)
+		if v, ok3 := valueAt(data[2*u32Attr:], unix.NFTA_CMP_DATA); ok1 && ok2 && ok3 {
+			*e = CmpExpr{
+				SReg: Register(sreg), Op: CmpOp(op),
+				Present: 1<<unix.NFTA_CMP_SREG | 1<<unix.NFTA_CMP_OP | 1<<unix.NFTA_CMP_DATA,
+			}
+			e.Data.Value = v
+			return nil
+		}
+	}
+	return e.decode(data)
+}
+
+// decode is Decode for any attributes.
+func (e *CmpExpr) decode(data []byte) error {
 	*e = CmpExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
@@ -140,6 +180,22 @@ type MetaExpr struct {
 // Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
 // all of e. On error e is left zero.
 func (e *MetaExpr) Decode(data []byte) error {
+	// A load as the kernel sends it (nft_meta_get_dump): KEY, DREG.
+	if len(data) == 2*u32Attr {
+		key, ok1 := u32At(data, unix.NFTA_META_KEY)
+		if dreg, ok2 := u32At(data[u32Attr:], unix.NFTA_META_DREG); ok1 && ok2 {
+			*e = MetaExpr{
+				DReg: Register(dreg), Key: MetaKey(key),
+				Present: 1<<unix.NFTA_META_KEY | 1<<unix.NFTA_META_DREG,
+			}
+			return nil
+		}
+	}
+	return e.decode(data)
+}
+
+// decode is Decode for any attributes.
+func (e *MetaExpr) decode(data []byte) error {
 	*e = MetaExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {
@@ -174,6 +230,24 @@ type ImmediateExpr struct {
 // Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
 // all of e. On error e is left zero.
 func (e *ImmediateExpr) Decode(data []byte) error {
+	// As the kernel sends it (nft_immediate_dump): DREG, then DATA
+	// holding a value or a verdict.
+	if dreg, ok := u32At(data, unix.NFTA_IMMEDIATE_DREG); ok {
+		if d, rest, err := nftmon.ParseAttr(data[u32Attr:]); err == nil && d.Type == unix.NFTA_IMMEDIATE_DATA && len(rest) == 0 {
+			*e = ImmediateExpr{}
+			if err := e.Data.Decode(d.Data); err != nil {
+				return err // e.Data is left zero, and so all of e
+			}
+			e.DReg = Register(dreg)
+			e.Present = 1<<unix.NFTA_IMMEDIATE_DREG | 1<<unix.NFTA_IMMEDIATE_DATA
+			return nil
+		}
+	}
+	return e.decode(data)
+}
+
+// decode is Decode for any attributes.
+func (e *ImmediateExpr) decode(data []byte) error {
 	*e = ImmediateExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {

@@ -145,33 +145,84 @@ func FuzzRuleText(f *testing.F) {
 	})
 }
 
-// FuzzExprNest: Expr.Decode and Data.Decode, which take a nest laid out as
-// the kernel sends it on a path of their own, give the same views and
-// errors as their general walks (decode) on every input, aliasing the same
-// bytes.
+// FuzzExprNest: the decoders that take a nest laid out as the kernel sends
+// it on a path of their own (Expr, Data, Verdict and Elem; the payload,
+// cmp, meta, immediate and counter views, see layout.go) give the same values
+// and errors as their general walks (decode) on every input, their byte
+// slices aliasing the same bytes.
 func FuzzExprNest(f *testing.F) {
 	for _, nest := range exprSeeds(f) {
 		f.Add(nest)
-		s := nftmon.NewAttrScanner(exprOf(f, nest).Data)
-		for s.Next() { // the data nests among the expression's attributes
+		data := exprOf(f, nest).Data
+		f.Add(data)
+		s := nftmon.NewAttrScanner(data)
+		for s.Next() { // the data nests among the expression's attributes, and the verdicts in them
 			f.Add(s.Bytes())
+			for n := s.Nested(); n.Next(); {
+				f.Add(n.Bytes())
+			}
 		}
 	}
-	same := func(a, b []byte) bool {
-		return len(a) == len(b) && cap(a) == cap(b) && (a == nil) == (b == nil) &&
-			(len(a) == 0 || &a[0] == &b[0])
+	for _, m := range allCaptured(f) { // the set elements, and their keys
+		if m.Header.MsgType() != nftmon.MsgNewSetElem {
+			continue
+		}
+		var v SetElems
+		if v.Decode(m.Attrs) != nil {
+			continue
+		}
+		for l := nftmon.NewAttrScanner(v.Elements); l.Next(); {
+			f.Add(l.Bytes())
+		}
 	}
 	f.Fuzz(func(t *testing.T, nest []byte) {
-		var e, want Expr
-		err, wantErr := e.Decode(nest), want.decode(nest)
-		if err != wantErr || !same(e.Name, want.Name) || !same(e.Data, want.Data) {
-			t.Fatalf("Decode: %q, %x, %v; decode: %q, %x, %v", e.Name, e.Data, err, want.Name, want.Data, wantErr)
-		}
+		var e, wantE Expr
+		checkSame(t, &e, &wantE, e.Decode(nest), wantE.decode(nest))
 		var d, wantD Data
-		err, wantErr = d.Decode(nest), wantD.decode(nest)
-		if err != wantErr || d.IsVerdict != wantD.IsVerdict || !same(d.Value, wantD.Value) ||
-			d.Verdict.Code != wantD.Verdict.Code || d.Verdict.ChainID != wantD.Verdict.ChainID || !same(d.Verdict.Chain, wantD.Verdict.Chain) {
-			t.Fatalf("Decode: %+v, %v; decode: %+v, %v", d, err, wantD, wantErr)
-		}
+		checkSame(t, &d, &wantD, d.Decode(nest), wantD.decode(nest))
+		var v, wantV Verdict
+		checkSame(t, &v, &wantV, v.Decode(nest), wantV.decode(nest))
+		var p, wantP PayloadExpr
+		checkSame(t, &p, &wantP, p.Decode(nest), wantP.decode(nest))
+		var c, wantC CmpExpr
+		checkSame(t, &c, &wantC, c.Decode(nest), wantC.decode(nest))
+		var m, wantM MetaExpr
+		checkSame(t, &m, &wantM, m.Decode(nest), wantM.decode(nest))
+		var i, wantI ImmediateExpr
+		checkSame(t, &i, &wantI, i.Decode(nest), wantI.decode(nest))
+		var n, wantN CounterExpr
+		checkSame(t, &n, &wantN, n.Decode(nest), wantN.decode(nest))
+		var el, wantEl Elem
+		checkSame(t, &el, &wantEl, el.Decode(nest), wantEl.decode(nest))
 	})
+}
+
+// checkSame fails t unless got and want (pointers to two values of one
+// type, from Decode and from decode) and their errors are the same, byte
+// slices included: the same length, capacity and first byte.
+func checkSame(t *testing.T, got, want any, err, wantErr error) {
+	t.Helper()
+	if err != wantErr || !sameValue(reflect.ValueOf(got).Elem(), reflect.ValueOf(want).Elem()) {
+		t.Fatalf("%T: Decode: %+v, %v; decode: %+v, %v", got, got, err, want, wantErr)
+	}
+}
+
+// sameValue reports whether a and b are equal, their byte slices aliasing
+// the same bytes (both nil, or both not nil with the same length, capacity
+// and first byte).
+func sameValue(a, b reflect.Value) bool {
+	switch a.Kind() {
+	case reflect.Struct:
+		for i := range a.NumField() {
+			if !sameValue(a.Field(i), b.Field(i)) {
+				return false
+			}
+		}
+		return true
+	case reflect.Slice:
+		x, y := a.Bytes(), b.Bytes()
+		return len(x) == len(y) && cap(x) == cap(y) && (x == nil) == (y == nil) &&
+			(len(x) == 0 || &x[0] == &y[0])
+	}
+	return a.Equal(b)
 }

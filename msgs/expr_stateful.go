@@ -18,6 +18,22 @@ type CounterExpr struct {
 // Decode decodes the payload of the expression's NFTA_EXPR_DATA, replacing
 // all of e. On error e is left zero.
 func (e *CounterExpr) Decode(data []byte) error {
+	// As the kernel sends it (nft_counter_do_dump): BYTES, PACKETS.
+	if len(data) == 2*u64Attr {
+		bytes, ok1 := u64At(data, unix.NFTA_COUNTER_BYTES)
+		if packets, ok2 := u64At(data[u64Attr:], unix.NFTA_COUNTER_PACKETS); ok1 && ok2 {
+			*e = CounterExpr{
+				Bytes: bytes, Packets: packets,
+				Present: 1<<unix.NFTA_COUNTER_BYTES | 1<<unix.NFTA_COUNTER_PACKETS,
+			}
+			return nil
+		}
+	}
+	return e.decode(data)
+}
+
+// decode is Decode for any attributes.
+func (e *CounterExpr) decode(data []byte) error {
 	*e = CounterExpr{}
 	s := nftmon.NewAttrScanner(data)
 	for s.Next() {

@@ -126,6 +126,7 @@ func FuzzDecode(f *testing.F) {
 		if len(attrs) > fuzzMaxBytes {
 			return
 		}
+		checkKernelPaths(t, nftmon.MsgType(typ), attrs)
 		err := decodeAll(nftmon.MsgType(typ), attrs)
 		if err == nil {
 			checkWithin(t, nftmon.MsgType(typ), attrs)
@@ -136,6 +137,29 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("error %v (%T) is not a *nftmon.ParseError matching ErrMalformed", err, err)
 		}
 	})
+}
+
+// checkKernelPaths checks that the views that take a message laid out as
+// the kernel sends it on a path of their own (Rule, SetElems) give the same
+// values and errors as their general walks (decode, which leaves the value
+// to Decode to zero on error).
+func checkKernelPaths(t *testing.T, typ nftmon.MsgType, attrs []byte) {
+	switch typ.Object() {
+	case nftmon.ObjectRule:
+		var r, want Rule
+		wantErr := want.decode(attrs)
+		if wantErr != nil {
+			want = Rule{}
+		}
+		checkSame(t, &r, &want, r.Decode(attrs), wantErr)
+	case nftmon.ObjectSetElem:
+		var e, want SetElems
+		wantErr := want.decode(attrs)
+		if wantErr != nil {
+			want = SetElems{}
+		}
+		checkSame(t, &e, &want, e.Decode(attrs), wantErr)
+	}
 }
 
 // checkWithin decodes a valid input again and checks that the views' byte

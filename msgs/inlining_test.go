@@ -24,7 +24,7 @@ func TestInlining(t *testing.T) {
 		"NewDevScanner", "(*DevScanner).Device", "(*ChainHook).Devices", "(*FlowtableHook).Devices",
 		"NewElemScanner", "(*ElemScanner).Elem", "(*SetElems).Elems", "(*Elem).Exprs",
 		"(*Rule).Exprs", "(*Set).Exprs",
-		"NewExprScanner", "(*ExprScanner).Expr", "(*DynsetExpr).Exprs", "(*InnerExpr).Exprs",
+		"NewExprScanner", "(*ExprScanner).Expr", "(*ExprScanner).Reset", "(*ElemScanner).Reset", "(*DynsetExpr).Exprs", "(*InnerExpr).Exprs",
 		"ExprScanner.All", "ExprScanner.All.func1", "ElemScanner.All", "ElemScanner.All.func1",
 		"DevScanner.All", "DevScanner.All.func1",
 		"viewOf", "txName", "txU", "txReg", "appendHex8", "verdictText",

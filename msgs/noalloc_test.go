@@ -49,6 +49,8 @@ func TestNoAllocs(t *testing.T) {
 		ov Obj
 		fv Flowtable
 		gv nftmon.Gen
+		xs ExprScanner
+		es ElemScanner
 		n  int
 	)
 	cases := []struct {
@@ -71,6 +73,22 @@ func TestNoAllocs(t *testing.T) {
 				n += len(s.Expr().Name)
 			}
 			must(t, s.Err())
+		}},
+		{"ExprScanner.Reset", func() {
+			must(t, rv.Decode(rule.Attrs))
+			xs.Reset(rv.Expressions)
+			for xs.Next() {
+				n += len(xs.Expr().Name)
+			}
+			must(t, xs.Err())
+		}},
+		{"ElemScanner.Reset", func() {
+			must(t, ev.Decode(elems.Attrs))
+			es.Reset(ev.Elements)
+			for es.Next() {
+				n += len(es.Elem().Key)
+			}
+			must(t, es.Err())
 		}},
 		{"Rule.Comment", func() {
 			must(t, rv.Decode(commented.Attrs))

@@ -80,7 +80,7 @@ func appendRuleText(dst []byte, family nftmon.Family, ruleAttrs []byte) ([]byte,
 	for es.Next() {
 		var err error
 		dst = append(dst, "\n  [ "...)
-		if dst, err = appendExprRaw(dst, &d, es.Expr(), 0); err != nil {
+		if dst, err = appendExprRaw(dst, &d, *es.Expr(), 0); err != nil {
 			return dst, err
 		}
 		dst = append(dst, ']')

@@ -105,7 +105,7 @@ func appendNestedText(dst []byte, d *ExprDecoder, s ExprScanner, depth int, open
 	for s.Next() {
 		var err error
 		dst = append(dst, open...)
-		if dst, err = appendExprRaw(dst, d, s.Expr(), depth+1); err != nil {
+		if dst, err = appendExprRaw(dst, d, *s.Expr(), depth+1); err != nil {
 			return dst, err
 		}
 		dst = append(dst, "] "...)

@@ -69,6 +69,25 @@ type Verdict struct {
 // Decode decodes the payload of an NFTA_DATA_VERDICT nest, replacing all
 // of v. NFTA_VERDICT_CODE is required. On error v is left zero.
 func (v *Verdict) Decode(b []byte) error {
+	// As the kernel sends one (nft_verdict_dump): CODE, then CHAIN for a
+	// jump or goto.
+	if code, ok := u32At(b, unix.NFTA_VERDICT_CODE); ok {
+		if len(b) == u32Attr {
+			*v = Verdict{Code: VerdictCode(code)}
+			return nil
+		}
+		if c, rest, err := nftmon.ParseAttr(b[u32Attr:]); err == nil && c.Type == unix.NFTA_VERDICT_CHAIN &&
+			len(rest) == 0 && len(c.Data) > 0 && c.Data[len(c.Data)-1] == 0 {
+			*v = Verdict{Code: VerdictCode(code)}
+			v.Chain = trimNUL(c.Data) // not in the literal: see Expr.Decode
+			return nil
+		}
+	}
+	return v.decode(b)
+}
+
+// decode is Decode for any nest.
+func (v *Verdict) decode(b []byte) error {
 	*v = Verdict{}
 	var hasCode bool
 	s := nftmon.NewAttrScanner(b)

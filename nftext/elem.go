@@ -176,7 +176,7 @@ func (s *SetInfo) appendPaired(dst []byte, p Elem, n ifNames) []byte {
 	}
 	x := el.Exprs()
 	for x.Next() {
-		dst = AppendStatefulExpr(append(dst, ' '), x.Expr(), false)
+		dst = AppendStatefulExpr(append(dst, ' '), *x.Expr(), false)
 	}
 	if el.Present.Has(unix.NFTA_SET_ELEM_TIMEOUT) && el.Timeout != 0 {
 		dst = AppendDuration(append(dst, " timeout "...), el.Timeout)

@@ -96,7 +96,7 @@ func appendRawRule(dst []byte, r *msgs.Rule) []byte {
 		if len(dst) > n {
 			dst = append(dst, ' ')
 		}
-		dst = appendRawExpr(dst, s.Expr())
+		dst = appendRawExpr(dst, *s.Expr())
 	}
 	if err := s.Err(); err != nil || len(dst) == n {
 		if len(dst) > n {

@@ -88,7 +88,7 @@ type stmt struct {
 func (s *ruleState) parse() (ok, room bool) {
 	sc := s.rule.Exprs()
 	for sc.Next() {
-		if !s.parseExpr(sc.Expr()) {
+		if !s.parseExpr(*sc.Expr()) {
 			return false, false
 		}
 	}

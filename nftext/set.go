@@ -93,7 +93,7 @@ func AppendSet(dst []byte, info *SetInfo, set *msgs.Set) []byte {
 		if len(dst) > n {
 			dst = append(dst, ' ')
 		}
-		dst = AppendStatefulExpr(dst, x.Expr(), true)
+		dst = AppendStatefulExpr(dst, *x.Expr(), true)
 	}
 	if len(dst) > n {
 		dst = append(dst, "; "...)

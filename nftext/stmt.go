@@ -346,7 +346,7 @@ func (s *ruleState) appendDynset(dst []byte, st *stmt) []byte {
 		sc := x.Exprs()
 		if sc.Next() {
 			dst = append(dst, ' ')
-			dst = appendStateless(dst, sc.Expr())
+			dst = appendStateless(dst, *sc.Expr())
 		}
 		return append(dst, " }"...)
 	}
@@ -363,7 +363,7 @@ func (s *ruleState) appendDynset(dst []byte, st *stmt) []byte {
 	for sc.Next() {
 		dst = append(dst, ' ')
 		e := sc.Expr()
-		dst = appendStateless(dst, e)
+		dst = appendStateless(dst, *e)
 	}
 	if st.val >= 0 {
 		dst = append(dst, " : "...)

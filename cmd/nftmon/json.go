@@ -169,7 +169,7 @@ func (p *jsonPrinter) body(b []byte, e *nftmon.Event) ([]byte, error) {
 				// kernel sent: escape it like any other string.
 				start := len(b)
 				b = append(b, "[ "...)
-				b = msgs.AppendExprText(b, s.Expr())
+				b = msgs.AppendExprText(b, *s.Expr())
 				b = append(b, " ]"...)
 				b = appendJSONEscapedTail(b, start)
 			}

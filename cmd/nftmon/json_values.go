@@ -244,7 +244,7 @@ func (v *jsonValues) jsonStatements(b []byte, el *msgs.Elem) []byte {
 		b = jsonStateful(b, one)
 	}
 	for x := el.Exprs(); x.Next(); {
-		b = jsonStateful(b, x.Expr())
+		b = jsonStateful(b, *x.Expr())
 	}
 	return b
 }
