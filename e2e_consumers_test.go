@@ -172,7 +172,10 @@ type monitorConsumer struct {
 }
 
 // decoder holds the views a callback decodes into, reused for every event:
-// each expression of a rule into the view its name selects (msgs.ExprDecoder).
+// each expression of a rule into the view its name selects (msgs.ExprDecoder),
+// the expression and element scanners kept too and Reset for each message
+// (as their documentation advises a callback that decodes message after
+// message).
 type decoder struct {
 	table msgs.Table
 	chain msgs.Chain
@@ -181,6 +184,8 @@ type decoder struct {
 	elems msgs.SetElems
 	obj   msgs.Obj
 	exprs msgs.ExprDecoder
+	xs    msgs.ExprScanner
+	es    msgs.ElemScanner
 }
 
 func (d *decoder) decode(e *nftmon.Event) error {
@@ -193,7 +198,8 @@ func (d *decoder) decode(e *nftmon.Event) error {
 		if err := d.rule.Decode(e.Attrs); err != nil {
 			return err
 		}
-		s := d.rule.Exprs()
+		s := &d.xs
+		s.Reset(d.rule.Expressions)
 		for s.Next() {
 			x := s.Expr()
 			if _, err := d.exprs.Decode(x.Name, x.Data); err != nil {
@@ -207,7 +213,8 @@ func (d *decoder) decode(e *nftmon.Event) error {
 		if err := d.elems.Decode(e.Attrs); err != nil {
 			return err
 		}
-		s := d.elems.Elems()
+		s := &d.es
+		s.Reset(d.elems.Elements)
 		for s.Next() {
 			_ = s.Elem().Key
 		}
