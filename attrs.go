@@ -34,6 +34,14 @@ type Header struct {
 	PortID uint32 // nlmsg_pid: the port id of the socket that made the change
 }
 
+// copyFrom copies o into h field by field. A header is stored field by
+// field (parseMessage), and a copy of it as a whole, loaded in one 16-byte
+// move before those stores have retired, cannot take their values and
+// stalls: it was a fifth of the dispatch of a set-element event.
+func (h *Header) copyFrom(o *Header) {
+	h.Len, h.Type, h.Flags, h.Seq, h.PortID = o.Len, o.Type, o.Flags, o.Seq, o.PortID
+}
+
 // Subsystem returns the nfnetlink subsystem id (NFNL_SUBSYS_ID(type)), 10 for
 // nftables. It is meaningless for the netlink control types (NLMSG_DONE, ...).
 func (h Header) Subsystem() uint8 { return uint8(h.Type >> 8) }
@@ -86,13 +94,12 @@ func parseMessage(b []byte, m *Message) (int, error) {
 	if uint64(l) > uint64(len(b)) {
 		return 0, errMsgLenOverrun
 	}
-	m.Header = Header{
-		Len:    l,
-		Type:   binary.NativeEndian.Uint16(h[4:]),
-		Flags:  binary.NativeEndian.Uint16(h[6:]),
-		Seq:    binary.NativeEndian.Uint32(h[8:]),
-		PortID: binary.NativeEndian.Uint32(h[12:]),
-	}
+	// Field by field: a composite literal is built aside and copied.
+	m.Header.Len = l
+	m.Header.Type = binary.NativeEndian.Uint16(h[4:])
+	m.Header.Flags = binary.NativeEndian.Uint16(h[6:])
+	m.Header.Seq = binary.NativeEndian.Uint32(h[8:])
+	m.Header.PortID = binary.NativeEndian.Uint32(h[12:])
 	m.Payload = b[HeaderLen:l:l]
 	return min(align(int(l)), len(b)), nil
 }

@@ -54,7 +54,7 @@ func (d *dispatcher) releaseRun(ns *nsState, nsi int, r run, mode releaseMode, s
 		}
 		off += next
 		r.msgs, r.bytes = r.msgs-1, r.bytes-int(m.Header.Len)
-		nt.hdr = m.Header
+		nt.hdr.copyFrom(&m.Header)
 		nt.nf, nt.attrs, _ = ParseNFGen(m.Payload)
 		var err error
 		switch {
@@ -109,7 +109,8 @@ func (d *dispatcher) deliver(nsi int, nt *notice, dl *delivery) error {
 	e.Kind, e.Type, e.Family = dl.kind, nt.hdr.MsgType(), nt.nf.Family
 	e.Gen, e.ProcPID, e.ProcName = dl.gen, dl.pid, dl.name
 	e.NSID, e.HasNSID, e.Streamed = ns.nsid, ns.hasNSID, dl.streamed
-	e.Header, e.ResID, e.Attrs = nt.hdr, nt.nf.ResID, nt.attrs
+	e.Header.copyFrom(&nt.hdr)
+	e.ResID, e.Attrs = nt.nf.ResID, nt.attrs
 	e.Raw, e.Err = nil, nil
 	return d.call()
 }

@@ -220,7 +220,9 @@ func (d *dispatcher) datagram(n int, nsid int32, hasNSID bool) error {
 			}
 			continue
 		}
-		nt := notice{hdr: m.Header, nf: nf, attrs: attrs}
+		var nt notice
+		nt.hdr.copyFrom(&m.Header)
+		nt.nf, nt.attrs = nf, attrs
 		switch typ := m.Header.MsgType(); {
 		case typ == MsgTrace:
 			err = d.trace(nsi, &nt) // trace.go
