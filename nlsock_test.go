@@ -442,9 +442,10 @@ func TestReceiveDropsForeign(t *testing.T) {
 	}
 }
 
-func TestCloseUnblocksReceive(t *testing.T) {
-	ns := nstest.New(t)
-	c := openIn(t, ns, ConnConfig{}, true)
+// blockedReceive starts a Receive on c in another goroutine, checks that it
+// is still waiting a while later, and returns where its error will come.
+func blockedReceive(t *testing.T, c *Conn) <-chan error {
+	t.Helper()
 	errc := make(chan error, 1)
 	go func() {
 		_, err := c.Receive(make([]byte, MinBufferLen))
@@ -453,9 +454,16 @@ func TestCloseUnblocksReceive(t *testing.T) {
 	time.Sleep(100 * time.Millisecond)
 	select {
 	case err := <-errc:
-		t.Fatalf("Receive returned before Close: %v", err)
+		t.Fatalf("Receive returned on an empty socket: %v", err)
 	default:
 	}
+	return errc
+}
+
+func TestCloseUnblocksReceive(t *testing.T) {
+	ns := nstest.New(t)
+	c := openIn(t, ns, ConnConfig{}, true)
+	errc := blockedReceive(t, c)
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -507,17 +515,7 @@ func TestReadDeadline(t *testing.T) {
 func TestReadDeadlineWhileBlocked(t *testing.T) {
 	ns := nstest.New(t)
 	c := openIn(t, ns, ConnConfig{}, true)
-	errc := make(chan error, 1)
-	go func() {
-		_, err := c.Receive(make([]byte, MinBufferLen))
-		errc <- err
-	}()
-	time.Sleep(50 * time.Millisecond)
-	select {
-	case err := <-errc:
-		t.Fatalf("Receive returned before a deadline was set: %v", err)
-	default:
-	}
+	errc := blockedReceive(t, c)
 	// A deadline in the future is taken, and the wait goes on.
 	c.SetReadDeadline(time.Now().Add(time.Hour))
 	time.Sleep(50 * time.Millisecond)
