@@ -90,8 +90,9 @@ func (a *arena) reserve() []byte {
 			a.blocks, a.ready = a.blocks[:a.keep], a.ready[:a.keep]
 		}
 		if cap(a.held) > a.keepHeld {
-			// The list of a transaction of millions of messages is
-			// tens of megabytes too.
+			// A run per message at worst (each followed by one not
+			// held, or by another namespace's): the list of such a
+			// transaction of millions of messages is tens of megabytes.
 			a.held = nil
 		}
 	}

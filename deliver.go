@@ -3,7 +3,6 @@ package nftmon
 // release delivers or drops the held messages of namespace nsi, in order,
 // and forgets them. With releaseCommit, g is the commit.
 func (d *dispatcher) release(nsi int, mode releaseMode, g Gen) error {
-	ns := &d.nss[nsi]
 	// How a change of the committed transaction goes out; the stamp of
 	// the others is worked out one by one.
 	stamped := delivery{kind: EventChange, gen: g.ID, exact: true, pid: g.ProcPID, name: g.ProcName}
@@ -16,33 +15,33 @@ func (d *dispatcher) release(nsi int, mode releaseMode, g Gen) error {
 			j++
 			continue
 		}
-		d.a.heldBytes -= r.bytes
-		d.a.heldMsgs -= r.msgs
 		switch mode {
 		case releaseDiscard:
 			d.c.Discarded += uint64(r.msgs)
-			continue
 		case releaseBelowFloor:
 			d.c.BelowFloor += uint64(r.msgs)
+		default:
+			var rest run
+			if rest, err = d.releaseRun(nsi, r, mode, &stamped); rest.msgs > 0 {
+				// The callback failed: what follows its message stays held.
+				d.a.held[j] = rest
+				j++
+			}
 			continue
 		}
-		var rest run
-		if rest, err = d.releaseRun(ns, nsi, r, mode, &stamped); rest.msgs > 0 {
-			// The callback failed: what follows its message stays held.
-			d.a.heldBytes += rest.bytes
-			d.a.heldMsgs += rest.msgs
-			d.a.held[j] = rest
-			j++
-		}
+		d.a.heldBytes -= r.bytes
+		d.a.heldMsgs -= r.msgs
 	}
 	d.a.held = d.a.held[:j]
 	return err
 }
 
 // releaseRun delivers the messages of a held run, as release says (mode
-// releaseCommit or releaseStream). If the callback fails, it returns the
-// error and the part of the run after the message it failed on.
-func (d *dispatcher) releaseRun(ns *nsState, nsi int, r run, mode releaseMode, stamped *delivery) (run, error) {
+// releaseCommit or releaseStream), and forgets each as it goes. If the
+// callback fails, it returns the error and the part of the run after the
+// message it failed on, which stays held.
+func (d *dispatcher) releaseRun(nsi int, r run, mode releaseMode, stamped *delivery) (run, error) {
+	ns := &d.nss[nsi]
 	var m Message
 	var nt notice
 	var dl delivery
@@ -53,14 +52,15 @@ func (d *dispatcher) releaseRun(ns *nsState, nsi int, r run, mode releaseMode, s
 			return run{}, nil // parsed once already; cannot happen
 		}
 		off += next
-		r.msgs, r.bytes = r.msgs-1, r.bytes-int(m.Header.Len)
+		n := int(m.Header.Len)
+		r.msgs, r.bytes = r.msgs-1, r.bytes-n
+		d.a.heldMsgs, d.a.heldBytes = d.a.heldMsgs-1, d.a.heldBytes-n
 		nt.hdr.copyFrom(&m.Header)
 		nt.nf, nt.attrs, _ = ParseNFGen(m.Payload)
 		var err error
-		switch {
-		case mode == releaseCommit && nt.nf.ResID == uint16(stamped.gen):
+		if mode == releaseCommit && nt.nf.ResID == uint16(stamped.gen) {
 			err = d.deliver(nsi, &nt, stamped)
-		default:
+		} else {
 			if mode == releaseStream {
 				dl = delivery{kind: EventChange, streamed: true}
 			} else {
