@@ -305,6 +305,8 @@ func (c *Conn) Receive(buf []byte) (Datagram, error) {
 // waiting, and waits (waiter.wait) when the socket is empty, until a
 // datagram comes or the wait ends (c.rerr says why). An empty socket gives
 // the idle work its turn first, and is read again after each piece of it.
+// It always reports true: false would ask the runtime poller to wait, and
+// the socket is not in it.
 func (c *Conn) recvmsg(fd uintptr) bool {
 	for {
 		n, _, e := unix.Syscall(unix.SYS_RECVMSG, fd, uintptr(unsafe.Pointer(&c.msg)), unix.MSG_TRUNC|unix.MSG_DONTWAIT)
