@@ -26,6 +26,7 @@ type arena struct {
 	populate  bool  // prefault may ask for MADV_POPULATE_WRITE (false once the kernel refused it)
 	cur       int   // the block being filled
 	used      int   // blocks[cur][:used] holds datagrams with held messages
+	readAt    int   // where the last reservation (reserve, place) starts in blocks[cur]
 	held      []run // held messages, in arrival order (and so in arena order)
 	heldBytes int   // the sum of the held messages' lengths
 	heldMsgs  int   // how many messages are held
@@ -71,6 +72,9 @@ func newArena(retain, size int) arena {
 	return a
 }
 
+// read returns the n bytes read at offset off of the last reservation.
+func (a *arena) read(off, n int) []byte { return a.blocks[a.cur][a.readAt+off:][:n] }
+
 // bytesOf returns the bytes of a held run.
 func (a *arena) bytesOf(r run) []byte { return a.blocks[r.block][r.off:r.end] }
 
@@ -96,18 +100,15 @@ func (a *arena) reserve() []byte {
 			a.held = nil
 		}
 	}
-	if len(a.blocks[a.cur])-a.used >= MinBufferLen {
-		return a.blocks[a.cur][a.used:]
-	}
-	if a.cur >= 3 && 2*a.heldBytes < a.cur*a.size {
+	if len(a.blocks[a.cur])-a.used < MinBufferLen && a.cur >= 3 && 2*a.heldBytes < a.cur*a.size {
 		a.compact()
-		if len(a.blocks[a.cur])-a.used >= MinBufferLen {
-			return a.blocks[a.cur][a.used:]
-		}
 	}
-	a.cur, a.used = a.cur+1, 0
-	a.fill(a.size)
-	return a.blocks[a.cur]
+	if len(a.blocks[a.cur])-a.used < MinBufferLen {
+		a.cur, a.used = a.cur+1, 0
+		a.fill(a.size)
+	}
+	a.readAt = a.used
+	return a.blocks[a.cur][a.used:]
 }
 
 // fill makes blocks[cur] a block of at least n bytes (see ensure).
@@ -138,35 +139,53 @@ func (a *arena) ensure(i, n int) {
 // (KERNEL.md, fact 18), and with the socket empty there is room for them.
 // Populating keeps what the pages hold: it may run over held messages.
 func (a *arena) prefault() bool {
-	if !a.populate {
+	i, start, end, ok := a.nextPrefault()
+	if !ok {
 		return false
 	}
-	for i := a.cur; i <= a.cur+1; i++ {
+	if i == len(a.blocks) {
+		a.ensure(i, a.size)
+	}
+	if err := unix.Madvise(a.blocks[i][start:end], unix.MADV_POPULATE_WRITE); err != nil {
+		a.populate = false
+		return false
+	}
+	a.ready[i] = end
+	return true
+}
+
+// prefaultDue reports whether prefault has something to do.
+func (a *arena) prefaultDue() bool {
+	_, _, _, ok := a.nextPrefault()
+	return ok
+}
+
+// nextPrefault returns what prefault makes resident next: blocks[i][start:end]
+// (i may be len(blocks): the next block, not made yet). ok is false when
+// there is nothing to do.
+func (a *arena) nextPrefault() (i, start, end int, ok bool) {
+	if !a.populate {
+		return 0, 0, 0, false
+	}
+	for i = a.cur; i <= a.cur+1; i++ {
 		if i > a.cur && i >= a.keep && 2*a.used < len(a.blocks[a.cur]) {
 			// Not retained, and not needed yet: made resident for every
 			// small transaction, it would be given back after each.
 			break
 		}
-		if i == len(a.blocks) {
-			a.ensure(i, a.size)
+		n, start := a.size, 0 // a block not made yet will be of a.size
+		if i < len(a.blocks) {
+			n, start = len(a.blocks[i]), a.ready[i]
 		}
-		b := a.blocks[i]
-		start := a.ready[i]
 		if i == a.cur {
 			start = max(start, a.used&^(prefaultChunk-1))
 		}
-		if start >= len(b) {
+		if start >= n {
 			continue
 		}
-		end := min(len(b), (start+prefaultChunk)&^(prefaultChunk-1))
-		if err := unix.Madvise(b[start:end], unix.MADV_POPULATE_WRITE); err != nil {
-			a.populate = false
-			return false
-		}
-		a.ready[i] = end
-		return true
+		return i, start, min(n, (start+prefaultChunk)&^(prefaultChunk-1)), true
 	}
-	return false
+	return 0, 0, 0, false
 }
 
 // place copies a datagram into the arena, as if the socket had read it
@@ -175,7 +194,7 @@ func (a *arena) prefault() bool {
 func (a *arena) place(b []byte) int {
 	buf := a.reserve()
 	if len(buf) < len(b) {
-		a.cur, a.used = a.cur+1, 0
+		a.cur, a.used, a.readAt = a.cur+1, 0, 0
 		a.fill(len(b))
 		buf = a.blocks[a.cur]
 	}

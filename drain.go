@@ -25,16 +25,16 @@ func (c *Conn) DiscardQueued(buf []byte) (int, error) {
 	for {
 		// The state of Receive, reused: a loss can come at every burst,
 		// and the reads after it must not allocate either.
-		c.iov.Base = &buf[0]
-		c.iov.SetLen(len(buf))
-		c.msg = unix.Msghdr{Iov: &c.iov}
-		c.msg.SetIovlen(1)
-		if err := c.rc.Read(c.discardFn); err != nil {
+		c.r.slot(0, buf)
+		if err := c.rc.Read(c.r.discardFn); err != nil {
 			return msgs, c.wrapClosed(err)
 		}
-		switch c.rerrno {
+		switch c.r.rerrno {
 		case 0:
-			for range Messages(buf[:min(c.rn, len(buf))]) {
+			if c.r.sa[0].Pid == c.portID {
+				continue // the socket's own wake-up (wakeSelf)
+			}
+			for range Messages(buf[:min(c.r.rn, len(buf))]) {
 				msgs++
 			}
 		case unix.EAGAIN:
@@ -42,7 +42,7 @@ func (c *Conn) DiscardQueued(buf []byte) (int, error) {
 		case unix.EINTR, unix.ENOBUFS:
 			// Interrupted, or dropped again while emptying: go on.
 		default:
-			return msgs, syscallErr("recvmsg", c.rerrno)
+			return msgs, syscallErr("recvmsg", c.r.rerrno)
 		}
 	}
 }
@@ -50,7 +50,7 @@ func (c *Conn) DiscardQueued(buf []byte) (int, error) {
 // recvDiscard is DiscardQueued's system call: it never waits, so that an
 // empty queue ends the loop.
 func (c *Conn) recvDiscard(fd uintptr) bool {
-	n, _, e := unix.Syscall(unix.SYS_RECVMSG, fd, uintptr(unsafe.Pointer(&c.msg)), unix.MSG_DONTWAIT)
-	c.rn, c.rerrno = int(n), e
+	n, _, e := unix.Syscall(unix.SYS_RECVMSG, fd, uintptr(unsafe.Pointer(&c.r.mm[0].hdr)), unix.MSG_DONTWAIT)
+	c.r.rn, c.r.rerrno = int(n), e
 	return true
 }

@@ -117,7 +117,11 @@ type Monitor struct {
 	req      *Conn        // the request socket: GETGEN after a loss, and snapshots
 	snap     *snapshotter // with Config.Snapshot: the snapshots, on req
 	needSnap bool         // a snapshot is due: none was delivered yet, or a loss happened since
-	running  atomic.Bool
+	// The datagrams of the last read (Conn.readBatch), delivered up to
+	// next: a Run that returns in the middle leaves the rest to the next.
+	batch   []received
+	next    int
+	running atomic.Bool
 }
 
 // NewMonitor opens a socket as cfg says, subscribes it to nftables
@@ -173,7 +177,7 @@ func NewMonitor(cfg Config, fn func(*Event) error) (*Monitor, error) {
 	m.d.learnGen(g.ID)
 	// While the socket is empty, the arena is faulted in ahead of the
 	// reads (arena.prefault).
-	conn.idle = m.d.a.prefault
+	conn.r.idle, conn.r.idleDue = m.d.a.prefault, m.d.a.prefaultDue
 	if cfg.Snapshot {
 		attempts := cfg.SnapshotAttempts
 		if attempts <= 0 {
@@ -213,43 +217,73 @@ func (m *Monitor) Run(ctx context.Context) error {
 				return err
 			}
 		}
-		buf := m.d.reserve()
-		dg, err := m.conn.Receive(buf)
-		if err != nil {
-			if errors.Is(err, ErrOverflow) || errors.Is(err, ErrTruncated) {
-				if err := m.d.loss(err); err != nil {
+		if m.next == len(m.batch) {
+			b, err := m.conn.readBatch(m.d.reserve())
+			m.batch, m.next = b, 0
+			if err != nil {
+				if err := m.failed(ctx, err, 0); err != nil {
 					return err
 				}
-				// The socket drops everything until its queue is empty:
-				// empty it now, so that the gap ends here. What commits
-				// after the generation current then is complete.
-				n, derr := m.conn.DiscardQueued(m.d.reserve())
-				m.d.discarded(n)
-				if derr != nil {
-					if ctx.Err() != nil {
-						return ctx.Err()
-					}
-					return wrap("receive", derr)
-				}
-				if g, gerr := m.req.GetGen(); gerr == nil {
-					m.d.gapEnded(g.ID)
-				} // else the next transaction read is discarded, as in a replay
-				m.needSnap = m.snap != nil
 				continue
 			}
-			if ctx.Err() != nil && errors.Is(err, os.ErrDeadlineExceeded) {
-				return ctx.Err()
+		}
+		g := &m.batch[m.next]
+		m.next++
+		if g.err != nil {
+			// Truncated: the datagrams read after it are discarded, as
+			// the ones still queued are.
+			n := 0
+			for _, g := range m.batch[m.next:] {
+				for range Messages(m.d.a.read(g.off, g.N)) {
+					n++
+				}
 			}
-			if errors.Is(err, ErrClosed) {
-				return ErrClosed
+			m.batch, m.next = nil, 0
+			if err := m.failed(ctx, g.err, n); err != nil {
+				return err
 			}
-			return wrap("receive", err)
+			continue
 		}
 		m.d.setForeign(m.conn.ForeignDropped())
-		if err := m.d.datagram(dg.N, dg.NSID, dg.HasNSID); err != nil {
+		if err := m.d.datagram(g.off, g.N, g.NSID, g.HasNSID); err != nil {
 			return err
 		}
 	}
+}
+
+// failed handles a read's error err: a loss, which it reports (the
+// callback gets its EventLoss; discarded messages read with the datagram
+// that failed are counted with the queue it empties), or the end of Run,
+// whose error it returns.
+func (m *Monitor) failed(ctx context.Context, err error, discarded int) error {
+	if errors.Is(err, ErrOverflow) || errors.Is(err, ErrTruncated) {
+		if err := m.d.loss(err); err != nil {
+			return err
+		}
+		// The socket drops everything until its queue is empty: empty it
+		// now, so that the gap ends here. What commits after the
+		// generation current then is complete.
+		n, derr := m.conn.DiscardQueued(m.d.reserve())
+		m.d.discarded(discarded + n)
+		if derr != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return wrap("receive", derr)
+		}
+		if g, gerr := m.req.GetGen(); gerr == nil {
+			m.d.gapEnded(g.ID)
+		} // else the next transaction read is discarded, as in a replay
+		m.needSnap = m.snap != nil
+		return nil
+	}
+	if ctx.Err() != nil && errors.Is(err, os.ErrDeadlineExceeded) {
+		return ctx.Err()
+	}
+	if errors.Is(err, ErrClosed) {
+		return ErrClosed
+	}
+	return wrap("receive", err)
 }
 
 func (m *Monitor) setDeadline(t time.Time) {

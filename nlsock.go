@@ -9,7 +9,6 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -63,30 +62,17 @@ type Conn struct {
 	groups  atomic.Int32 // multicast groups joined and not left
 	seq     uint32
 
-	// receive state, reused by every call, so that Receive allocates nothing
-	recvFn    func(fd uintptr) bool // c.recvmsg, bound once
-	discardFn func(fd uintptr) bool // c.recvDiscard, bound once
-	msg       unix.Msghdr
-	iov       unix.Iovec
-	sa        unix.RawSockaddrNetlink
-	oob       [64]byte
-	rn        int
-	rerrno    unix.Errno
-	rerr      error  // why a wait ended without a datagram (closed, deadline)
-	replies   []byte // buffer for request replies, made on first use
-	w         *waiter
+	replies []byte // buffer for request replies, made on first use
+	w       *waiter
+	r       reader // Receive's and readBatch's state (recv.go)
 
-	// idle, if set, is called by Receive when the socket is empty, before
-	// it waits; true means it did some work, and the socket is read again
-	// (a Monitor prefaults its arena there: arena.prefault).
-	idle func() bool
-}
-
-// Datagram describes one datagram read by Receive.
-type Datagram struct {
-	N       int   // bytes written to the buffer
-	NSID    int32 // the nsid of the sender's namespace, when HasNSID
-	HasNSID bool  // false for the socket's own namespace
+	// A read waiting in the kernel after a datagram (reader.hot) is ended
+	// by an empty datagram the socket sends itself (wakeSelf).
+	self     unix.RawSockaddrNetlink // the socket's own address
+	noop     [unix.NLMSG_HDRLEN]byte // the wake-up: an NLMSG_NOOP
+	selfFn   func(fd uintptr)        // c.sendSelf, bound once
+	noSelf   atomic.Bool             // sending to itself was refused (EPERM): reads do not wait in the kernel
+	inKernel atomic.Bool             // a read waits in the kernel (or is about to)
 }
 
 // Open opens a netfilter netlink socket as cfg says and binds it. It joins no
@@ -119,11 +105,20 @@ func Open(cfg ConnConfig) (*Conn, error) {
 	if nl, ok := sa.(*unix.SockaddrNetlink); ok {
 		c.portID = nl.Pid
 	}
+	c.self = unix.RawSockaddrNetlink{Family: unix.AF_NETLINK, Pid: c.portID}
+	c.selfFn = c.sendSelf
+	binary.NativeEndian.PutUint32(c.noop[0:], unix.NLMSG_HDRLEN)
+	binary.NativeEndian.PutUint16(c.noop[4:], unix.NLMSG_NOOP)
 	if c.rc, err = c.f.SyscallConn(); err != nil {
 		c.Close()
 		return nil, wrap("", err)
 	}
-	c.recvFn, c.discardFn = c.recvmsg, c.recvDiscard
+	c.r.recvFn, c.r.discardFn = c.recvmmsg, c.recvDiscard
+	tv := unix.NsecToTimeval(int64(burstWait))
+	if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
+		c.Close()
+		return nil, syscallErr("setsockopt SO_RCVTIMEO", err)
+	}
 	// Extended acks give the kernel's reason for a refused request; capped
 	// acks leave the request itself out of the error. Both are best effort.
 	_ = c.setInt(unix.SOL_NETLINK, unix.NETLINK_EXT_ACK, 1)
@@ -219,9 +214,10 @@ func (c *Conn) ForeignDropped() uint64 { return c.foreign.Load() }
 // SetReadDeadline sets the deadline for Receive and for reading replies; a
 // Receive blocked past it returns an error matching os.ErrDeadlineExceeded.
 // A zero t means no deadline. A Receive blocked in another goroutine takes
-// the new deadline at once. It always returns nil.
+// the new deadline at once (see Receive). It always returns nil.
 func (c *Conn) SetReadDeadline(t time.Time) error {
 	c.w.setDeadline(t)
+	c.wakeSelf()
 	return nil
 }
 
@@ -233,6 +229,7 @@ func (c *Conn) Close() error {
 		return nil
 	}
 	c.w.wake()
+	c.wakeSelf()
 	c.w.close()
 	return c.f.Close()
 }
@@ -243,123 +240,6 @@ func (c *Conn) wrapClosed(err error) error {
 	}
 	return wrap("", err)
 }
-
-// Receive reads the next datagram from the kernel into buf, which should be
-// at least MinBufferLen long, and blocks until one arrives (or the deadline
-// passes, or Close is called). Datagrams from any sender but the kernel are
-// dropped and counted (ForeignDropped). It allocates nothing. While it
-// waits it holds an OS thread, as a blocking read does: it waits in a
-// ppoll of its own, which costs a reader of bursts less than the runtime's
-// poller (KERNEL.md, fact 19).
-//
-// It returns ErrOverflow when the kernel dropped notifications because the
-// receive buffer was full, and a *TruncatedError (matching ErrTruncated) when
-// the datagram was larger than buf; in that case buf holds its first
-// len(buf) bytes and Datagram.N is len(buf). Reading may go on after both.
-func (c *Conn) Receive(buf []byte) (Datagram, error) {
-	if len(buf) == 0 {
-		return Datagram{}, errors.New("nftmon: Receive needs a non-empty buffer")
-	}
-	for {
-		c.iov.Base = &buf[0]
-		c.iov.SetLen(len(buf))
-		c.msg = unix.Msghdr{
-			Name:    (*byte)(unsafe.Pointer(&c.sa)),
-			Namelen: unix.SizeofSockaddrNetlink,
-			Iov:     &c.iov,
-			Control: &c.oob[0],
-		}
-		c.msg.SetIovlen(1)
-		c.msg.SetControllen(len(c.oob))
-		c.rerr = nil
-		err := c.rc.Read(c.recvFn)
-		if err == nil {
-			err = c.rerr
-		}
-		if err != nil {
-			return Datagram{}, c.wrapClosed(err)
-		}
-		switch c.rerrno {
-		case 0:
-		case unix.ENOBUFS:
-			return Datagram{}, ErrOverflow
-		default:
-			return Datagram{}, syscallErr("recvmsg", c.rerrno)
-		}
-		if c.sa.Pid != 0 {
-			c.foreign.Add(1)
-			continue
-		}
-		d := Datagram{N: c.rn}
-		d.NSID, d.HasNSID = parseNSID(c.oob[:c.msg.Controllen])
-		if c.rn > len(buf) || c.msg.Flags&unix.MSG_TRUNC != 0 {
-			d.N = len(buf)
-			return d, &TruncatedError{Size: c.rn, BufLen: len(buf)}
-		}
-		return d, nil
-	}
-}
-
-// recvmsg is Receive's read, run with the socket's os.File held open (so
-// that Close cannot close the descriptor under it): it reads without
-// waiting, and waits (waiter.wait) when the socket is empty, until a
-// datagram comes or the wait ends (c.rerr says why). An empty socket gives
-// the idle work its turn first, and is read again after each piece of it.
-// It always reports true: false would ask the runtime poller to wait, and
-// the socket is not in it.
-func (c *Conn) recvmsg(fd uintptr) bool {
-	for {
-		n, _, e := unix.Syscall(unix.SYS_RECVMSG, fd, uintptr(unsafe.Pointer(&c.msg)), unix.MSG_TRUNC|unix.MSG_DONTWAIT)
-		switch e {
-		case unix.EAGAIN:
-			if c.closed.Load() {
-				c.rerr = ErrClosed
-				return true
-			}
-			if c.idle != nil && c.idle() {
-				continue
-			}
-			if err := c.w.wait(fd); err != nil {
-				c.rerr = err
-				return true
-			}
-			continue
-		case unix.EINTR:
-			continue
-		}
-		c.rn, c.rerrno, c.rerr = int(n), e, nil
-		return true
-	}
-}
-
-// parseNSID finds the SOL_NETLINK/NETLINK_LISTEN_ALL_NSID control message
-// (KERNEL.md, fact 9) in oob without allocating. struct cmsghdr starts with a size_t cmsg_len,
-// so its layout depends on the word size.
-func parseNSID(oob []byte) (int32, bool) {
-	const hdr = unix.SizeofCmsghdr // 16 on 64-bit, 12 on 32-bit
-	const lenSize = hdr - 8        // size_t cmsg_len; int cmsg_level; int cmsg_type
-	for len(oob) >= hdr {
-		l := int(binary.NativeEndian.Uint32(oob))
-		if lenSize == 8 {
-			l = int(binary.NativeEndian.Uint64(oob))
-		}
-		if l < hdr || l > len(oob) {
-			return 0, false
-		}
-		level := int32(binary.NativeEndian.Uint32(oob[lenSize:]))
-		typ := int32(binary.NativeEndian.Uint32(oob[lenSize+4:]))
-		if level == unix.SOL_NETLINK && typ == unix.NETLINK_LISTEN_ALL_NSID && l >= unix.CmsgLen(4) {
-			return int32(binary.NativeEndian.Uint32(oob[unix.CmsgLen(0):])), true
-		}
-		oob = oob[min(cmsgAlign(l), len(oob)):]
-	}
-	return 0, false
-}
-
-// cmsgAlign rounds n up to the alignment of control messages.
-//
-//	#define CMSG_ALIGN(len) ( ((len)+sizeof(long)-1) & ~(sizeof(long)-1) )
-func cmsgAlign(n int) int { return (n + unix.SizeofPtr - 1) &^ (unix.SizeofPtr - 1) }
 
 // Request sends the request message req (built with AppendRequest; its
 // sequence number and port id are set here) and calls fn for each message of

@@ -411,27 +411,7 @@ func TestReceiveTruncated(t *testing.T) {
 func TestReceiveDropsForeign(t *testing.T) {
 	ns := nstest.New(t)
 	c := openIn(t, ns, ConnConfig{}, true)
-	err := inNetNS(ns.FD, func() error {
-		fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_NETFILTER)
-		if err != nil {
-			return err
-		}
-		defer unix.Close(fd)
-		if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
-			return err
-		}
-		// A forged NEWTABLE, unicast to our socket.
-		fake := FinishRequest(AppendStringAttr(AppendRequest(nil, MsgNewTable, 0, 0, FamilyIPv4), unix.NFTA_TABLE_NAME, "fake"), 0)
-		for range 3 {
-			if err := unix.Sendto(fd, fake, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK, Pid: c.PortID()}); err != nil {
-				return fmt.Errorf("unicast to port %d: %w", c.PortID(), err)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sendForeign(t, ns, c.PortID(), 3)
 	ns.Nft(t, "add", "table", "ip", "real")
 	notes := receiveGens(t, c, 1, 3*time.Second)
 	if len(notes) != 2 || notes[0].desc != "add table ip real" {

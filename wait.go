@@ -3,6 +3,7 @@ package nftmon
 import (
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
@@ -28,8 +29,9 @@ type waiter struct {
 	pollFn func(efd uintptr) // w.poll and w.signal, bound once: closures made per call would escape
 	sigFn  func(efd uintptr)
 
-	mu       sync.Mutex
-	deadline time.Time // zero: none
+	mu          sync.Mutex
+	deadline    time.Time   // zero: none
+	hasDeadline atomic.Bool // !deadline.IsZero(), read without the lock
 
 	// ppoll's arguments, kept here so that a wait allocates nothing
 	fds [2]unix.PollFd
@@ -68,6 +70,7 @@ func (w *waiter) signal(efd uintptr) {
 func (w *waiter) setDeadline(t time.Time) {
 	w.mu.Lock()
 	w.deadline = t
+	w.hasDeadline.Store(!t.IsZero())
 	w.mu.Unlock()
 	w.wake()
 }
