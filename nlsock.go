@@ -67,7 +67,7 @@ type Conn struct {
 	r       reader // Receive's and readBatch's state (recv.go)
 
 	// A read waiting in the kernel after a datagram (reader.hot) is ended
-	// by an empty datagram the socket sends itself (wakeSelf).
+	// by a datagram the socket sends itself (wakeSelf).
 	self     unix.RawSockaddrNetlink // the socket's own address
 	noop     [unix.NLMSG_HDRLEN]byte // the wake-up: an NLMSG_NOOP
 	selfFn   func(fd uintptr)        // c.sendSelf, bound once

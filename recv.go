@@ -68,7 +68,7 @@ type reader struct {
 
 // wakeSelf ends a read waiting in the kernel after a datagram (see
 // reader.hot), so that it looks at the Conn's state again: it sends the
-// socket an empty datagram, which the read drops. Sending to itself needs
+// socket a datagram, an NLMSG_NOOP, which the read drops. Sending to itself needs
 // CAP_NET_ADMIN (KERNEL.md, fact 20); refused, it makes the reads that
 // follow wait in the waiter only, and one waiting already ends at its
 // SO_RCVTIMEO. A full receive queue refuses the datagram too, but then
@@ -119,9 +119,9 @@ func (r *reader) slot(i int, b []byte) {
 // waits it holds an OS thread, as a blocking read does: it waits in the
 // kernel, for burstWait at most after a datagram and then in a ppoll of its
 // own, which costs a reader of bursts less than the runtime's poller
-// (KERNEL.md, fact 19). Close and SetReadDeadline end a wait at once: the
-// socket sends itself an empty datagram, which Receive drops, to end a
-// wait in the kernel. That needs CAP_NET_ADMIN; a process that has given
+// (KERNEL.md, fact 19). Close and SetReadDeadline end a wait at once: to
+// end one in the kernel, the socket sends itself an NLMSG_NOOP, which
+// Receive drops. That needs CAP_NET_ADMIN; a process that has given
 // it up since Open waits in the kernel no more, and a wait there when it
 // did ends within a jiffy (KERNEL.md, fact 20).
 //
