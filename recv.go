@@ -18,8 +18,8 @@ type Datagram struct {
 
 // maxBatch is the most datagrams one read takes (readBatch). A reader that
 // has fallen behind the kernel, as a reader of a large transaction of rules
-// does, finds several datagrams queued, and one recvmmsg(2) for them costs
-// a third less than a recvmsg(2) each (KERNEL.md, fact 20).
+// may, finds several datagrams queued, and one recvmmsg(2) for them costs
+// less than a recvmsg(2) each (KERNEL.md, fact 20).
 const maxBatch = 8
 
 // burstWait is how long a read that follows a datagram waits in the kernel
@@ -68,12 +68,12 @@ type reader struct {
 
 // wakeSelf ends a read waiting in the kernel after a datagram (see
 // reader.hot), so that it looks at the Conn's state again: it sends the
-// socket a datagram, an NLMSG_NOOP, which the read drops. Sending to itself needs
-// CAP_NET_ADMIN (KERNEL.md, fact 20); refused, it makes the reads that
-// follow wait in the waiter only, and one waiting already ends at its
-// SO_RCVTIMEO. A full receive queue refuses the datagram too, but then
-// the read is not waiting. No read waiting in the kernel, it sends
-// nothing.
+// socket a datagram, an NLMSG_NOOP, which the read drops. No read waiting
+// in the kernel, it sends nothing. Sending to itself needs CAP_NET_ADMIN
+// (KERNEL.md, fact 20); refused, for that or any other reason but a full
+// queue (then the read is not waiting), it makes the reads that follow
+// wait in the waiter only, and one waiting already ends at its
+// SO_RCVTIMEO.
 func (c *Conn) wakeSelf() {
 	if c.inKernel.Load() {
 		_ = c.rc.Control(c.selfFn)
@@ -83,7 +83,11 @@ func (c *Conn) wakeSelf() {
 // sendSelf is wakeSelf's system call.
 func (c *Conn) sendSelf(fd uintptr) {
 	_, _, e := unix.Syscall6(unix.SYS_SENDTO, fd, uintptr(unsafe.Pointer(&c.noop[0])), uintptr(len(c.noop)), unix.MSG_DONTWAIT, uintptr(unsafe.Pointer(&c.self)), unix.SizeofSockaddrNetlink)
-	if e == unix.EPERM {
+	switch e {
+	case 0, unix.EAGAIN, unix.ENOBUFS:
+		// Sent, or the queue is full: then the read has a datagram.
+	default:
+		// Refused (EPERM without CAP_NET_ADMIN; an LSM may say EACCES).
 		c.noSelf.Store(true)
 	}
 }

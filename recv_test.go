@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -291,5 +292,71 @@ func TestStopDuringBurstWait(t *testing.T) {
 		if n := c.ForeignDropped(); n != 0 {
 			t.Errorf("%s: ForeignDropped %d: the wake-up was counted", stop, n)
 		}
+	}
+}
+
+// TestCloseWithoutSelfWake: a Close from a thread without CAP_NET_ADMIN
+// cannot send the wake-up (EPERM, KERNEL.md fact 20). A read waiting in
+// the kernel then ends at its SO_RCVTIMEO (a jiffy; here made 200 ms, so
+// that the read is still waiting when Close comes), and the reads that
+// follow wait in the waiter only.
+func TestCloseWithoutSelfWake(t *testing.T) {
+	ns := nstest.New(t)
+	c := openIn(t, ns, ConnConfig{}, true)
+	const timeout = 200 * time.Millisecond
+	tv := unix.NsecToTimeval(int64(timeout))
+	var err error
+	if cerr := c.rc.Control(func(fd uintptr) { err = unix.SetsockoptTimeval(int(fd), unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv) }); cerr != nil || err != nil {
+		t.Fatal(cerr, err)
+	}
+	ns.Nft(t, "add", "table", "ip", "t")
+	receiveGens(t, c, 1, 3*time.Second) // hot
+	errc := make(chan error, 1)
+	go func() {
+		_, err := c.Receive(make([]byte, MinBufferLen))
+		errc <- err
+	}()
+	time.Sleep(20 * time.Millisecond)
+	start := time.Now()
+	dropped := make(chan error, 1)
+	go func() {
+		// Capabilities are a thread's: this thread alone gives up
+		// CAP_NET_ADMIN, and is never given back to other goroutines
+		// (it ends with this one, locked).
+		runtime.LockOSThread()
+		hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+		var data [2]unix.CapUserData
+		if err := unix.Capget(&hdr, &data[0]); err != nil {
+			dropped <- err
+			return
+		}
+		data[0].Effective &^= 1 << unix.CAP_NET_ADMIN
+		if err := unix.Capset(&hdr, &data[0]); err != nil {
+			dropped <- err
+			return
+		}
+		c.Close()
+		dropped <- nil
+	}()
+	if err := <-dropped; err != nil {
+		t.Fatalf("giving up CAP_NET_ADMIN: %v", err)
+	}
+	select {
+	case err := <-errc:
+		if !errors.Is(err, ErrClosed) {
+			t.Errorf("Receive returned %v, want ErrClosed", err)
+		}
+		// Waiting in the kernel since 20 ms before Close: ended by the
+		// timeout, 180 ms after, not by a wake-up.
+		if el := time.Since(start); el < timeout/2 {
+			t.Errorf("Receive returned %v after Close, before its read could time out: woken", el)
+		} else {
+			t.Logf("Receive returned %v after Close", el)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("Close without CAP_NET_ADMIN did not end a Receive waiting in the kernel")
+	}
+	if !c.noSelf.Load() {
+		t.Error("the refused wake-up was not noticed: reads would go on waiting in the kernel")
 	}
 }
