@@ -360,3 +360,62 @@ func TestCloseWithoutSelfWake(t *testing.T) {
 		t.Error("the refused wake-up was not noticed: reads would go on waiting in the kernel")
 	}
 }
+
+// TestRunTruncatedInBatch: a truncated datagram in the middle of a read of
+// several is a loss; the datagrams read after it are discarded and counted
+// with those still queued, as if they had been read one by one. The kernel
+// sends no datagram larger than a slot (MinBufferLen), so the read is made
+// here from six real datagrams, the third marked truncated.
+func TestRunTruncatedInBatch(t *testing.T) {
+	ns := nstest.New(t)
+	ref := openIn(t, ns, ConnConfig{}, true)
+	for _, name := range []string{"a", "b", "c"} {
+		ns.Nft(t, "add", "table", "ip", name)
+	}
+	ref.SetReadDeadline(time.Now().Add(3 * time.Second))
+	var dgs [][]byte
+	buf := make([]byte, MinBufferLen)
+	for len(dgs) < 6 { // each table's NEWTABLE, then its NEWGEN
+		d, err := ref.Receive(buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dgs = append(dgs, append([]byte(nil), buf[:d.N]...))
+	}
+	var losses int
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	m, err := NewMonitor(Config{NetNS: ns.Path}, func(e *Event) error {
+		if e.Kind == EventLoss {
+			losses++
+			cancel()
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	arena := m.d.reserve()
+	m.batch, m.next = nil, 0
+	off := 0
+	for i, b := range dgs {
+		copy(arena[off:], b)
+		g := received{Datagram: Datagram{N: len(b)}, off: off}
+		if i == 2 {
+			g.err = &TruncatedError{Size: len(b) + 1, BufLen: len(b)}
+		}
+		m.batch = append(m.batch, g)
+		off += align(len(b))
+	}
+	if err := m.Run(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run: %v", err)
+	}
+	st := m.Stats()
+	if losses != 1 || st.Losses != 1 || st.Truncated != 1 {
+		t.Errorf("%d EventLoss, stats %+v: want one loss, a truncation", losses, st)
+	}
+	if st.Datagrams != 2 || st.Discarded != 3 {
+		t.Errorf("stats %+v: want the 2 datagrams before the truncated one read, the 3 messages after it discarded", st)
+	}
+}
