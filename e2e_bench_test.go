@@ -79,8 +79,8 @@ func getUsage() usage {
 	unix.Getrusage(unix.RUSAGE_SELF, &ru)
 	return usage{
 		cpu:    time.Duration(ru.Utime.Nano() + ru.Stime.Nano()),
-		ctxsw:  ru.Nvcsw + ru.Nivcsw,
-		faults: ru.Minflt,
+		ctxsw:  int64(ru.Nvcsw) + int64(ru.Nivcsw), // int32 fields on 32-bit
+		faults: int64(ru.Minflt),
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/nftmon/nftmon/internal/nstest"
 	"golang.org/x/sys/unix"
@@ -417,5 +418,18 @@ func TestRunTruncatedInBatch(t *testing.T) {
 	}
 	if st.Datagrams != 2 || st.Discarded != 3 {
 		t.Errorf("stats %+v: want the 2 datagrams before the truncated one read, the 3 messages after it discarded", st)
+	}
+}
+
+// TestMmsghdrLayout: mmsghdr is struct mmsghdr, a struct msghdr and an
+// unsigned int, padded to the alignment of a pointer.
+func TestMmsghdrLayout(t *testing.T) {
+	var m mmsghdr
+	size := (unix.SizeofMsghdr + 4 + unix.SizeofPtr - 1) &^ (unix.SizeofPtr - 1)
+	if off := unsafe.Offsetof(m.n); off != unix.SizeofMsghdr {
+		t.Errorf("msg_len at offset %d, want %d", off, unix.SizeofMsghdr)
+	}
+	if s := unsafe.Sizeof(m); s != uintptr(size) {
+		t.Errorf("struct mmsghdr of %d bytes, want %d", s, size)
 	}
 }
