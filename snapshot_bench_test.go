@@ -76,7 +76,7 @@ func BenchmarkSnapshot(b *testing.B) {
 				b.Fatal(err)
 			}
 			if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-				rss = max(rss, ru.Maxrss)
+				rss = max(rss, int64(ru.Maxrss)) // int32 on 32-bit
 			}
 		}
 		b.ReportMetric(float64(rss*1024), "peak-RSS-bytes")
