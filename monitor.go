@@ -252,9 +252,10 @@ func (m *Monitor) Run(ctx context.Context) error {
 }
 
 // failed handles a read's error err: a loss, which it reports (the
-// callback gets its EventLoss; discarded messages read with the datagram
-// that failed are counted with the queue it empties), or the end of Run,
-// whose error it returns.
+// callback gets its EventLoss) and ends by emptying the socket's queue,
+// counting discarded more messages (those read after a truncated datagram
+// in the same read) with the queue's, or the end of Run, whose error it
+// returns.
 func (m *Monitor) failed(ctx context.Context, err error, discarded int) error {
 	if errors.Is(err, ErrOverflow) || errors.Is(err, ErrTruncated) {
 		if err := m.d.loss(err); err != nil {

@@ -11,15 +11,18 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// waiter is how a Conn waits for a datagram: in a ppoll(2) of its own on
-// the socket and an eventfd, not in the runtime's poller. The runtime
+// waiter is how a Conn waits for a datagram when none came in the last
+// burstWait (until then a read waits in the kernel: reader.hot): in a
+// ppoll(2) of its own on the socket and an eventfd, not in the runtime's
+// poller. The runtime
 // poller costs a reader of bursts more than its wait: every datagram that
 // finds the reader parked wakes the poller's thread, which wakes the
 // reader's (KERNEL.md, fact 19). A reader waiting in ppoll is woken by the
 // kernel directly, as a blocking read(2) is; the eventfd is how Close,
 // SetReadDeadline and a cancelled context interrupt it. The socket is in
 // blocking mode, so that the os.File that owns it is not registered with
-// the runtime poller, and every read passes MSG_DONTWAIT.
+// the runtime poller, and every read but those that wait in the kernel
+// passes MSG_DONTWAIT.
 //
 // While it waits, the reader holds an OS thread, as a blocking read does
 // (the runtime hands its P to other goroutines).
