@@ -196,7 +196,9 @@ var errNoCallback = errors.New("nftmon: a callback is needed")
 // an error (which Run returns), ctx is done (Run returns ctx.Err()), or the
 // Monitor is closed (Run returns ErrClosed). Both of the latter interrupt a
 // blocked read at once. A loss does not stop Run: the callback receives an
-// EventLoss and reading goes on. Run may be called once at a time.
+// EventLoss and reading goes on. Run may be called once at a time; a Run
+// that returns leaves the datagrams it has read and not yet processed (a
+// read takes up to 8 queued datagrams at once) to the next Run.
 func (m *Monitor) Run(ctx context.Context) error {
 	if !m.running.CompareAndSwap(false, true) {
 		return errors.New("nftmon: Run called while already running")
