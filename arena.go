@@ -26,7 +26,6 @@ type arena struct {
 	populate  bool  // prefault may ask for MADV_POPULATE_WRITE (false once the kernel refused it)
 	cur       int   // the block being filled
 	used      int   // blocks[cur][:used] holds datagrams with held messages
-	readAt    int   // where the last reservation (reserve, place) starts in blocks[cur]
 	held      []run // held messages, in arrival order (and so in arena order)
 	heldBytes int   // the sum of the held messages' lengths
 	heldMsgs  int   // how many messages are held
@@ -72,9 +71,6 @@ func newArena(retain, size int) arena {
 	return a
 }
 
-// read returns the n bytes read at offset off of the last reservation.
-func (a *arena) read(off, n int) []byte { return a.blocks[a.cur][a.readAt+off:][:n] }
-
 // bytesOf returns the bytes of a held run.
 func (a *arena) bytesOf(r run) []byte { return a.blocks[r.block][r.off:r.end] }
 
@@ -100,15 +96,18 @@ func (a *arena) reserve() []byte {
 			a.held = nil
 		}
 	}
-	if len(a.blocks[a.cur])-a.used < MinBufferLen && a.cur >= 3 && 2*a.heldBytes < a.cur*a.size {
+	if len(a.blocks[a.cur])-a.used >= MinBufferLen {
+		return a.blocks[a.cur][a.used:]
+	}
+	if a.cur >= 3 && 2*a.heldBytes < a.cur*a.size {
 		a.compact()
+		if len(a.blocks[a.cur])-a.used >= MinBufferLen {
+			return a.blocks[a.cur][a.used:]
+		}
 	}
-	if len(a.blocks[a.cur])-a.used < MinBufferLen {
-		a.cur, a.used = a.cur+1, 0
-		a.fill(a.size)
-	}
-	a.readAt = a.used
-	return a.blocks[a.cur][a.used:]
+	a.cur, a.used = a.cur+1, 0
+	a.fill(a.size)
+	return a.blocks[a.cur]
 }
 
 // fill makes blocks[cur] a block of at least n bytes (see ensure).
@@ -194,7 +193,7 @@ func (a *arena) nextPrefault() (i, start, end int, ok bool) {
 func (a *arena) place(b []byte) int {
 	buf := a.reserve()
 	if len(buf) < len(b) {
-		a.cur, a.used, a.readAt = a.cur+1, 0, 0
+		a.cur, a.used = a.cur+1, 0
 		a.fill(len(b))
 		buf = a.blocks[a.cur]
 	}

@@ -167,7 +167,7 @@ func (d *dispatcher) reserve() []byte { return d.a.reserve() }
 // feed copies a datagram into the arena and processes it, as if it had
 // been read from the socket.
 func (d *dispatcher) feed(b []byte, nsid int32, hasNSID bool) error {
-	return d.datagram(0, d.a.place(b), nsid, hasNSID)
+	return d.datagram(d.a.place(b), nsid, hasNSID)
 }
 
 // nsIndex returns the index of the namespace's state, adding it if new.
@@ -191,17 +191,15 @@ func (d *dispatcher) nsIndex(nsid int32, hasNSID bool) int {
 }
 
 // datagram walks one datagram of n bytes that was read into the arena at
-// offset off of the last reservation (reserve), and feeds each nftables
-// message to its namespace's state machine. The datagrams of one
-// reservation come in the order they were read, each after the one
-// before.
-func (d *dispatcher) datagram(off, n int, nsid int32, hasNSID bool) error {
+// its free position, and feeds each nftables message to its namespace's
+// state machine.
+func (d *dispatcher) datagram(n int, nsid int32, hasNSID bool) error {
 	d.c.Datagrams++
 	d.c.Bytes += uint64(n)
 	defer d.stats.publish(&d.c)
 	nsi := d.nsIndex(nsid, hasNSID)
-	base := d.a.readAt + off
-	data := d.a.read(off, n)
+	base := d.a.used
+	data := d.a.blocks[d.a.cur][base : base+n]
 	var m Message
 	for off := 0; off < len(data); {
 		next, err := parseMessage(data[off:], &m)

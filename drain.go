@@ -25,13 +25,13 @@ func (c *Conn) DiscardQueued(buf []byte) (int, error) {
 	for {
 		// The state of Receive, reused: a loss can come at every burst,
 		// and the reads after it must not allocate either.
-		c.r.slot(0, buf)
+		c.r.setup(buf)
 		if err := c.rc.Read(c.r.discardFn); err != nil {
 			return msgs, c.wrapClosed(err)
 		}
 		switch c.r.rerrno {
 		case 0:
-			if c.r.sa[0].Pid == c.portID {
+			if c.r.sa.Pid == c.portID {
 				continue // the socket's own wake-up (wakeSelf)
 			}
 			for range Messages(buf[:min(c.r.rn, len(buf))]) {
@@ -50,7 +50,7 @@ func (c *Conn) DiscardQueued(buf []byte) (int, error) {
 // recvDiscard is DiscardQueued's system call: it never waits, so that an
 // empty queue ends the loop.
 func (c *Conn) recvDiscard(fd uintptr) bool {
-	n, _, e := unix.Syscall(unix.SYS_RECVMSG, fd, uintptr(unsafe.Pointer(&c.r.mm[0].hdr)), unix.MSG_DONTWAIT)
+	n, _, e := unix.Syscall(unix.SYS_RECVMSG, fd, uintptr(unsafe.Pointer(&c.r.msg)), unix.MSG_DONTWAIT)
 	c.r.rn, c.r.rerrno = int(n), e
 	return true
 }

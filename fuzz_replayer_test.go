@@ -24,11 +24,9 @@ import (
 // namespaces queued and read interleaved, reordered or one message per
 // datagram, generations that jump, losses with the datagrams the kernel
 // then drops, floor changes, notifications outside any transaction, and
-// datagrams whose framing lies; with option bit 8, the datagrams of each
-// read operation are laid out and processed as one read of several, as a
-// Monitor reads a backlog (Conn.readBatch). The harness knows where every
-// message came from, and checks each event against it, and the whole run
-// at the end.
+// datagrams whose framing lies. The harness knows where every message
+// came from, and checks each event against it, and the whole run at the
+// end.
 
 // poolTx is one transaction of a capture: its datagrams of notifications
 // (each a list of messages) and its commit's process.
@@ -125,9 +123,6 @@ type fuzzRun struct {
 	stream bool
 	maxTx  int
 	strip  bool // no losses, drops or floor changes (the differential runs)
-	// batched: the datagrams of a read operation are laid out and
-	// processed as one read of several (Conn.readBatch)
-	batched bool
 
 	r         *Replayer
 	msgs      map[uint32]*fuzzMsg
@@ -169,15 +164,14 @@ func FuzzReplayer(f *testing.F) {
 		if opts&2 != 0 {
 			maxTx = 1500
 		}
-		batched := opts&8 != 0
-		main := &fuzzRun{t: t, stream: opts&1 != 0, maxTx: maxTx, batched: batched}
+		main := &fuzzRun{t: t, stream: opts&1 != 0, maxTx: maxTx}
 		main.run(prog)
 		// The differential check: without losses and floor, held and
 		// streamed deliver the same notifications, with the same
 		// generations, and the same commits.
 		var runs [2]*fuzzRun
 		for i := range runs {
-			runs[i] = &fuzzRun{t: t, stream: i == 1, maxTx: maxTx, strip: true, batched: batched}
+			runs[i] = &fuzzRun{t: t, stream: i == 1, maxTx: maxTx, strip: true}
 			runs[i].run(prog)
 		}
 		for ns := range 3 {
@@ -209,7 +203,7 @@ func replayerSeeds() [][]byte {
 	loss := func(ns, gap byte) []byte { return []byte{3, ns + 3*gap} }
 	cat := func(opts byte, parts ...[]byte) []byte { return append([]byte{opts}, bytes.Join(parts, nil)...) }
 	var seeds [][]byte
-	for opts := range byte(16) { // 8: batched reads
+	for opts := range byte(8) {
 		seeds = append(seeds,
 			cat(opts, tx(0, 0), tx(1, 0), read(0, 5), read(0, 5), tx(2, 1), read(1, 5), read(0, 5)),
 			cat(opts, tx(3, 0), read(0, 1), loss(0, 1), read(0, 5), tx(4, 0), read(0, 5)),
@@ -246,13 +240,10 @@ func TestWriteReplayerSeeds(t *testing.T) {
 // what they are for: deliver transactions, losses, outside notifications
 // and malformed datagrams.
 func TestReplayerSeedsHold(t *testing.T) {
-	var events, losses, outside, malformed, batchedEvents int
+	var events, losses, outside, malformed int
 	for _, s := range replayerSeeds() {
-		fr := &fuzzRun{t: t, stream: s[0]&1 != 0, batched: s[0]&8 != 0}
+		fr := &fuzzRun{t: t, stream: s[0]&1 != 0}
 		fr.run(s)
-		if fr.batched {
-			batchedEvents += int(fr.r.Stats().Events)
-		}
 		st := fr.r.Stats()
 		events += int(st.Events)
 		losses += int(st.Losses)
@@ -265,8 +256,8 @@ func TestReplayerSeedsHold(t *testing.T) {
 			}
 		}
 	}
-	if events == 0 || losses == 0 || outside == 0 || malformed == 0 || batchedEvents == 0 {
-		t.Errorf("seeds delivered %d events (%d in batched reads), %d losses, %d outside, %d malformed: each should be exercised", events, batchedEvents, losses, outside, malformed)
+	if events == 0 || losses == 0 || outside == 0 || malformed == 0 {
+		t.Errorf("seeds delivered %d events, %d losses, %d outside, %d malformed: each should be exercised", events, losses, outside, malformed)
 	}
 }
 

@@ -117,11 +117,7 @@ type Monitor struct {
 	req      *Conn        // the request socket: GETGEN after a loss, and snapshots
 	snap     *snapshotter // with Config.Snapshot: the snapshots, on req
 	needSnap bool         // a snapshot is due: none was delivered yet, or a loss happened since
-	// The datagrams of the last read (Conn.readBatch), delivered up to
-	// next: a Run that returns in the middle leaves the rest to the next.
-	batch   []received
-	next    int
-	running atomic.Bool
+	running  atomic.Bool
 }
 
 // NewMonitor opens a socket as cfg says, subscribes it to nftables
@@ -196,9 +192,7 @@ var errNoCallback = errors.New("nftmon: a callback is needed")
 // an error (which Run returns), ctx is done (Run returns ctx.Err()), or the
 // Monitor is closed (Run returns ErrClosed). Both of the latter interrupt a
 // blocked read at once. A loss does not stop Run: the callback receives an
-// EventLoss and reading goes on. Run may be called once at a time; a Run
-// that returns leaves the datagrams it has read and not yet processed (a
-// read takes up to 8 queued datagrams at once) to the next Run.
+// EventLoss and reading goes on. Run may be called once at a time.
 func (m *Monitor) Run(ctx context.Context) error {
 	if !m.running.CompareAndSwap(false, true) {
 		return errors.New("nftmon: Run called while already running")
@@ -219,46 +213,24 @@ func (m *Monitor) Run(ctx context.Context) error {
 				return err
 			}
 		}
-		if m.next == len(m.batch) {
-			b, err := m.conn.readBatch(m.d.reserve())
-			m.batch, m.next = b, 0
-			if err != nil {
-				if err := m.failed(ctx, err, 0); err != nil {
-					return err
-				}
-				continue
-			}
-		}
-		g := &m.batch[m.next]
-		m.next++
-		if g.err != nil {
-			// Truncated: the datagrams read after it are discarded, as
-			// the ones still queued are.
-			n := 0
-			for _, g := range m.batch[m.next:] {
-				for range Messages(m.d.a.read(g.off, g.N)) {
-					n++
-				}
-			}
-			m.batch, m.next = nil, 0
-			if err := m.failed(ctx, g.err, n); err != nil {
+		dg, err := m.conn.Receive(m.d.reserve())
+		if err != nil {
+			if err := m.failed(ctx, err); err != nil {
 				return err
 			}
 			continue
 		}
 		m.d.setForeign(m.conn.ForeignDropped())
-		if err := m.d.datagram(g.off, g.N, g.NSID, g.HasNSID); err != nil {
+		if err := m.d.datagram(dg.N, dg.NSID, dg.HasNSID); err != nil {
 			return err
 		}
 	}
 }
 
-// failed handles a read's error err: a loss, which it reports (the
-// callback gets its EventLoss) and ends by emptying the socket's queue,
-// counting discarded more messages (those read after a truncated datagram
-// in the same read) with the queue's, or the end of Run, whose error it
-// returns.
-func (m *Monitor) failed(ctx context.Context, err error, discarded int) error {
+// failed handles Receive's error err: a loss, which it reports (the
+// callback gets its EventLoss) and ends by emptying the socket's queue, or
+// the end of Run, whose error it returns.
+func (m *Monitor) failed(ctx context.Context, err error) error {
 	if errors.Is(err, ErrOverflow) || errors.Is(err, ErrTruncated) {
 		if err := m.d.loss(err); err != nil {
 			return err
@@ -267,7 +239,7 @@ func (m *Monitor) failed(ctx context.Context, err error, discarded int) error {
 		// now, so that the gap ends here. What commits after the
 		// generation current then is complete.
 		n, derr := m.conn.DiscardQueued(m.d.reserve())
-		m.d.discarded(discarded + n)
+		m.d.discarded(n)
 		if derr != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()

@@ -64,7 +64,7 @@ type Conn struct {
 
 	replies []byte // buffer for request replies, made on first use
 	w       *waiter
-	r       reader // Receive's and readBatch's state (recv.go)
+	r       reader // Receive's state (recv.go)
 
 	// A read waiting in the kernel after a datagram (reader.hot) is ended
 	// by a datagram the socket sends itself (wakeSelf).
@@ -113,7 +113,7 @@ func Open(cfg ConnConfig) (*Conn, error) {
 		c.Close()
 		return nil, wrap("", err)
 	}
-	c.r.recvFn, c.r.discardFn = c.recvmmsg, c.recvDiscard
+	c.r.recvFn, c.r.discardFn = c.recvmsg, c.recvDiscard
 	tv := unix.NsecToTimeval(int64(burstWait))
 	if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
 		c.Close()

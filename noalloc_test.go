@@ -215,40 +215,6 @@ func TestNoAllocsReceive(t *testing.T) {
 	}
 }
 
-func TestNoAllocsReadBatch(t *testing.T) {
-	ns := nstest.New(t)
-	c := openIn(t, ns, ConnConfig{}, true)
-	ns.Script(t, bigScript("burst", 12000)) // about 180 datagrams, queued before the reads
-	buf := make([]byte, maxBatch*MinBufferLen)
-	if err := c.SetReadDeadline(time.Now().Add(10 * time.Second)); err != nil {
-		t.Fatal(err)
-	}
-	dgs, msgs := 0, 0
-	var rerr error
-	n := testing.AllocsPerRun(20, func() {
-		gs, err := c.readBatch(buf)
-		if err != nil {
-			rerr = err
-			return
-		}
-		for _, g := range gs {
-			dgs++
-			for range Messages(buf[g.off : g.off+g.N]) {
-				msgs++
-			}
-		}
-	})
-	if rerr != nil {
-		t.Fatal(rerr)
-	}
-	if n != 0 {
-		t.Errorf("readBatch: %v allocations per call, want 0", n)
-	}
-	if dgs < 22 || msgs < 21*50 {
-		t.Fatalf("only %d datagrams, %d messages in 21 reads", dgs, msgs)
-	}
-}
-
 // cmsgNSID builds the control message the kernel attaches to a datagram
 // from the namespace with the given nsid (NETLINK_LISTEN_ALL_NSID).
 func cmsgNSID(id int32) []byte {

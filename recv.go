@@ -16,12 +16,6 @@ type Datagram struct {
 	HasNSID bool  // false for the socket's own namespace
 }
 
-// maxBatch is the most datagrams one read takes (readBatch). A reader that
-// has fallen behind the kernel, as a reader of a large transaction of rules
-// may, finds several datagrams queued, and one recvmmsg(2) for them costs
-// less than a recvmsg(2) each (KERNEL.md, fact 20).
-const maxBatch = 8
-
 // burstWait is how long a read that follows a datagram waits in the kernel
 // for the next one, before Receive waits in its waiter instead: longer than
 // the gaps between the datagrams of a burst (KERNEL.md, fact 19). It is
@@ -31,26 +25,18 @@ const maxBatch = 8
 // (wakeSelf).
 const burstWait = 250 * time.Microsecond
 
-// mmsghdr is struct mmsghdr, an entry of recvmmsg(2)'s vector.
-type mmsghdr struct {
-	hdr unix.Msghdr
-	n   uint32 // bytes received (the whole datagram's length: MSG_TRUNC)
-}
-
 // reader is the state of a Conn's reads, reused by every call, so that
 // reading allocates nothing.
 type reader struct {
-	recvFn    func(fd uintptr) bool // c.recvmmsg, bound once
+	recvFn    func(fd uintptr) bool // c.recvmsg, bound once
 	discardFn func(fd uintptr) bool // c.recvDiscard, bound once
-	mm        [maxBatch]mmsghdr
-	iov       [maxBatch]unix.Iovec
-	sa        [maxBatch]unix.RawSockaddrNetlink
-	oob       [maxBatch][64]byte
-	vlen      int        // entries of mm the next read may fill
-	rn        int        // entries filled (recvmmsg), or bytes (recvmsg)
+	msg       unix.Msghdr
+	iov       unix.Iovec
+	sa        unix.RawSockaddrNetlink
+	oob       [64]byte
+	rn        int        // bytes of the datagram read
 	rerrno    unix.Errno // the read's error
 	rerr      error      // why a wait ended without a datagram (closed, deadline)
-	got       [maxBatch]received
 
 	// idle, if set, is called by Receive when the socket is empty, before
 	// it waits; true means it did some work, and the socket is read again
@@ -92,28 +78,18 @@ func (c *Conn) sendSelf(fd uintptr) {
 	}
 }
 
-// received is a datagram read by readBatch: its N bytes are at offset off
-// of the buffer. err is a *TruncatedError when the datagram was larger
-// than its slot of the buffer (N bytes of it were kept).
-type received struct {
-	Datagram
-	off int
-	err error
-}
-
-// slot makes entry i of the read vector read into b.
-func (r *reader) slot(i int, b []byte) {
-	r.iov[i].Base = &b[0]
-	r.iov[i].SetLen(len(b))
-	h := &r.mm[i].hdr
-	*h = unix.Msghdr{
-		Name:    (*byte)(unsafe.Pointer(&r.sa[i])),
+// setup makes the next read read into b.
+func (r *reader) setup(b []byte) {
+	r.iov.Base = &b[0]
+	r.iov.SetLen(len(b))
+	r.msg = unix.Msghdr{
+		Name:    (*byte)(unsafe.Pointer(&r.sa)),
 		Namelen: unix.SizeofSockaddrNetlink,
-		Iov:     &r.iov[i],
-		Control: &r.oob[i][0],
+		Iov:     &r.iov,
+		Control: &r.oob[0],
 	}
-	h.SetIovlen(1)
-	h.SetControllen(len(r.oob[i]))
+	r.msg.SetIovlen(1)
+	r.msg.SetControllen(len(r.oob))
 }
 
 // Receive reads the next datagram from the kernel into buf, which should be
@@ -138,62 +114,32 @@ func (c *Conn) Receive(buf []byte) (Datagram, error) {
 		return Datagram{}, errors.New("nftmon: Receive needs a non-empty buffer")
 	}
 	for {
-		c.r.slot(0, buf)
-		if err := c.read(1); err != nil {
+		c.r.setup(buf)
+		if err := c.read(); err != nil {
 			return Datagram{}, err
 		}
-		if g, ok := c.result(0, 0); ok {
-			return g.Datagram, g.err
+		if p := c.r.sa.Pid; p != 0 {
+			if p != c.portID {
+				c.foreign.Add(1)
+			} // else the socket's own wake-up (wakeSelf)
+			continue
 		}
+		d := Datagram{N: c.r.rn}
+		d.NSID, d.HasNSID = parseNSID(c.r.oob[:c.r.msg.Controllen])
+		if c.r.rn > len(buf) || c.r.msg.Flags&unix.MSG_TRUNC != 0 {
+			d.N = len(buf)
+			return d, &TruncatedError{Size: c.r.rn, BufLen: len(buf)}
+		}
+		return d, nil
 	}
 }
 
-// readBatch reads what Receive does, but up to maxBatch datagrams at a
-// time: as many as are queued when the first is read. buf, at least
-// MinBufferLen long, is cut into slots of MinBufferLen (the last takes the
-// rest); the datagrams are moved down to follow each other, each at a
-// 4-byte boundary, as they would be read one by one. The result is valid
-// until the next read.
-func (c *Conn) readBatch(buf []byte) ([]received, error) {
-	if len(buf) < MinBufferLen {
-		return nil, errors.New("nftmon: readBatch needs a buffer of MinBufferLen bytes")
-	}
-	k := min(maxBatch, len(buf)/MinBufferLen)
-	for {
-		for i := range k {
-			end := (i + 1) * MinBufferLen
-			if i == k-1 {
-				end = len(buf)
-			}
-			c.r.slot(i, buf[i*MinBufferLen:end])
-		}
-		if err := c.read(k); err != nil {
-			return nil, err
-		}
-		out, pos := c.r.got[:0], 0
-		for i := range c.r.rn {
-			g, ok := c.result(i, pos)
-			if !ok {
-				continue
-			}
-			if src := i * MinBufferLen; src != pos {
-				copy(buf[pos:pos+g.N], buf[src:src+g.N])
-			}
-			out = append(out, g)
-			pos += align(g.N)
-		}
-		if len(out) > 0 {
-			return out, nil
-		}
-	}
-}
-
-// read reads into the first vlen entries of the read vector (set up with
-// slot), waiting as Receive says, and returns why it read nothing: the
-// Conn was closed, a deadline passed, the receive buffer overflowed
-// (ErrOverflow), or the system call failed.
-func (c *Conn) read(vlen int) error {
-	c.r.vlen, c.r.rerr = vlen, nil
+// read reads one datagram into the buffer set up with setup, waiting as
+// Receive says, and returns why it read nothing: the Conn was closed, a
+// deadline passed, the receive buffer overflowed (ErrOverflow), or the
+// system call failed.
+func (c *Conn) read() error {
+	c.r.rerr = nil
 	err := c.rc.Read(c.r.recvFn)
 	if err == nil {
 		err = c.r.rerr
@@ -207,41 +153,19 @@ func (c *Conn) read(vlen int) error {
 	case unix.ENOBUFS:
 		return ErrOverflow
 	default:
-		return syscallErr("recvmmsg", c.r.rerrno)
+		return syscallErr("recvmsg", c.r.rerrno)
 	}
 }
 
-// result is entry i of the last read, to be placed at offset off of the
-// buffer: false for a datagram not from the kernel (dropped, counted).
-func (c *Conn) result(i, off int) (received, bool) {
-	r := &c.r
-	if p := r.sa[i].Pid; p != 0 {
-		if p != c.portID {
-			c.foreign.Add(1)
-		} // else the socket's own wake-up (wakeSelf)
-		return received{}, false
-	}
-	h := &r.mm[i]
-	size := int(r.iov[i].Len)
-	g := received{Datagram: Datagram{N: int(h.n)}, off: off}
-	g.NSID, g.HasNSID = parseNSID(r.oob[i][:h.hdr.Controllen])
-	if g.N > size || h.hdr.Flags&unix.MSG_TRUNC != 0 {
-		g.N = size
-		g.err = &TruncatedError{Size: int(h.n), BufLen: size}
-	}
-	return g, true
-}
-
-// recvmmsg is the reads' system call, run with the socket's os.File held
-// open (so that Close cannot close the descriptor under it): one
-// recvmmsg(2) into the first vlen entries of the read vector. After a
-// datagram it waits in the kernel for the next, burstWait at most (hot);
-// else it reads without waiting, and waits (waiter.wait) when the socket is
-// empty, until a datagram comes or the wait ends (c.r.rerr says why). An
-// empty socket gives the idle work its turn first, and is read again after
-// each piece of it. It always reports true: false would ask the runtime
-// poller to wait, and the socket is not in it.
-func (c *Conn) recvmmsg(fd uintptr) bool {
+// recvmsg is Receive's read, run with the socket's os.File held open (so
+// that Close cannot close the descriptor under it). After a datagram it
+// waits in the kernel for the next, burstWait at most (hot); else it
+// reads without waiting, and waits (waiter.wait) when the socket is empty,
+// until a datagram comes or the wait ends (c.r.rerr says why). An empty
+// socket gives the idle work its turn first, and is read again after each
+// piece of it. It always reports true: false would ask the runtime poller
+// to wait, and the socket is not in it.
+func (c *Conn) recvmsg(fd uintptr) bool {
 	r := &c.r
 	for {
 		flags := uintptr(unix.MSG_TRUNC | unix.MSG_DONTWAIT)
@@ -251,12 +175,10 @@ func (c *Conn) recvmmsg(fd uintptr) bool {
 			// read sees the change, or wakeSelf sees the read.
 			c.inKernel.Store(true)
 			if !c.closed.Load() && !c.w.hasDeadline.Load() {
-				// Wait for the first datagram, burstWait at most; take
-				// the others queued behind it without waiting.
-				flags = unix.MSG_TRUNC | unix.MSG_WAITFORONE
+				flags = unix.MSG_TRUNC // waits burstWait at most
 			}
 		}
-		n, _, e := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&r.mm[0])), uintptr(r.vlen), flags, 0, 0)
+		n, _, e := unix.Syscall(unix.SYS_RECVMSG, fd, uintptr(unsafe.Pointer(&r.msg)), flags)
 		if r.hot {
 			c.inKernel.Store(false)
 		}

@@ -213,77 +213,11 @@ func (fr *fuzzRun) queueTx(k, ns int, gen uint32, mode byte) {
 
 // feedNext feeds the next datagram of namespace ns's queue.
 func (fr *fuzzRun) feedNext(ns int) {
-	dg, ok := fr.take(ns)
-	if !ok {
-		return
-	}
-	before := fr.malformed
-	fr.pre(dg, ns)
-	nsid, has := nsArgs(ns)
-	if err := fr.r.Feed(dg.b, nsid, has); err != nil {
-		fr.fail("Feed: %v", err)
-	}
-	fr.post(dg, ns, before)
-}
-
-// feedRead feeds the next datagram of each namespace of nss (in that
-// order) as one read of several datagrams (Conn.readBatch): laid out one
-// after the other in the arena, and processed each at its offset.
-func (fr *fuzzRun) feedRead(nss []int) {
-	var dgs []fuzzDgram
-	var from []int
-	for _, ns := range nss {
-		if dg, ok := fr.take(ns); ok {
-			dgs, from = append(dgs, dg), append(from, ns)
-		}
-	}
-	before := 0
-	d := fr.r.d
-	for i := 0; i < len(dgs); {
-		buf := d.a.reserve()
-		var offs []int
-		off := 0
-		for j := i; j < len(dgs) && off+len(dgs[j].b) <= len(buf); j++ {
-			copy(buf[off:], dgs[j].b)
-			offs = append(offs, off)
-			off += align(len(dgs[j].b))
-		}
-		if len(offs) == 0 { // larger than what is left of the block: a read of its own
-			before = fr.malformed
-			fr.pre(dgs[i], from[i])
-			nsid, has := nsArgs(from[i])
-			if err := d.feed(dgs[i].b, nsid, has); err != nil {
-				fr.fail("feed: %v", err)
-			}
-			fr.post(dgs[i], from[i], before)
-			i++
-			continue
-		}
-		for _, off := range offs {
-			before = fr.malformed
-			fr.pre(dgs[i], from[i])
-			nsid, has := nsArgs(from[i])
-			if err := d.datagram(off, len(dgs[i].b), nsid, has); err != nil {
-				fr.fail("datagram: %v", err)
-			}
-			fr.post(dgs[i], from[i], before)
-			i++
-		}
-	}
-}
-
-// take removes the next datagram of namespace ns's queue.
-func (fr *fuzzRun) take(ns int) (fuzzDgram, bool) {
 	if len(fr.queues[ns]) == 0 {
-		return fuzzDgram{}, false
+		return
 	}
 	dg := fr.queues[ns][0]
 	fr.queues[ns] = fr.queues[ns][1:]
-	return dg, true
-}
-
-// pre records that dg, of namespace ns, is being read.
-func (fr *fuzzRun) pre(dg fuzzDgram, ns int) {
 	fr.clock++
 	for _, s := range dg.seqs {
 		m := fr.msgs[s]
@@ -292,13 +226,13 @@ func (fr *fuzzRun) pre(dg fuzzDgram, ns int) {
 			fr.txs[m.tx].lossBefore = fr.lostSince[ns]
 		}
 	}
-}
-
-// post checks and records what reading dg of namespace ns did; malformed
-// was the count of malformed events before it.
-func (fr *fuzzRun) post(dg fuzzDgram, ns, malformed int) {
-	if dg.bad && fr.malformed != malformed+1 {
-		fr.fail("a datagram whose framing lies gave %d malformed events, want 1", fr.malformed-malformed)
+	before := fr.malformed
+	nsid, has := nsArgs(ns)
+	if err := fr.r.Feed(dg.b, nsid, has); err != nil {
+		fr.fail("Feed: %v", err)
+	}
+	if dg.bad && fr.malformed != before+1 {
+		fr.fail("a datagram whose framing lies gave %d malformed events, want 1", fr.malformed-before)
 	}
 	for _, s := range dg.seqs {
 		if m := fr.msgs[s]; m.commit {
@@ -354,17 +288,9 @@ func (fr *fuzzRun) run(prog []byte) {
 		switch op % 8 {
 		case 0, 1: // a transaction
 			fr.queueTx(int(x/3), ns, fr.gen[ns]+1, op/8%3)
-		case 2: // read datagrams, interleaving namespaces; with batched, in one read
-			var nss []int
+		case 2: // read datagrams, interleaving namespaces
 			for j := range int(x/3)%6 + 1 {
-				nss = append(nss, (ns+j*int(op/8))%3)
-			}
-			if fr.batched {
-				fr.feedRead(nss)
-				continue
-			}
-			for _, n := range nss {
-				fr.feedNext(n)
+				fr.feedNext((ns + j*int(op/8)) % 3)
 			}
 		case 3: // a loss, and the gap after it
 			if fr.strip {
