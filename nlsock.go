@@ -99,8 +99,8 @@ func Open(cfg ConnConfig) (*Conn, error) {
 		return nil, err
 	}
 	// The socket is in blocking mode, so the os.File is not registered
-	// with the runtime poller: Receive waits in a ppoll of its own
-	// (waiter).
+	// with the runtime poller: Receive waits in the kernel after a
+	// datagram (reader.hot), then in a ppoll of its own (waiter).
 	c := &Conn{f: os.NewFile(uintptr(fd), "netlink-netfilter"), w: w}
 	if nl, ok := sa.(*unix.SockaddrNetlink); ok {
 		c.portID = nl.Pid
