@@ -96,14 +96,14 @@ func (r *reader) setup(b []byte) {
 // at least MinBufferLen long, and blocks until one arrives (or the deadline
 // passes, or Close is called). Datagrams from any sender but the kernel are
 // dropped and counted (ForeignDropped). It allocates nothing. While it
-// waits it holds an OS thread, as a blocking read does: it waits in the
-// kernel, for burstWait at most after a datagram and then in a ppoll of its
-// own, which costs a reader of bursts less than the runtime's poller
-// (KERNEL.md, fact 19). Close and SetReadDeadline end a wait at once: to
-// end one in the kernel, the socket sends itself an NLMSG_NOOP, which
-// Receive drops. That needs CAP_NET_ADMIN; a process that has given
-// it up since Open waits in the kernel no more, and a wait there when it
-// did ends within a jiffy (KERNEL.md, fact 20).
+// waits it holds an OS thread, as a blocking read does: after a datagram
+// it waits for the next in the kernel, one jiffy at most (1 to 10 ms, by
+// the kernel's HZ), and then in a ppoll of its own; both cost a reader of
+// bursts less than the runtime's poller (KERNEL.md, facts 19 and 20). Close
+// and SetReadDeadline end a wait at once: to end one in the kernel, the
+// socket sends itself an NLMSG_NOOP, which Receive drops. That needs
+// CAP_NET_ADMIN; a process that has given it up since Open waits in the
+// kernel no more, and a wait there when it did ends within its jiffy.
 //
 // It returns ErrOverflow when the kernel dropped notifications because the
 // receive buffer was full, and a *TruncatedError (matching ErrTruncated) when
