@@ -71,7 +71,7 @@ type Conn struct {
 	self     unix.RawSockaddrNetlink // the socket's own address
 	noop     [unix.NLMSG_HDRLEN]byte // the wake-up: an NLMSG_NOOP
 	selfFn   func(fd uintptr)        // c.sendSelf, bound once
-	noSelf   atomic.Bool             // sending to itself was refused (EPERM): reads do not wait in the kernel
+	noSelf   atomic.Bool             // sending to itself was refused (EPERM, or any error but a full queue): reads do not wait in the kernel
 	inKernel atomic.Bool             // a read waits in the kernel (or is about to)
 }
 

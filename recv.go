@@ -169,7 +169,8 @@ func (c *Conn) recvmsg(fd uintptr) bool {
 	r := &c.r
 	for {
 		flags := uintptr(unix.MSG_TRUNC | unix.MSG_DONTWAIT)
-		if r.hot && !c.noSelf.Load() && (r.idleDue == nil || !r.idleDue()) {
+		announced := r.hot && !c.noSelf.Load() && (r.idleDue == nil || !r.idleDue())
+		if announced {
 			// Announced before the state is looked at, as the state is
 			// changed before wakeSelf looks at inKernel: either this
 			// read sees the change, or wakeSelf sees the read.
@@ -179,7 +180,7 @@ func (c *Conn) recvmsg(fd uintptr) bool {
 			}
 		}
 		n, _, e := unix.Syscall(unix.SYS_RECVMSG, fd, uintptr(unsafe.Pointer(&r.msg)), flags)
-		if r.hot {
+		if announced {
 			c.inKernel.Store(false)
 		}
 		switch e {
